@@ -1,0 +1,6 @@
+"""mlkg: a semantic knowledge-graph store for machine-learning metadata."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]

@@ -1,0 +1,94 @@
+"""The one exception tree of mlkg.
+
+Every error mlkg raises on purpose is a :class:`MlkgError`. Adapters around third-party libraries catch
+their errors and raise one of these ``from`` them. The CLI maps them to exit codes and the HTTP API to status
+codes, each in one place:
+
+=========================  ==========  ===========
+error                      CLI exit    HTTP status
+=========================  ==========  ===========
+InputError (and children)  2           400
+UnsupportedFormatError     2           415
+ValidationError            2           422
+PayloadTooLargeError       2           413
+NotFoundError              1           404
+QueryError                 2           400
+QueryTimeoutError          1           503
+StoreError                 1           500
+=========================  ==========  ===========
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ContextError",
+    "InputError",
+    "MlkgError",
+    "NotFoundError",
+    "ParseError",
+    "PayloadTooLargeError",
+    "QueryError",
+    "QueryTimeoutError",
+    "StoreError",
+    "UnsupportedFormatError",
+    "ValidationError",
+]
+
+
+class MlkgError(Exception):
+    """Base of every error mlkg raises on purpose."""
+
+
+class InputError(MlkgError):
+    """The user's input is wrong: a bad file, document, option or parameter.
+
+    ``where`` names the offending place (a file name, a JSON pointer, a node IRI) when it is known.
+    """
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class ParseError(InputError):
+    """The input is not well-formed in its format (malformed JSON, Turtle syntax error, invalid JSON-LD)."""
+
+
+class ContextError(InputError):
+    """A JSON-LD ``@context`` cannot be used: unknown remote context (never fetched) or an invalid one."""
+
+
+class UnsupportedFormatError(InputError):
+    """The format (file extension, ``--format`` or media type) is not one mlkg reads or writes."""
+
+
+class PayloadTooLargeError(InputError):
+    """The input is larger than the configured limit."""
+
+
+class ValidationError(InputError):
+    """The document is well-formed but violates the SHACL shapes; ``results`` lists each violation."""
+
+    def __init__(self, message: str, *, where: str | None = None, results: list[dict[str, str]] | None = None):
+        super().__init__(message, where=where)
+        self.results = results or []
+
+
+class NotFoundError(MlkgError):
+    """The entity, graph, file or named query does not exist."""
+
+
+class QueryError(InputError):
+    """A SPARQL query or update is malformed, or a named-query parameter is missing or of the wrong type."""
+
+
+class QueryTimeoutError(MlkgError):
+    """A query did not finish within its time limit."""
+
+
+class StoreError(MlkgError):
+    """The store failed (I/O error, lock held by another process, engine unreachable)."""

@@ -1,0 +1,185 @@
+"""The ``Store`` protocol every backend implements, and the value types that cross it.
+
+Terms crossing the protocol are rdflib terms (``URIRef``, ``BNode``, ``Literal``), so no code outside
+``store/`` sees a backend's own types. Graph names are ``URIRef``; the default graph is ``None``.
+
+Semantics every backend guarantees (checked by ``tests/store/test_contract.py``):
+
+- one named graph per entity document; :meth:`Store.replace_graphs` drops and rewrites the given graphs in
+  one transaction (all or nothing), so a reader never sees half a document;
+- :meth:`Store.query` sees the union of all graphs as its default graph unless ``default_graphs`` is given
+  (SPARQL 1.1 Protocol ``default-graph-uri`` / ``named-graph-uri``, section 2.1.4);
+- parameters are bound as RDF terms (``bindings``), never formatted into the query text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from types import TracebackType
+from typing import Protocol, Self, runtime_checkable
+
+from rdflib import BNode, Literal, URIRef
+
+__all__ = [
+    "AskResult",
+    "GraphName",
+    "GraphResult",
+    "Object",
+    "Quad",
+    "QueryResult",
+    "RdfFormat",
+    "SelectResult",
+    "Store",
+    "Subject",
+    "Term",
+    "Triple",
+]
+
+Subject = URIRef | BNode
+Object = URIRef | BNode | Literal
+Term = URIRef | BNode | Literal
+Triple = tuple[Subject, URIRef, Object]
+GraphName = URIRef | None
+Quad = tuple[Subject, URIRef, Object, GraphName]
+
+
+class RdfFormat(str, Enum):
+    """RDF serialisations mlkg reads and writes; the value is the short name used by ``--format``."""
+
+    TURTLE = "ttl"
+    NTRIPLES = "nt"
+    NQUADS = "nq"
+    TRIG = "trig"
+    JSONLD = "jsonld"
+    RDFXML = "rdfxml"
+
+    @property
+    def media_type(self) -> str:
+        return _MEDIA_TYPES[self]
+
+    @property
+    def extension(self) -> str:
+        return self.value
+
+    @property
+    def supports_datasets(self) -> bool:
+        """True if the format can carry named graphs (N-Quads, TriG, JSON-LD)."""
+        return self in (RdfFormat.NQUADS, RdfFormat.TRIG, RdfFormat.JSONLD)
+
+    @classmethod
+    def from_media_type(cls, media_type: str) -> RdfFormat | None:
+        base = media_type.split(";", 1)[0].strip().lower()
+        for fmt, mt in _MEDIA_TYPES.items():
+            if base == mt:
+                return fmt
+        return None
+
+
+_MEDIA_TYPES = {
+    RdfFormat.TURTLE: "text/turtle",
+    RdfFormat.NTRIPLES: "application/n-triples",
+    RdfFormat.NQUADS: "application/n-quads",
+    RdfFormat.TRIG: "application/trig",
+    RdfFormat.JSONLD: "application/ld+json",
+    RdfFormat.RDFXML: "application/rdf+xml",
+}
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    """The solutions of a SELECT query: variable names (without ``?``) and one tuple per row (None = unbound)."""
+
+    variables: list[str]
+    rows: list[tuple[Term | None, ...]] = field(default_factory=list)
+
+    def dicts(self) -> list[dict[str, Term]]:
+        """Rows as ``{variable: term}`` dicts, leaving out unbound variables."""
+        return [
+            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
+        ]
+
+
+@dataclass(frozen=True)
+class AskResult:
+    """The answer of an ASK query."""
+
+    value: bool
+
+
+@dataclass(frozen=True)
+class GraphResult:
+    """The triples of a CONSTRUCT or DESCRIBE query."""
+
+    triples: list[Triple]
+
+
+QueryResult = SelectResult | AskResult | GraphResult
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A quad store holding one named graph per entity document.
+
+    Every method raises :class:`mlkg.errors.StoreError` when the backend fails, and query methods raise
+    :class:`mlkg.errors.QueryError` for a malformed query and :class:`mlkg.errors.QueryTimeoutError` when the
+    time limit passes.
+    """
+
+    def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
+        """Drop each named graph in ``graphs`` and write its new triples, all in one transaction."""
+        ...
+
+    def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
+        """Drop the named graphs, in one transaction; return how many existed."""
+        ...
+
+    def graph_names(self) -> list[URIRef]:
+        """Every named graph that holds at least one triple."""
+        ...
+
+    def has_graph(self, *, graph: URIRef) -> bool:
+        """True if the named graph holds at least one triple."""
+        ...
+
+    def quads(
+        self,
+        *,
+        subject: Subject | None = None,
+        predicate: URIRef | None = None,
+        object: Object | None = None,
+        graph: URIRef | None = None,
+    ) -> Iterator[Quad]:
+        """Stream the quads matching the pattern (None = any); ``graph=None`` means every named graph."""
+        ...
+
+    def query(
+        self,
+        *,
+        query: str,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query. The default graph is the union of all graphs unless ``default_graphs``
+        is given. ``bindings`` maps variable names (without ``?``) to RDF terms, bound before evaluation."""
+        ...
+
+    def update(self, *, update: str) -> None:
+        """Run a SPARQL 1.1 Update in one transaction."""
+        ...
+
+    def close(self) -> None:
+        """Release the backend (file locks, connections). Idempotent."""
+        ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...

@@ -1,0 +1,138 @@
+"""Terms of the mlkg ontology (``ontology/mlkg.ttl``) as Python constants.
+
+This module is the only place mlkg code names ontology terms: ``MLKG.Model``, ``MLKG.usesFeature``.
+``MLKG`` is an rdflib ``DefinedNamespace``, so a misspelt term raises at import time of the caller, and
+``tests/test_vocab.py`` checks that this list and the ontology file declare exactly the same terms.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rdflib import URIRef
+from rdflib.namespace import DefinedNamespace, Namespace
+
+__all__ = ["ALIGNMENT_IRI", "CONTEXT_IRI", "INFERRED_GRAPH", "MLKG", "NS", "ONTOLOGY_GRAPH", "ONTOLOGY_IRI"]
+
+NS: Final = "https://w3id.org/mlkg#"
+#: The ontology's own IRI.
+ONTOLOGY_IRI: Final = URIRef("https://w3id.org/mlkg")
+#: The alignment module's IRI (ontology/alignment.ttl).
+ALIGNMENT_IRI: Final = URIRef("https://w3id.org/mlkg/alignment")
+#: The named graph holding inferred triples (DESIGN.md): the only graph mlkg:upstream / downstream live in.
+INFERRED_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/inferred")
+#: The named graph holding the ontology (and its alignment) inside a store.
+ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
+#: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
+CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"
+
+
+class MLKG(DefinedNamespace):
+    """The ``https://w3id.org/mlkg#`` namespace: every class and property of ``ontology/mlkg.ttl``."""
+
+    _NS = Namespace(NS)
+    _fail = True
+
+
+    # Classes
+    Asset: URIRef
+    Classification: URIRef
+    Column: URIRef
+    Dashboard: URIRef
+    Dataset: URIRef
+    Deployment: URIRef
+    Domain: URIRef
+    Experiment: URIRef
+    Feature: URIRef
+    FeatureSource: URIRef
+    FeatureTable: URIRef
+    HyperParameter: URIRef
+    Metric: URIRef
+    Model: URIRef
+    ModelService: URIRef
+    ModelStore: URIRef
+    ModelVersion: URIRef
+    Owner: URIRef
+    Pipeline: URIRef
+    PredictionTable: URIRef
+    RegisteredModel: URIRef
+    Table: URIRef
+    Tag: URIRef
+    Team: URIRef
+    TrainingRun: URIRef
+    User: URIRef
+
+    # Object properties
+    classification: URIRef
+    columnOf: URIRef
+    dataSource: URIRef
+    derivedFrom: URIRef
+    derivedFromColumn: URIRef
+    domain: URIRef
+    downstream: URIRef
+    experiment: URIRef
+    featureOf: URIRef
+    follower: URIRef
+    hasColumn: URIRef
+    hasFeatureSource: URIRef
+    hasVersion: URIRef
+    hyperParameter: URIRef
+    measuredOn: URIRef
+    memberOf: URIRef
+    metric: URIRef
+    modelStore: URIRef
+    monitors: URIRef
+    owner: URIRef
+    performanceDashboard: URIRef
+    predictionsFrom: URIRef
+    producedBy: URIRef
+    producedByRun: URIRef
+    producedVersion: URIRef
+    readsFrom: URIRef
+    servesModel: URIRef
+    servesVersion: URIRef
+    service: URIRef
+    tableDerivedFrom: URIRef
+    tag: URIRef
+    trainedOn: URIRef
+    upstream: URIRef
+    usedDataset: URIRef
+    usesFeature: URIRef
+    versionOf: URIRef
+    writesPredictions: URIRef
+    writesTo: URIRef
+
+    # Datatype properties
+    algorithm: URIRef
+    alias: URIRef
+    createdAt: URIRef
+    dataType: URIRef
+    description: URIRef
+    displayName: URIRef
+    email: URIRef
+    endTime: URIRef
+    environment: URIRef
+    externalId: URIRef
+    featureAlgorithm: URIRef
+    fullyQualifiedName: URIRef
+    imageRepository: URIRef
+    metricValue: URIRef
+    name: URIRef
+    sensitive: URIRef
+    serverUrl: URIRef
+    serviceType: URIRef
+    sourceUrl: URIRef
+    stage: URIRef
+    startTime: URIRef
+    status: URIRef
+    storageUri: URIRef
+    tagFQN: URIRef
+    target: URIRef
+    updatedAt: URIRef
+    updatedBy: URIRef
+    value: URIRef
+    version: URIRef
+
+    # Annotation properties
+    iriSegment: URIRef
+    jsonType: URIRef
