@@ -89,7 +89,7 @@ _MEDIA_TYPES = {
 
 @dataclass(frozen=True)
 class SelectResult:
-    """The solutions of a SELECT query: variable names (without ``?``) and one tuple per row (None = unbound)."""
+    """The solutions of a SELECT query: variable names (no ``?``) and one tuple per row (None = unbound)."""
 
     variables: list[str]
     rows: list[tuple[Term | None, ...]] = field(default_factory=list)
@@ -151,7 +151,8 @@ class Store(Protocol):
         object: Object | None = None,
         graph: URIRef | None = None,
     ) -> Iterator[Quad]:
-        """Stream the quads matching the pattern (None = any); ``graph=None`` means every named graph."""
+        """Stream the quads matching the pattern (None = any); ``graph=None`` means every graph, the default
+        graph included (its quads carry graph None)."""
         ...
 
     def query(

@@ -1,0 +1,497 @@
+"""The embedded store: pyoxigraph 0.5 (RocksDB on disk, or in memory for tests).
+
+Implements the :class:`~mlkg.store.base.Store` protocol. rdflib terms are converted to pyoxigraph terms at
+this boundary and back; nothing outside ``mlkg.store`` sees a pyoxigraph object.
+
+Every write is one SPARQL 1.1 Update request, which pyoxigraph applies in one transaction ("either the full
+operation succeeds, or nothing is written"), so :meth:`OxigraphStore.replace_graphs` and
+:meth:`OxigraphStore.delete_graphs` are all-or-nothing over all the graphs of a call.
+
+pyoxigraph can fetch remote data (``LOAD <url>``, ``SERVICE <url>``); mlkg never lets it: both are refused
+with :class:`~mlkg.errors.QueryError` before the engine sees the text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import BinaryIO, Final, Self
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
+from mlkg.store.base import (
+    AskResult,
+    GraphResult,
+    Object,
+    Quad,
+    QueryResult,
+    RdfFormat,
+    SelectResult,
+    Subject,
+    Term,
+    Triple,
+)
+
+__all__ = ["OxigraphStore"]
+
+_XSD_STRING: Final = str(XSD.string)
+
+_OX_FORMATS: Final = {
+    RdfFormat.TURTLE: ox.RdfFormat.TURTLE,
+    RdfFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
+    RdfFormat.NQUADS: ox.RdfFormat.N_QUADS,
+    RdfFormat.TRIG: ox.RdfFormat.TRIG,
+}
+
+# A conservative SPARQL lexer: it skips comments, strings, IRIs, variables and language tags, so the words
+# left are keywords, prefixed names, blank node labels and numbers (SPARQL 1.1 Query, section 19.8).
+_SPARQL_TOKEN: Final = re.compile(
+    r"(?P<skip>#[^\n\r]*"
+    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
+    r'|"(?:[^"\\\n\r]|\\.)*"'
+    r"|'(?:[^'\\\n\r]|\\.)*'"
+    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
+    r"|[?$]\w+"
+    r"|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+    r"|(?P<word>[\w:.\-%\\]+)",
+    re.DOTALL,
+)
+_NOT_PROJECTED: Final = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
+_UPDATE_KEYWORDS: Final = frozenset(
+    {"insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add", "with"}
+)
+
+
+def _words(text: str) -> Iterator[str]:
+    """Lower-cased keyword candidates of a SPARQL text; a word is split at dots so ``?o.SERVICE`` counts."""
+    for match in _SPARQL_TOKEN.finditer(text):
+        word = match.group("word")
+        if word:
+            yield from (part for part in word.lower().split(".") if part)
+
+
+def _refuse_remote(text: str, *, update: bool) -> None:
+    """Refuse ``SERVICE`` (SPARQL 1.1 Federated Query) and, in updates, ``LOAD`` (SPARQL 1.1 Update 3.1.4).
+
+    pyoxigraph would fetch the URL. The check is conservative: a prefixed name whose local part contains
+    ``.service`` is refused too.
+    """
+    for word in _words(text):
+        if word == "service":
+            raise QueryError("SERVICE (federated query) is disabled: mlkg never contacts other endpoints")
+        if update and word == "load":
+            raise QueryError("LOAD of remote documents is disabled")
+
+
+def _has_dataset_clause(text: str) -> bool:
+    """True if the query has ``FROM`` / ``FROM NAMED`` (SPARQL 1.1 Query, section 13.2)."""
+    return "from" in _words(text)
+
+
+def _looks_like_update(text: str) -> bool:
+    for word in _words(text):
+        if word in ("prefix", "base") or word.endswith(":"):
+            continue
+        return word in _UPDATE_KEYWORDS
+    return False
+
+
+def _to_rdflib(term: object) -> Term:
+    """A pyoxigraph term as an rdflib term; ``xsd:string`` literals become plain literals (RDF 1.1)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return URIRef(term.value)  # type: ignore[attr-defined]
+    if kind is ox.Literal:
+        assert isinstance(term, ox.Literal)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+    if kind is ox.BlankNode:
+        return BNode(term.value)  # type: ignore[attr-defined]
+    raise StoreError(f"mlkg cannot represent the RDF term {term} (RDF-star triple terms are not supported)")
+
+
+def _to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term. :raises ValueError: if pyoxigraph rejects it."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
+        return ox.Literal(str(term))
+    raise ValueError(f"{term!r} is not an RDF term")
+
+
+def _encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict[str, str]) -> list[str]:
+    """``DROP`` and ``INSERT DATA`` operations writing one graph, terms in N-Triples syntax (pyoxigraph's
+    ``str``, so escaping is right). Blank nodes get labels unique to this graph: INSERT DATA makes them fresh
+    (SPARQL 1.1 Update 3.1.1), so two documents that both say ``_:b0`` never share a node.
+
+    :raises InputError: if pyoxigraph rejects a term or a term is in the wrong position.
+    """
+    bnodes: dict[BNode, str] = {}
+
+    def iri(term: object) -> str:
+        if not isinstance(term, URIRef):
+            raise InputError(f"expected an IRI, got {term!r}", where=str(name))
+        text = iris.get(term)
+        if text is None:
+            try:
+                text = iris[term] = str(ox.NamedNode(term))
+            except ValueError as exc:
+                raise InputError(f"invalid IRI {str(term)!r}: {exc}", where=str(name)) from exc
+        return text
+
+    def node(term: object) -> str:
+        if isinstance(term, BNode):
+            label = bnodes.get(term)
+            if label is None:
+                label = bnodes[term] = f"_:g{index}n{len(bnodes)}"
+            return label
+        if isinstance(term, Literal):
+            try:
+                return str(_to_ox(term))
+            except ValueError as exc:
+                raise InputError(f"invalid literal {term!r}: {exc}", where=str(name)) from exc
+        return iri(term)
+
+    graph = iri(name)
+    lines = [
+        f"{node(s) if not isinstance(s, Literal) else iri(s)} {iri(p)} {node(o)} ." for s, p, o in triples
+    ]
+    drop = f"DROP SILENT GRAPH {graph}"
+    return [drop, f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"] if lines else [drop]
+
+
+class OxigraphStore:
+    """A :class:`~mlkg.store.base.Store` on pyoxigraph: on disk at ``path``, or in memory if ``path`` is None.
+
+    :raises StoreError: if the directory is in use by another process (RocksDB holds a lock on it) or cannot
+        be created or opened.
+    """
+
+    def __init__(self, *, path: str | os.PathLike[str] | None) -> None:
+        self.path = None if path is None else os.fspath(path)
+        self._write_lock = threading.Lock()
+        try:
+            self._store: ox.Store | None = ox.Store(self.path) if self.path is not None else ox.Store()
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"the store directory {self.path!r} is in use by another process (or already open in "
+                    f"this one); stop the other mlkg process or use another --store directory ({exc})"
+                ) from exc
+            raise StoreError(f"cannot open the store directory {self.path!r}: {exc}") from exc
+
+    # -- life cycle ---------------------------------------------------------------------------------------
+
+    def _open(self) -> ox.Store:
+        if self._store is None:
+            raise StoreError("the store is closed")
+        return self._store
+
+    def close(self) -> None:
+        """Flush and release the store (and its directory lock). Idempotent.
+
+        The lock is released once no iterator returned by :meth:`quads` is alive any more.
+        """
+        store, self._store = self._store, None
+        if store is not None and self.path is not None:
+            try:
+                store.flush()
+            except OSError as exc:
+                raise StoreError(f"cannot flush the store {self.path!r}: {exc}") from exc
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- writes -------------------------------------------------------------------------------------------
+
+    def _run_update(self, text: str) -> None:
+        store = self._open()
+        try:
+            store.update(text)
+        except SyntaxError as exc:
+            raise QueryError(f"malformed SPARQL update: {exc}") from exc
+        except RuntimeError as exc:
+            raise QueryError(f"SPARQL update failed: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed during an update: {exc}") from exc
+
+    def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
+        """Drop each named graph of ``graphs`` and write its triples, all in one transaction.
+
+        Blank nodes are written as fresh blank nodes, scoped to one graph of the call (SPARQL 1.1 Update
+        3.1.1), so a blank node never joins two documents. A graph given no triples is just dropped.
+
+        :raises InputError: if a term is not valid RDF (an invalid IRI, a literal subject); nothing is
+            written.
+        :raises StoreError: if the store fails; nothing is written.
+        """
+        iris: dict[str, str] = {}
+        operations = [
+            op for i, (g, triples) in enumerate(graphs.items()) for op in _encode_graph(i, g, triples, iris)
+        ]
+        if operations:
+            with self._write_lock:
+                self._run_update(" ;\n".join(operations))
+
+    def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
+        """Drop the named graphs in one transaction; return how many of them held at least one triple.
+
+        :raises InputError: if a graph name is not a valid IRI.
+        :raises StoreError: if the store fails; nothing is dropped.
+        """
+        iris: dict[str, str] = {}
+        names = {name: _encode_graph(0, name, (), iris)[0] for name in graphs}
+        if not names:
+            return 0
+        with self._write_lock:
+            existed = sum(self.has_graph(graph=name) for name in names)
+            self._run_update(" ;\n".join(names.values()))
+        return existed
+
+    def update(self, *, update: str) -> None:
+        """Run a SPARQL 1.1 Update in one transaction (all its operations, or none).
+
+        Its default graph is the store's own default graph (SPARQL 1.1 Update, section 3), not the union.
+
+        :raises QueryError: if the update is malformed, fails (e.g. ``CREATE GRAPH`` of an existing graph),
+            or uses ``LOAD`` or ``SERVICE`` (disabled: mlkg never fetches remote data).
+        :raises StoreError: if the store fails.
+        """
+        _refuse_remote(update, update=True)
+        with self._write_lock:
+            self._run_update(update)
+
+    # -- reads --------------------------------------------------------------------------------------------
+
+    def _nonempty(self, store: ox.Store, graph: ox.NamedNode) -> bool:
+        return next(iter(store.quads_for_pattern(None, None, None, graph)), None) is not None
+
+    def graph_names(self) -> list[URIRef]:
+        """Every named graph holding at least one triple, sorted (graphs named by blank nodes are left out).
+
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        try:
+            return sorted(
+                URIRef(name.value)
+                for name in store.named_graphs()
+                if isinstance(name, ox.NamedNode) and self._nonempty(store, name)
+            )
+        except OSError as exc:
+            raise StoreError(f"the store failed listing graphs: {exc}") from exc
+
+    def has_graph(self, *, graph: URIRef) -> bool:
+        """True if the named graph holds at least one triple.
+
+        :raises InputError: if ``graph`` is not a valid IRI.
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        try:
+            return self._nonempty(store, ox.NamedNode(graph))
+        except ValueError as exc:
+            raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed: {exc}") from exc
+
+    def quads(
+        self,
+        *,
+        subject: Subject | None = None,
+        predicate: URIRef | None = None,
+        object: Object | None = None,
+        graph: URIRef | None = None,
+    ) -> Iterator[Quad]:
+        """Stream the quads matching the pattern (None = any).
+
+        ``graph=None`` matches every graph, the default graph included (its quads have graph None); graphs
+        named by blank nodes (only SPARQL Update can make them) are left out.
+
+        :raises InputError: if a pattern term is not valid RDF.
+        :raises StoreError: if the store fails, now or while iterating.
+        """
+        store = self._open()
+        try:
+            found = store.quads_for_pattern(
+                None if subject is None else _to_ox(subject),  # type: ignore[arg-type]
+                None if predicate is None else ox.NamedNode(predicate),
+                None if object is None else _to_ox(object),
+                None if graph is None else ox.NamedNode(graph),
+            )
+        except ValueError as exc:
+            raise InputError(f"invalid quad pattern: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed: {exc}") from exc
+        return _stream_quads(found)
+
+    def query(
+        self,
+        *,
+        query: str,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE).
+
+        The RDF dataset (SPARQL 1.1 Protocol, section 2.1.4): ``default_graphs`` / ``named_graphs`` when
+        given (they override ``FROM`` / ``FROM NAMED`` in the query); else the query's own ``FROM`` clauses;
+        else the union of all graphs as the default graph. ``bindings`` are bound as RDF terms by pyoxigraph
+        (SEP-0007 substitution), never formatted into the text; in a SELECT query, pyoxigraph only binds
+        variables of the projection.
+
+        ``timeout`` is checked while results are collected, so a query returning many rows stops in time,
+        but one long evaluation step (a sort, an aggregate) cannot be interrupted: the HTTP layer enforces its
+        own limit around this call.
+
+        :raises QueryError: if the query is malformed (with pyoxigraph's parser message), is an update, uses
+            ``SERVICE``, or binds a variable it cannot bind.
+        :raises QueryTimeoutError: if collecting the results passes ``timeout`` seconds.
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        _refuse_remote(query, update=False)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            options: dict[str, object] = {}
+            if default_graphs is not None:
+                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+            elif named_graphs is not None or not _has_dataset_clause(query):
+                options["use_default_graph_as_union"] = True
+            if named_graphs is not None:
+                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+            if bindings:
+                options["substitutions"] = {ox.Variable(k): _to_ox(v) for k, v in bindings.items()}
+        except ValueError as exc:
+            raise QueryError(f"invalid graph IRI or binding: {exc}") from exc
+        try:
+            result = store.query(query, **options)  # type: ignore[arg-type]
+            if isinstance(result, ox.QueryBoolean):
+                return AskResult(value=bool(result))
+            if isinstance(result, ox.QuerySolutions):
+                rows: list[tuple[Term | None, ...]] = []
+                for solution in result:
+                    rows.append(tuple(None if t is None else _to_rdflib(t) for t in solution))
+                    _check_deadline(deadline, timeout)
+                return SelectResult(variables=[v.value for v in result.variables], rows=rows)
+            triples: list[Triple] = []
+            for triple in result:
+                s, p, o = triple
+                triples.append((_to_rdflib(s), _to_rdflib(p), _to_rdflib(o)))  # type: ignore[arg-type]
+                _check_deadline(deadline, timeout)
+            return GraphResult(triples=triples)
+        except SyntaxError as exc:
+            hint = " (this is a SPARQL Update: run it as an update)" if _looks_like_update(query) else ""
+            raise QueryError(f"malformed SPARQL query: {exc}{hint}") from exc
+        except RuntimeError as exc:
+            unbindable = _NOT_PROJECTED.search(str(exc))
+            if unbindable:
+                name = unbindable.group(1)
+                raise QueryError(
+                    f"cannot bind ?{name}: the embedded store binds only variables of the SELECT projection "
+                    f"(SEP-0007); add ?{name} to the SELECT clause"
+                ) from exc
+            raise QueryError(f"SPARQL query failed: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed during a query: {exc}") from exc
+
+    # -- native serialisation (used by mlkg.exports) -------------------------------------------------------
+
+    def dump(
+        self,
+        *,
+        format: RdfFormat,
+        output: BinaryIO,
+        graph: URIRef | None = None,
+        exclude: Collection[URIRef] = (),
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None:
+        """Serialise natively with pyoxigraph, streaming to ``output``: Turtle, N-Triples, N-Quads or TriG.
+
+        ``graph`` given: that named graph only (dataset formats keep its name). Otherwise every graph (the
+        default graph included) except those in ``exclude``: dataset formats keep graph names, triple
+        formats write the merge of the graphs, each triple once.
+
+        :raises UnsupportedFormatError: for RDF/XML and JSON-LD, which :mod:`mlkg.exports` writes itself
+            (pyoxigraph's RDF/XML loses carriage returns and can be malformed; JSON-LD must be compacted).
+        :raises InputError: if a graph name is not a valid IRI.
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        fmt = _OX_FORMATS.get(format)
+        if fmt is None:
+            raise UnsupportedFormatError(f"the embedded store does not write {format.value} itself")
+        pfx = dict(prefixes) if prefixes else None
+        try:
+            name = None if graph is None else ox.NamedNode(graph)
+            skip = frozenset(str(ox.NamedNode(g)) for g in exclude)
+        except ValueError as exc:
+            raise InputError(f"invalid graph IRI: {exc}") from exc
+        try:
+            if name is not None and fmt.supports_datasets:
+                ox.serialize(store.quads_for_pattern(None, None, None, name), output, fmt, prefixes=pfx)
+            elif name is not None:
+                store.dump(output, fmt, from_graph=name, prefixes=pfx)
+            elif fmt.supports_datasets and skip:
+                quads = store.quads_for_pattern(None, None, None, None)
+                ox.serialize((q for q in quads if str(q.graph_name) not in skip), output, fmt, prefixes=pfx)
+            elif fmt.supports_datasets:
+                store.dump(output, fmt, prefixes=pfx)
+            else:  # the merge, each triple once: CONSTRUCT output is a set
+                where = "?s ?p ?o"
+                if skip:
+                    kept = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({', '.join(sorted(skip))}))"
+                    where = f"{{ ?s ?p ?o }} UNION {{ {kept} }}"
+                triples = store.query(
+                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", use_default_graph_as_union=not skip
+                )
+                ox.serialize(triples, output, fmt, prefixes=pfx)  # type: ignore[arg-type]
+        except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
+            raise StoreError(f"cannot write {format.value}: {exc}") from exc
+
+
+def _check_deadline(deadline: float | None, timeout: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise QueryTimeoutError(f"the query did not finish within {timeout} s")
+
+
+def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
+    try:
+        for s, p, o, g in found:
+            if type(g) is ox.DefaultGraph:
+                name = None
+            elif type(g) is ox.NamedNode:
+                name = URIRef(g.value)
+            else:
+                continue
+            yield _to_rdflib(s), _to_rdflib(p), _to_rdflib(o), name  # type: ignore[misc]
+    except OSError as exc:
+        raise StoreError(f"the store failed while reading quads: {exc}") from exc

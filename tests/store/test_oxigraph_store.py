@@ -1,0 +1,108 @@
+"""Behaviour of the embedded store beyond the shared contract: files on disk, locks, native dumps."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from mlkg.errors import QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
+from mlkg.store.base import RdfFormat, SelectResult
+from mlkg.store.oxigraph import OxigraphStore
+
+EX = "http://example.org/"
+G1, G2 = URIRef(EX + "graph/1"), URIRef(EX + "graph/2")
+A, P = URIRef(EX + "a"), URIRef(EX + "p")
+
+
+def test_data_survives_close_and_reopen(store_dir: str) -> None:
+    with OxigraphStore(path=store_dir) as store:
+        store.replace_graphs(graphs={G1: [(A, P, Literal("kept", lang="en"))]})
+    with OxigraphStore(path=store_dir) as store:
+        assert list(store.quads()) == [(A, P, Literal("kept", lang="en"), G1)]
+
+
+def test_second_open_from_another_process_is_refused(store_dir: str) -> None:
+    script = textwrap.dedent(
+        f"""
+        from mlkg.errors import StoreError
+        from mlkg.store.oxigraph import OxigraphStore
+        try:
+            OxigraphStore(path={store_dir!r})
+        except StoreError as exc:
+            print("StoreError:", exc)
+        """
+    )
+    with OxigraphStore(path=store_dir):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("StoreError:")
+    assert "in use" in done.stdout
+
+
+def test_second_open_in_the_same_process_is_refused_until_closed(store_dir: str) -> None:
+    first = OxigraphStore(path=store_dir)
+    with pytest.raises(StoreError, match="in use"):
+        OxigraphStore(path=store_dir)
+    first.close()
+    OxigraphStore(path=store_dir).close()
+
+
+def test_unusable_path_is_a_store_error(tmp_path: Path) -> None:
+    occupied = tmp_path / "a-file"
+    occupied.write_text("not a store")
+    with pytest.raises(StoreError, match="cannot open"):
+        OxigraphStore(path=str(occupied))
+
+
+def test_default_graph_quads_have_no_graph_name(store: OxigraphStore) -> None:
+    store.update(update=f'INSERT DATA {{ <{A}> <{P}> "d" }}')
+    assert list(store.quads()) == [(A, P, Literal("d"), None)]
+    assert store.graph_names() == []
+
+
+def test_empty_graphs_are_not_listed(store: OxigraphStore) -> None:
+    store.update(update=f"CREATE GRAPH <{G1}>")
+    assert store.graph_names() == []
+    assert not store.has_graph(graph=G1)
+
+
+def test_timeout_while_collecting_results(store: OxigraphStore) -> None:
+    store.replace_graphs(graphs={G1: [(URIRef(f"{EX}s{i}"), P, Literal(i)) for i in range(20)]})
+    with pytest.raises(QueryTimeoutError):
+        store.query(query="SELECT * WHERE { ?s ?p ?o }", timeout=0.0)
+    assert store.query(query="ASK { ?s ?p ?o }", timeout=10.0)
+
+
+def test_bindings_need_the_variable_in_the_select_projection(store: OxigraphStore) -> None:
+    # a pyoxigraph limitation of SEP-0007 substitution; the error says how to fix the query
+    store.replace_graphs(graphs={G1: [(A, P, Literal("x"))]})
+    with pytest.raises(QueryError, match=r"add \?s to the SELECT clause"):
+        store.query(query="SELECT ?o WHERE { ?s ?p ?o }", bindings={"s": A})
+    result = store.query(query="SELECT ?s ?o WHERE { ?s ?p ?o }", bindings={"s": A})
+    assert isinstance(result, SelectResult) and result.rows == [(A, Literal("x"))]
+
+
+@pytest.mark.parametrize("fmt", [RdfFormat.TURTLE, RdfFormat.NTRIPLES])
+def test_dump_of_triple_formats_merges_graphs(store: OxigraphStore, fmt: RdfFormat) -> None:
+    store.replace_graphs(graphs={G1: [(A, P, Literal("x"))], G2: [(A, P, Literal("x")), (A, P, G1)]})
+    out = io.BytesIO()
+    store.dump(format=fmt, output=out, prefixes={"ex": EX})
+    expected = Graph()
+    expected.add((A, P, Literal("x")))
+    expected.add((A, P, G1))
+    assert isomorphic(Graph().parse(data=out.getvalue(), format=fmt.value), expected)
+    if fmt is RdfFormat.NTRIPLES:
+        assert len(out.getvalue().splitlines()) == 2  # each triple once
+
+
+@pytest.mark.parametrize("fmt", [RdfFormat.RDFXML, RdfFormat.JSONLD])
+def test_dump_leaves_rdfxml_and_jsonld_to_exports(store: OxigraphStore, fmt: RdfFormat) -> None:
+    with pytest.raises(UnsupportedFormatError):
+        store.dump(format=fmt, output=io.BytesIO())
