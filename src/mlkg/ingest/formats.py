@@ -1,0 +1,109 @@
+"""Input formats and sources of the ingest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import PurePath
+from types import MappingProxyType
+
+from mlkg.errors import UnsupportedFormatError
+
+__all__ = ["InputFormat", "Source"]
+
+
+class InputFormat(str, Enum):
+    """Formats ``mlkg load`` and ``POST /entities`` read; the value is the ``--format`` name.
+
+    ``JSON`` and ``JSONLD`` are read the same way: a document without ``@context`` is plain JSON
+    (OpenMetadata-shaped) and gets mlkg's context; one with ``@context`` is JSON-LD.
+    """
+
+    JSON = "json"
+    JSONLD = "jsonld"
+    TURTLE = "ttl"
+    NTRIPLES = "nt"
+    NQUADS = "nq"
+    TRIG = "trig"
+    RDFXML = "rdfxml"
+
+    @property
+    def is_json(self) -> bool:
+        """True for JSON and JSON-LD, which go through pyld rather than rdflib."""
+        return self in (InputFormat.JSON, InputFormat.JSONLD)
+
+    @property
+    def is_dataset(self) -> bool:
+        """True for the RDF formats that carry named graphs (N-Quads, TriG)."""
+        return self in (InputFormat.NQUADS, InputFormat.TRIG)
+
+    @property
+    def media_type(self) -> str:
+        return _MEDIA_TYPES[self][0]
+
+    @classmethod
+    def from_path(cls, name: str) -> InputFormat:
+        """The format of a file, from its extension (case-insensitive).
+
+        :raises UnsupportedFormatError: if the extension is missing or not one mlkg reads; the message names
+            the extension and the supported ones.
+        """
+        suffix = PurePath(name).suffix.lower()
+        found = _EXTENSIONS.get(suffix)
+        if found is None:
+            shown = repr(suffix) if suffix else "(none)"
+            raise UnsupportedFormatError(
+                f"cannot tell the format of {name!r} from its extension {shown}; supported extensions: "
+                f"{', '.join(_EXTENSIONS)} (or give the format explicitly)",
+                where=name,
+            )
+        return found
+
+    @classmethod
+    def from_media_type(cls, media_type: str) -> InputFormat:
+        """The format of an HTTP body from its ``Content-Type`` (parameters such as charset are ignored).
+
+        :raises UnsupportedFormatError: for a media type mlkg does not read.
+        """
+        base = media_type.split(";", 1)[0].strip().lower()
+        for fmt, types in _MEDIA_TYPES.items():
+            if base in types:
+                return fmt
+        supported = ", ".join(types[0] for types in _MEDIA_TYPES.values())
+        raise UnsupportedFormatError(f"unsupported media type {base!r}; supported: {supported}")
+
+
+_EXTENSIONS = MappingProxyType(
+    {
+        ".json": InputFormat.JSON,
+        ".jsonld": InputFormat.JSONLD,
+        ".ttl": InputFormat.TURTLE,
+        ".nt": InputFormat.NTRIPLES,
+        ".nq": InputFormat.NQUADS,
+        ".trig": InputFormat.TRIG,
+        ".rdf": InputFormat.RDFXML,
+        ".owl": InputFormat.RDFXML,
+        ".xml": InputFormat.RDFXML,
+    }
+)
+
+_MEDIA_TYPES = MappingProxyType(
+    {
+        InputFormat.JSON: ("application/json",),
+        InputFormat.JSONLD: ("application/ld+json",),
+        InputFormat.TURTLE: ("text/turtle", "application/x-turtle"),
+        InputFormat.NTRIPLES: ("application/n-triples",),
+        InputFormat.NQUADS: ("application/n-quads",),
+        InputFormat.TRIG: ("application/trig",),
+        InputFormat.RDFXML: ("application/rdf+xml",),
+    }
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input: a name for messages (file name, ``<stdin>``, ``POST /entities``), its bytes and format."""
+
+    name: str
+    data: bytes
+    format: InputFormat

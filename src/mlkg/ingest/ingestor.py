@@ -1,0 +1,200 @@
+"""The ingest pipeline: parse sources, validate each entity document, write the valid ones in one go."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from rdflib import RDF, URIRef
+
+from mlkg.errors import InputError, ParseError, PayloadTooLargeError, ValidationError
+from mlkg.ids import IriMinter
+from mlkg.ingest.document import EntityDocument, ParseOutcome, ValidationOutcome, is_reserved
+from mlkg.ingest.formats import InputFormat, Source
+from mlkg.ingest.jsonld import JsonReader
+from mlkg.ingest.loader import FrozenContextLoader
+from mlkg.ingest.rdf import RdfReader
+from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
+from mlkg.ingest.validate import ShapesValidator
+from mlkg.store.base import Store, Triple
+
+__all__ = ["Ingestor"]
+
+
+class Ingestor:
+    """Reads JSON, JSON-LD and RDF sources into entity documents, validates them and writes them.
+
+    One instance holds the parsed shapes, ontology and context; build it once (per CLI run or app) and reuse
+    it. ``max_bytes`` is the largest source accepted (``Settings.max_document_bytes``).
+
+    :raises InputError: if ``max_bytes`` is not positive.
+    """
+
+    def __init__(self, *, minter: IriMinter, max_bytes: int) -> None:
+        if max_bytes <= 0:
+            raise InputError(f"max_bytes must be positive, not {max_bytes}")
+        self._minter = minter
+        self._max_bytes = max_bytes
+        self._json = JsonReader(minter=minter, loader=FrozenContextLoader())
+        self._rdf = RdfReader(base=minter.base)
+        self._shapes = ShapesValidator()
+
+    def parse(self, *, source: Source) -> ParseOutcome:
+        """Read one source into entity documents. Needs no store (``mlkg validate``).
+
+        Whole-source problems are rejections, never exceptions: larger than ``max_bytes`` (kind
+        ``too_large``), empty, not UTF-8, malformed JSON (with line and column) or RDF syntax (with line).
+        A bad document in an array or ``@graph`` rejects that document only.
+        """
+        outcome = ParseOutcome()
+        try:
+            text = self._decode(source)
+        except InputError as error:
+            outcome.rejected.append(Rejected.from_error(error, source=source.name))
+            return outcome
+        if source.format.is_json and text is not None:
+            return self._json.read(source=source, text=text)
+        # RDF/XML declares its own encoding in the XML declaration: give rdflib the bytes.
+        return self._rdf.read(source=source, data=source.data if text is None else text)
+
+    def validate(self, *, documents: Sequence[EntityDocument], store: Store | None) -> ValidationOutcome:
+        """Validate each document against the SHACL shapes (see :mod:`mlkg.ingest.validate`).
+
+        References are resolved against the other ``documents`` and, if given, the ``store``: their
+        ``rdf:type`` triples join the data graph so ``sh:class`` holds for entities loaded earlier.
+
+        :raises StoreError: if reading types from the store fails.
+        """
+        outcome = ValidationOutcome()
+        batch_types: dict[URIRef, set[URIRef]] = {}
+        for document in documents:
+            for s, p, o in document.triples:
+                if p == RDF.type and isinstance(s, URIRef) and isinstance(o, URIRef):
+                    batch_types.setdefault(s, set()).add(o)
+        for document in documents:
+            context = list(self._reference_types(document, batch_types=batch_types, store=store))
+            results = self._shapes.results(triples=document.triples, context=context, focus=document.focus)
+            for warning in results.warnings:
+                outcome.notices.append(
+                    Notice(document.source, document.where, f"{warning['focus']}: {warning['message']}")
+                )
+            if not results.violations:
+                outcome.valid.append(document)
+                continue
+            first = results.violations[0]
+            more = len(results.violations) - 1
+            message = f"{document.entity} does not satisfy the mlkg shapes: {first['message']}" + (
+                f" (and {more} more)" if more else ""
+            )
+            error = ValidationError(message, where=document.where, results=results.violations)
+            outcome.rejected.append(
+                Rejected.from_error(error, source=document.source, entity=document.entity)
+            )
+        return outcome
+
+    def check(self, *, sources: Sequence[Source], store: Store | None = None) -> IngestReport:
+        """Parse and validate ``sources`` without writing anything (``mlkg validate``, dry runs)."""
+        return self._run(sources=sources, store=store, write=False)
+
+    def ingest(self, *, store: Store, sources: Sequence[Source], dry_run: bool = False) -> IngestReport:
+        """Parse all ``sources``, validate each entity document, and write every valid one with a single
+        :meth:`Store.replace_graphs` call: each entity's graph is replaced as a whole, and nothing is
+        written for a rejected document. When one batch gives the same entity twice, the later document
+        wins and a notice says so.
+
+        :raises StoreError: if the store fails; then nothing of the batch was written.
+        """
+        return self._run(sources=sources, store=store, write=not dry_run)
+
+    def delete(self, *, store: Store, entity: URIRef) -> bool:
+        """Drop the entity's named graph; True if it existed.
+
+        :raises InputError: for an IRI owned by mlkg (the inferred or ontology graph, a vocabulary term).
+        :raises StoreError: if the store fails.
+        """
+        if is_reserved(entity):
+            raise InputError(
+                f"{entity} is maintained by mlkg and cannot be deleted as an entity", where=str(entity)
+            )
+        return store.delete_graphs(graphs=[entity]) > 0
+
+    # ---------------------------------------------------------------------------------------------------
+
+    def _run(self, *, sources: Sequence[Source], store: Store | None, write: bool) -> IngestReport:
+        parsed = ParseOutcome()
+        for source in sources:
+            parsed.extend(self.parse(source=source))
+        documents = _latest(parsed.documents, notices=parsed.notices)
+        validated = self.validate(documents=documents, store=store)
+        if write and validated.valid and store is not None:
+            store.replace_graphs(graphs={d.entity: list(d.triples) for d in validated.valid})
+        return IngestReport(
+            accepted=[
+                Accepted(entity=d.entity, source=d.source, where=d.where, triples=len(d.triples))
+                for d in validated.valid
+            ],
+            rejected=parsed.rejected + validated.rejected,
+            notices=parsed.notices + validated.notices,
+            dry_run=not write,
+        )
+
+    @staticmethod
+    def _reference_types(
+        document: EntityDocument, *, batch_types: dict[URIRef, set[URIRef]], store: Store | None
+    ) -> Iterator[Triple]:
+        """``rdf:type`` triples of the IRIs ``document`` references but does not describe."""
+        seen: set[URIRef] = set()
+        for _, p, o in document.triples:
+            if p == RDF.type or not isinstance(o, URIRef) or o in document.focus or o in seen:
+                continue
+            seen.add(o)
+            for cls in batch_types.get(o, ()):
+                yield (o, RDF.type, cls)
+            if store is not None:
+                for _, _, stored, _ in store.quads(subject=o, predicate=RDF.type):
+                    yield (o, RDF.type, stored)
+
+    def _decode(self, source: Source) -> str | None:
+        """The source's text (None for RDF/XML, which is decoded by the XML parser).
+
+        :raises PayloadTooLargeError: larger than ``max_bytes``.
+        :raises ParseError: empty, or not valid UTF-8.
+        """
+        size = len(source.data)
+        if size > self._max_bytes:
+            raise PayloadTooLargeError(
+                f"{source.name} is {size} bytes, more than the limit of {self._max_bytes} bytes "
+                "(MLKG_MAX_DOCUMENT_BYTES)",
+                where=source.name,
+            )
+        if not source.data.strip():
+            raise ParseError(f"{source.name} is empty", where=source.name)
+        try:
+            text = source.data.decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            if source.format is InputFormat.RDFXML:
+                return None
+            byte = source.data[error.start]
+            raise ParseError(
+                f"{source.name} is not valid UTF-8: byte 0x{byte:02x} at offset {error.start}",
+                where=source.name,
+            ) from error
+        return None if source.format is InputFormat.RDFXML else text
+
+
+def _latest(documents: list[EntityDocument], *, notices: list[Notice]) -> list[EntityDocument]:
+    """The documents with each entity once: a later document for the same entity replaces an earlier one."""
+    last: dict[URIRef, int] = {d.entity: i for i, d in enumerate(documents)}
+    kept: list[EntityDocument] = []
+    for index, document in enumerate(documents):
+        if last[document.entity] == index:
+            kept.append(document)
+            continue
+        later = documents[last[document.entity]]
+        notices.append(
+            Notice(
+                document.source,
+                document.where,
+                f"{document.entity} is given again at {later.where}; the later document wins",
+            )
+        )
+    return kept
