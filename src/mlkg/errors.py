@@ -15,6 +15,7 @@ NotFoundError              1           404
 QueryError                 2           400
 QueryTimeoutError          1           503
 StoreError                 1           500
+ReasoningError             1           500
 =========================  ==========  ===========
 """
 
@@ -29,6 +30,7 @@ __all__ = [
     "PayloadTooLargeError",
     "QueryError",
     "QueryTimeoutError",
+    "ReasoningError",
     "StoreError",
     "UnsupportedFormatError",
     "ValidationError",
@@ -73,7 +75,9 @@ class PayloadTooLargeError(InputError):
 class ValidationError(InputError):
     """The document is well-formed but violates the SHACL shapes; ``results`` lists each violation."""
 
-    def __init__(self, message: str, *, where: str | None = None, results: list[dict[str, str]] | None = None):
+    def __init__(
+        self, message: str, *, where: str | None = None, results: list[dict[str, str]] | None = None
+    ):
         super().__init__(message, where=where)
         self.results = results or []
 
@@ -92,3 +96,7 @@ class QueryTimeoutError(MlkgError):
 
 class StoreError(MlkgError):
     """The store failed (I/O error, lock held by another process, engine unreachable)."""
+
+
+class ReasoningError(MlkgError):
+    """The reasoner (or the owlrl reference adapter) failed on data that was accepted."""

@@ -33,7 +33,6 @@ class MLKG(DefinedNamespace):
     _NS = Namespace(NS)
     _fail = True
 
-
     # Classes
     Asset: URIRef
     Classification: URIRef
