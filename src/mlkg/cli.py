@@ -1,0 +1,309 @@
+"""The ``mlkg`` command: a thin layer over the library (DESIGN.md section 2, CLI).
+
+Exit codes: 0 success, 1 a failed operation (store error, missing entity), 2 bad usage or bad input (one line
+on stderr saying what is wrong and where). Data goes to stdout; progress and reports go to stderr.
+
+Store options (``--store``, ``--sparql-endpoint``, ...) may be given before or after the sub-command name; the
+``MLKG_*`` environment variable is used when the option is absent.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rdflib import URIRef
+
+from mlkg.config import Settings
+from mlkg.errors import InputError, MlkgError, NotFoundError
+from mlkg.exports import GraphSelection, export, serialize_triples
+from mlkg.exports.results import ResultsFormat, serialize_results
+from mlkg.ids import IriMinter
+from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
+from mlkg.store import GraphResult, RdfFormat, Store, open_store
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="mlkg",
+    help="mlkg: a semantic knowledge-graph store for machine-learning metadata.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class StoreOptions:
+    """The store-selecting options, shared by the top-level callback and every sub-command."""
+
+    store: str | None = None
+    sparql_endpoint: str | None = None
+    update_endpoint: str | None = None
+    gsp_endpoint: str | None = None
+    sparql_user: str | None = None
+    sparql_password: str | None = None
+    base_iri: str | None = None
+
+    def merged(self, other: StoreOptions | None) -> StoreOptions:
+        """Options given after the sub-command win over those given before it."""
+        if other is None:
+            return self
+        return StoreOptions(**{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)})
+
+    def settings(self) -> Settings:
+        """Settings from these options, falling back to ``MLKG_*`` variables, then to the defaults."""
+        given = {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        return Settings(**given)
+
+
+StoreOpt = Annotated[
+    str | None, typer.Option("--store", help="Embedded store directory, or 'memory:' [env MLKG_STORE].")
+]
+EndpointOpt = Annotated[
+    str | None, typer.Option("--sparql-endpoint", help="Remote SPARQL 1.1 query endpoint.")
+]
+UpdateOpt = Annotated[
+    str | None, typer.Option("--update-endpoint", help="Remote SPARQL 1.1 update endpoint.")
+]
+GspOpt = Annotated[str | None, typer.Option("--gsp-endpoint", help="Remote Graph Store Protocol endpoint.")]
+UserOpt = Annotated[str | None, typer.Option("--sparql-user", help="User for the remote endpoint.")]
+PasswordOpt = Annotated[
+    str | None, typer.Option("--sparql-password", help="Password for the remote endpoint.")
+]
+BaseOpt = Annotated[
+    str | None, typer.Option("--base-iri", help="Base of minted entity IRIs [env MLKG_BASE_IRI].")
+]
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+    update_endpoint: UpdateOpt = None,
+    gsp_endpoint: GspOpt = None,
+    sparql_user: UserOpt = None,
+    sparql_password: PasswordOpt = None,
+    base_iri: BaseOpt = None,
+) -> None:
+    ctx.obj = StoreOptions(
+        store, sparql_endpoint, update_endpoint, gsp_endpoint, sparql_user, sparql_password, base_iri
+    )
+
+
+def _fail(message: str, *, code: int) -> NoReturn:
+    typer.echo(f"mlkg: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _exit_code(error: MlkgError) -> int:
+    return 2 if isinstance(error, InputError) else 1
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Map mlkg's exception tree to exit codes and one line on stderr (the one place this happens)."""
+    try:
+        yield
+    except MlkgError as error:
+        _fail(str(error), code=_exit_code(error))
+
+
+@contextmanager
+def _opened(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Settings, Store]]:
+    settings = options.merged(ctx.obj).settings()
+    with _errors(), open_store(settings=settings) as store:
+        yield settings, store
+
+
+def _read_sources(files: list[str], fmt: InputFormat | None, max_bytes: int) -> list[Source]:
+    """Read every input before touching the store, so a missing file or unknown format writes nothing."""
+    sources: list[Source] = []
+    for name in files:
+        if name == "-":
+            if fmt is None:
+                raise InputError("reading stdin ('-') needs --format", where="-")
+            sources.append(Source(name="<stdin>", data=sys.stdin.buffer.read(max_bytes + 1), format=fmt))
+            continue
+        path = Path(name)
+        if not path.is_file():
+            raise InputError("no such file" if not path.exists() else "not a regular file", where=name)
+        format_ = fmt or InputFormat.from_path(name)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+        except OSError as error:
+            raise InputError(f"cannot read: {error.strerror}", where=name) from error
+        sources.append(Source(name=name, data=data, format=format_))
+    return sources
+
+
+def _print_report(report: IngestReport, *, as_json: bool, verb: str) -> None:
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    for notice in report.notices:
+        typer.echo(f"mlkg: note: {notice.where}: {notice.message}", err=True)
+    for rejected in report.rejected:
+        typer.echo(f"mlkg: error: {rejected.where}: {rejected.message}", err=True)
+        for detail in rejected.details:
+            typer.echo("    " + "; ".join(f"{k}: {v}" for k, v in detail.items() if v), err=True)
+    typer.echo(
+        f"mlkg: {verb} {len(report.accepted)} document(s), rejected {len(report.rejected)}",
+        err=True,
+    )
+
+
+def _ingestor(settings: Settings) -> Ingestor:
+    return Ingestor(
+        minter=IriMinter.from_ontology(base=settings.base_iri), max_bytes=settings.max_document_bytes
+    )
+
+
+FormatIn = Annotated[
+    InputFormat | None,
+    typer.Option("--format", "-f", help="Input format; default from each file's extension."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")]
+
+
+@app.command()
+def load(
+    ctx: typer.Context,
+    files: Annotated[list[str], typer.Argument(help="Files to load ('-' reads stdin).")],
+    format: FormatIn = None,
+    as_json: JsonOpt = False,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+    base_iri: BaseOpt = None,
+) -> None:
+    """Load JSON-LD, plain JSON, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents into the store.
+
+    Each entity document replaces that entity's graph. Documents that fail validation are reported and not
+    written; the others are stored. Exit code 2 if any document was rejected.
+    """
+    options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri)
+    settings = options.merged(ctx.obj).settings()
+    with _errors():
+        sources = _read_sources(files, format, settings.max_document_bytes)
+    with _opened(ctx, options) as (settings, opened):
+        ingestor = _ingestor(settings)
+        if sum(len(s.data) for s in sources) > 1_000_000:
+            typer.echo(f"mlkg: loading {len(sources)} file(s) ...", err=True)
+        report = ingestor.ingest(store=opened, sources=sources)
+    _print_report(report, as_json=as_json, verb="loaded")
+    if report.rejected:
+        raise typer.Exit(2)
+
+
+@app.command()
+def validate(
+    ctx: typer.Context,
+    files: Annotated[list[str], typer.Argument(help="Files to check ('-' reads stdin).")],
+    format: FormatIn = None,
+    as_json: JsonOpt = False,
+    base_iri: BaseOpt = None,
+) -> None:
+    """Check documents (syntax, context, SHACL shapes) without writing anything. Exit code 2 if any fails."""
+    settings = StoreOptions(base_iri=base_iri).merged(ctx.obj).settings()
+    with _errors():
+        sources = _read_sources(files, format, settings.max_document_bytes)
+        ingestor = _ingestor(settings)
+        report = ingestor.check(sources=sources)
+    _print_report(report, as_json=as_json, verb="validated")
+    if report.rejected:
+        raise typer.Exit(2)
+
+
+def _query_text(query: str) -> str:
+    if query.startswith("@"):
+        path = Path(query[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError as error:
+            raise InputError("no such query file", where=str(path)) from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise InputError(f"cannot read query file: {error}", where=str(path)) from error
+    if query == "-":
+        return sys.stdin.read()
+    return query
+
+
+QUERY_FORMATS = ["table", "json", "xml", "csv", "tsv", *(f.value for f in RdfFormat)]
+
+
+@app.command()
+def query(
+    ctx: typer.Context,
+    query: Annotated[
+        str, typer.Argument(help="A SPARQL query, @FILE to read it from a file, or - for stdin.")
+    ],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="SELECT/ASK: table, json, xml, csv, tsv. CONSTRUCT: ttl, nt, nq, trig, jsonld, rdfxml.",
+        ),
+    ] = "table",
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+) -> None:
+    """Run a SPARQL 1.1 query over the union of all graphs and print the results."""
+    if format not in QUERY_FORMATS:
+        _fail(f"--format {format!r} is not one of {', '.join(QUERY_FORMATS)}", code=2)
+    with _errors():
+        text = _query_text(query)
+    with _opened(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
+        result = opened.query(query=text)
+        if isinstance(result, GraphResult):
+            rdf_format = RdfFormat(format) if format in {f.value for f in RdfFormat} else RdfFormat.TURTLE
+            data = serialize_triples(triples=result.triples, format=rdf_format)
+        else:
+            if format in {f.value for f in RdfFormat}:
+                raise InputError(
+                    f"--format {format} is for CONSTRUCT/DESCRIBE queries; use table, json, csv or tsv"
+                )
+            data = serialize_results(result=result, format=ResultsFormat(format))
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()
+
+
+@app.command("export")
+def export_command(
+    ctx: typer.Context,
+    format: Annotated[RdfFormat, typer.Option("--format", "-f", help="Output format.")] = RdfFormat.TRIG,
+    entity: Annotated[str | None, typer.Option("--entity", help="Export only this entity (its IRI).")] = None,
+    asserted_only: Annotated[
+        bool, typer.Option("--asserted-only", help="Leave out the inferred and ontology graphs.")
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+) -> None:
+    """Export the whole store, or one entity, as linked data."""
+    with _opened(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
+        target = URIRef(entity) if entity else None
+        if target is not None and not opened.has_graph(graph=target):
+            raise NotFoundError(f"no entity {entity} in the store")
+        graphs: GraphSelection = "asserted" if asserted_only else "all"
+        if output is None:
+            export(store=opened, format=format, output=sys.stdout.buffer, entity=target, graphs=graphs)
+            sys.stdout.buffer.flush()
+        else:
+            with output.open("wb") as handle:
+                export(store=opened, format=format, output=handle, entity=target, graphs=graphs)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``mlkg`` console script."""
+    run: Callable[..., Any] = app
+    run(args=argv, prog_name="mlkg")

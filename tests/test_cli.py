@@ -1,0 +1,206 @@
+"""The ``mlkg`` command as a user runs it: exit codes, one-line errors, data on stdout, the store untouched on
+bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+from typer.testing import CliRunner
+
+from mlkg.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = sorted(str(p) for p in (ROOT / "examples" / "demo").glob("*.json"))
+CHURN = "http://localhost:8000/id/model/mlflow_prod.customer_churn_predictor"
+COLUMN = "http://localhost:8000/id/column/postgres_prod.ecommerce.public.customers.last_purchase_date"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def run(runner: CliRunner, *args: str, stdin: str | None = None):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), input=stdin, catch_exceptions=False)
+
+
+def dump(runner: CliRunner, store_dir: str) -> rdflib.Dataset:
+    result = run(runner, "export", "--store", store_dir, "--format", "nq", "--asserted-only")
+    assert result.exit_code == 0, result.stderr
+    dataset = rdflib.Dataset()
+    dataset.parse(data=result.stdout, format="nquads")
+    return dataset
+
+
+def test_load_demo_then_query_feature_sources(runner: CliRunner, store_dir: str) -> None:
+    result = run(runner, "load", "--store", store_dir, *DEMO)
+    assert result.exit_code == 0, result.stderr
+    assert "rejected 0" in result.stderr
+    query = (ROOT / "examples" / "queries" / "churn-feature-sources.rq").read_text()
+    result = run(runner, "query", query, "--store", store_dir, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    rows = json.loads(result.stdout)["results"]["bindings"]
+    pairs = {(r["featureName"]["value"], r["column"]["value"].rsplit("/", 1)[1]) for r in rows}
+    assert pairs == {
+        ("recency", "postgres_prod.ecommerce.public.customers.last_purchase_date"),
+        ("frequency", "postgres_prod.ecommerce.public.orders.count_30d"),
+        ("monetary", "postgres_prod.ecommerce.public.orders.total_amount_30d"),
+    }
+
+
+def test_store_option_before_subcommand_and_from_environment(
+    runner: CliRunner, store_dir: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run(runner, "--store", store_dir, "load", *DEMO).exit_code == 0
+    monkeypatch.setenv("MLKG_STORE", store_dir)
+    result = run(runner, "query", f"ASK {{ <{CHURN}> ?p ?o }}")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "true"
+
+
+def test_query_formats(runner: CliRunner, store_dir: str) -> None:
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    select = f"SELECT ?name WHERE {{ <{CHURN}> <https://w3id.org/mlkg#name> ?name }}"
+    csv_out = run(runner, "query", select, "--store", store_dir, "--format", "csv")
+    assert csv_out.stdout_bytes == b"name\r\ncustomer_churn_predictor\r\n"
+    tsv_out = run(runner, "query", select, "--store", store_dir, "--format", "tsv")
+    assert tsv_out.stdout.splitlines() == ["?name", '"customer_churn_predictor"']
+    table = run(runner, "query", select, "--store", store_dir)
+    assert "customer_churn_predictor" in table.stdout and "(1 row)" in table.stdout
+    construct = f"CONSTRUCT {{ <{CHURN}> ?p ?o }} WHERE {{ <{CHURN}> ?p ?o }}"
+    ttl = run(runner, "query", construct, "--store", store_dir, "--format", "ttl")
+    assert ttl.exit_code == 0
+    graph = rdflib.Graph().parse(data=ttl.stdout, format="turtle")
+    assert (rdflib.URIRef(CHURN), None, None) in graph
+
+
+@pytest.mark.parametrize(
+    ("make_input", "message"),
+    [
+        (lambda d: d.joinpath("bad.json").write_text('{"name": "x",'), "bad.json"),
+        (lambda d: d.joinpath("empty.json").write_text(""), "empty"),
+        (lambda d: d.joinpath("model.yaml").write_text("name: x"), "yaml"),
+        (
+            lambda d: d.joinpath("remote.jsonld").write_text(
+                json.dumps({"@context": "https://example.org/ctx.jsonld", "name": "x"})
+            ),
+            "https://example.org/ctx.jsonld",
+        ),
+        (
+            lambda d: d.joinpath("noalgo.json").write_text(
+                json.dumps({"type": "mlmodel", "name": "m", "fullyQualifiedName": "svc.m"})
+            ),
+            "algorithm",
+        ),
+    ],
+    ids=["malformed-json", "empty-file", "unsupported-format", "remote-context", "shacl-violation"],
+)
+def test_bad_input_exits_2_and_changes_nothing(
+    runner: CliRunner,
+    store_dir: str,
+    tmp_path: Path,
+    make_input,
+    message: str,
+    same_dataset,  # type: ignore[no-untyped-def]
+) -> None:
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    before = dump(runner, store_dir)
+    make_input(tmp_path)
+    bad = next(p for p in tmp_path.iterdir() if p.is_file())
+    result = run(runner, "load", "--store", store_dir, str(bad))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert same_dataset(dump(runner, store_dir), before)
+
+
+def test_missing_file_is_bad_input(runner: CliRunner, store_dir: str) -> None:
+    result = run(runner, "load", "--store", store_dir, "no/such/file.json")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "mlkg: error: no/such/file.json: no such file"
+
+
+def test_batch_with_one_bad_document_stores_the_good_ones(
+    runner: CliRunner, store_dir: str, tmp_path: Path
+) -> None:
+    docs = [
+        {"type": "table", "name": "good", "fullyQualifiedName": "db.good"},
+        {"type": "mlmodel", "name": "no_algorithm", "fullyQualifiedName": "svc.no_algorithm"},
+    ]
+    path = tmp_path / "batch.json"
+    path.write_text(json.dumps(docs))
+    result = run(runner, "load", "--store", store_dir, str(path))
+    assert result.exit_code == 2
+    assert "batch.json#/1" in result.stderr
+    ask = run(runner, "query", "ASK { <http://localhost:8000/id/table/db.good> ?p ?o }", "--store", store_dir)
+    assert ask.stdout.strip() == "true"
+    ask = run(
+        runner,
+        "query",
+        "ASK { <http://localhost:8000/id/model/svc.no_algorithm> ?p ?o }",
+        "--store",
+        store_dir,
+    )
+    assert ask.stdout.strip() == "false"
+
+
+def test_validate_writes_nothing(runner: CliRunner, store_dir: str) -> None:
+    result = run(runner, "--store", store_dir, "validate", *DEMO)
+    assert result.exit_code == 0, result.stderr
+    assert not Path(store_dir).exists() or len(dump(runner, store_dir)) == 0
+
+
+def test_malformed_query_is_bad_input(runner: CliRunner, store_dir: str) -> None:
+    result = run(runner, "query", "SELECT WHERE {", "--store", store_dir)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("mlkg: error:")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_export_entity_and_load_back(runner: CliRunner, store_dir: str, tmp_path: Path, same_dataset) -> None:  # type: ignore[no-untyped-def]
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    out = tmp_path / "export.trig"
+    result = run(runner, "export", "--store", store_dir, "--format", "trig", "--output", str(out))
+    assert result.exit_code == 0
+    other = str(tmp_path / "other")
+    assert run(runner, "load", "--store", other, str(out)).exit_code == 0
+    assert same_dataset(dump(runner, other), dump(runner, store_dir))
+    entity = run(runner, "export", "--store", store_dir, "--format", "ttl", "--entity", CHURN)
+    graph = rdflib.Graph().parse(data=entity.stdout, format="turtle")
+    assert (rdflib.URIRef(CHURN), None, None) in graph
+    missing = run(runner, "export", "--store", store_dir, "--entity", "http://localhost:8000/id/model/nope")
+    assert missing.exit_code == 1
+
+
+def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
+    doc = json.dumps({"type": "table", "name": "t", "fullyQualifiedName": "db.t"})
+    store = str(tmp_path / "s")
+    done = subprocess.run(
+        [sys.executable, "-m", "mlkg", "load", "-", "--format", "json", "--store", store],
+        input=doc,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mlkg",
+            "query",
+            "SELECT ?n WHERE { ?t <https://w3id.org/mlkg#name> ?n }",
+            "--store",
+            store,
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.stdout.splitlines() == ["n", "t"]
