@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import OWL
 
+from mlkg.config import Settings
 from mlkg.errors import QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
-from mlkg.store.base import RdfFormat, SelectResult
+from mlkg.store import install_ontology, open_store
+from mlkg.store.base import AskResult, RdfFormat, SelectResult
 from mlkg.store.oxigraph import OxigraphStore
+from mlkg.vocab import MLKG, ONTOLOGY_GRAPH
 
 EX = "http://example.org/"
 G1, G2 = URIRef(EX + "graph/1"), URIRef(EX + "graph/2")
@@ -106,3 +110,17 @@ def test_dump_of_triple_formats_merges_graphs(store: OxigraphStore, fmt: RdfForm
 def test_dump_leaves_rdfxml_and_jsonld_to_exports(store: OxigraphStore, fmt: RdfFormat) -> None:
     with pytest.raises(UnsupportedFormatError):
         store.dump(format=fmt, output=io.BytesIO())
+
+
+def test_open_store_installs_the_ontology_graph_once(tmp_path: Path) -> None:
+    settings = Settings(store=str(tmp_path / "s"))
+    with open_store(settings=settings) as opened:
+        assert opened.has_graph(graph=ONTOLOGY_GRAPH)
+        ask = opened.query(
+            query=f"ASK {{ GRAPH <{ONTOLOGY_GRAPH}> {{ <{MLKG.upstream}> a <{OWL.TransitiveProperty}> }} }}"
+        )
+        assert ask == AskResult(value=True)
+        assert install_ontology(store=opened) is False  # already current: a read-only open writes nothing
+        opened.delete_graphs(graphs=[ONTOLOGY_GRAPH])
+    with open_store(settings=settings) as reopened:
+        assert reopened.has_graph(graph=ONTOLOGY_GRAPH)

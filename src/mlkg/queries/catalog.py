@@ -30,6 +30,7 @@ from mlkg.store.base import QueryResult, Store, Term
 __all__ = ["NamedQuery", "ParamType", "Parameter", "QueryCatalog"]
 
 _HEADER = re.compile(r"^#\s*(name|description|param)\s*:\s*(.*?)\s*$")
+_PROJECTION = re.compile(r"\bSELECT\b(.*?)(?:\bWHERE\b|\{)", re.IGNORECASE | re.DOTALL)
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*$")
 
 
@@ -116,11 +117,16 @@ class NamedQuery:
             raise QueryError(f"query file {name}.rq declares the name {declared_name!r}")
         if not description:
             raise QueryError(f"query {name!r} has no '# description:' header line")
+        projection = _PROJECTION.search(_strip_comments(text))
         for param in params:
             if not re.search(rf"[?$]{re.escape(param.name)}\b", text):
                 raise QueryError(
                     f"query {name!r} declares parameter {param.name!r} but never uses ?{param.name}"
                 )
+            # The embedded engine binds parameters by SEP-0007 substitution, which needs the variable in the
+            # SELECT projection (or SELECT *).
+            if projection and not re.search(rf"\*|[?$]{re.escape(param.name)}\b", projection.group(1)):
+                raise QueryError(f"query {name!r} must project its parameter ?{param.name} in SELECT")
         return cls(name=name, description=description, parameters=tuple(params), text=text)
 
     def bindings(self, *, arguments: Mapping[str, str]) -> dict[str, Term]:
@@ -148,6 +154,10 @@ class NamedQuery:
     def run(self, *, store: Store, arguments: Mapping[str, str], timeout: float | None = None) -> QueryResult:
         """Run the query on ``store`` with the arguments bound as RDF terms."""
         return store.query(query=self.text, bindings=self.bindings(arguments=arguments), timeout=timeout)
+
+
+def _strip_comments(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
 
 
 def _parse_param(spec: str, *, query: str) -> Parameter:

@@ -14,7 +14,6 @@ with :class:`~mlkg.errors.QueryError` before the engine sees the text.
 from __future__ import annotations
 
 import os
-import re
 import threading
 import time
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
@@ -22,8 +21,7 @@ from types import TracebackType
 from typing import BinaryIO, Final, Self
 
 import pyoxigraph as ox
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import URIRef
 
 from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
 from mlkg.store.base import (
@@ -38,10 +36,10 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
+from mlkg.store.oxterms import encode_graph, to_ox, to_rdflib
+from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update, refuse_remote
 
 __all__ = ["OxigraphStore"]
-
-_XSD_STRING: Final = str(XSD.string)
 
 _OX_FORMATS: Final = {
     RdfFormat.TURTLE: ox.RdfFormat.TURTLE,
@@ -49,133 +47,6 @@ _OX_FORMATS: Final = {
     RdfFormat.NQUADS: ox.RdfFormat.N_QUADS,
     RdfFormat.TRIG: ox.RdfFormat.TRIG,
 }
-
-# A conservative SPARQL lexer: it skips comments, strings, IRIs, variables and language tags, so the words
-# left are keywords, prefixed names, blank node labels and numbers (SPARQL 1.1 Query, section 19.8).
-_SPARQL_TOKEN: Final = re.compile(
-    r"(?P<skip>#[^\n\r]*"
-    r'|"""(?:[^"\\]|\\.|"(?!""))*"""'
-    r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
-    r'|"(?:[^"\\\n\r]|\\.)*"'
-    r"|'(?:[^'\\\n\r]|\\.)*'"
-    r"|<[^<>\"{}|^`\\\x00-\x20]*>"
-    r"|[?$]\w+"
-    r"|@[A-Za-z]+(?:-[A-Za-z0-9]+)*)"
-    r"|(?P<word>[\w:.\-%\\]+)",
-    re.DOTALL,
-)
-_NOT_PROJECTED: Final = re.compile(r"does not contains? variable \?(\w+) in its SELECT projection")
-_UPDATE_KEYWORDS: Final = frozenset(
-    {"insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add", "with"}
-)
-
-
-def _words(text: str) -> Iterator[str]:
-    """Lower-cased keyword candidates of a SPARQL text; a word is split at dots so ``?o.SERVICE`` counts."""
-    for match in _SPARQL_TOKEN.finditer(text):
-        word = match.group("word")
-        if word:
-            yield from (part for part in word.lower().split(".") if part)
-
-
-def _refuse_remote(text: str, *, update: bool) -> None:
-    """Refuse ``SERVICE`` (SPARQL 1.1 Federated Query) and, in updates, ``LOAD`` (SPARQL 1.1 Update 3.1.4).
-
-    pyoxigraph would fetch the URL. The check is conservative: a prefixed name whose local part contains
-    ``.service`` is refused too.
-    """
-    for word in _words(text):
-        if word == "service":
-            raise QueryError("SERVICE (federated query) is disabled: mlkg never contacts other endpoints")
-        if update and word == "load":
-            raise QueryError("LOAD of remote documents is disabled")
-
-
-def _has_dataset_clause(text: str) -> bool:
-    """True if the query has ``FROM`` / ``FROM NAMED`` (SPARQL 1.1 Query, section 13.2)."""
-    return "from" in _words(text)
-
-
-def _looks_like_update(text: str) -> bool:
-    for word in _words(text):
-        if word in ("prefix", "base") or word.endswith(":"):
-            continue
-        return word in _UPDATE_KEYWORDS
-    return False
-
-
-def _to_rdflib(term: object) -> Term:
-    """A pyoxigraph term as an rdflib term; ``xsd:string`` literals become plain literals (RDF 1.1)."""
-    kind = type(term)
-    if kind is ox.NamedNode:
-        return URIRef(term.value)  # type: ignore[attr-defined]
-    if kind is ox.Literal:
-        assert isinstance(term, ox.Literal)
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
-    if kind is ox.BlankNode:
-        return BNode(term.value)  # type: ignore[attr-defined]
-    raise StoreError(f"mlkg cannot represent the RDF term {term} (RDF-star triple terms are not supported)")
-
-
-def _to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """An rdflib term as a pyoxigraph term. :raises ValueError: if pyoxigraph rejects it."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(term)
-    if isinstance(term, BNode):
-        return ox.BlankNode(term)
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
-        return ox.Literal(str(term))
-    raise ValueError(f"{term!r} is not an RDF term")
-
-
-def _encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict[str, str]) -> list[str]:
-    """``DROP`` and ``INSERT DATA`` operations writing one graph, terms in N-Triples syntax (pyoxigraph's
-    ``str``, so escaping is right). Blank nodes get labels unique to this graph: INSERT DATA makes them fresh
-    (SPARQL 1.1 Update 3.1.1), so two documents that both say ``_:b0`` never share a node.
-
-    :raises InputError: if pyoxigraph rejects a term or a term is in the wrong position.
-    """
-    bnodes: dict[BNode, str] = {}
-
-    def iri(term: object) -> str:
-        if not isinstance(term, URIRef):
-            raise InputError(f"expected an IRI, got {term!r}", where=str(name))
-        text = iris.get(term)
-        if text is None:
-            try:
-                text = iris[term] = str(ox.NamedNode(term))
-            except ValueError as exc:
-                raise InputError(f"invalid IRI {str(term)!r}: {exc}", where=str(name)) from exc
-        return text
-
-    def node(term: object) -> str:
-        if isinstance(term, BNode):
-            label = bnodes.get(term)
-            if label is None:
-                label = bnodes[term] = f"_:g{index}n{len(bnodes)}"
-            return label
-        if isinstance(term, Literal):
-            try:
-                return str(_to_ox(term))
-            except ValueError as exc:
-                raise InputError(f"invalid literal {term!r}: {exc}", where=str(name)) from exc
-        return iri(term)
-
-    graph = iri(name)
-    lines = [
-        f"{node(s) if not isinstance(s, Literal) else iri(s)} {iri(p)} {node(o)} ." for s, p, o in triples
-    ]
-    drop = f"DROP SILENT GRAPH {graph}"
-    return [drop, f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"] if lines else [drop]
 
 
 class OxigraphStore:
@@ -253,7 +124,7 @@ class OxigraphStore:
         """
         iris: dict[str, str] = {}
         operations = [
-            op for i, (g, triples) in enumerate(graphs.items()) for op in _encode_graph(i, g, triples, iris)
+            op for i, (g, triples) in enumerate(graphs.items()) for op in encode_graph(i, g, triples, iris)
         ]
         if operations:
             with self._write_lock:
@@ -266,7 +137,7 @@ class OxigraphStore:
         :raises StoreError: if the store fails; nothing is dropped.
         """
         iris: dict[str, str] = {}
-        names = {name: _encode_graph(0, name, (), iris)[0] for name in graphs}
+        names = {name: encode_graph(0, name, (), iris)[0] for name in graphs}
         if not names:
             return 0
         with self._write_lock:
@@ -283,7 +154,7 @@ class OxigraphStore:
             or uses ``LOAD`` or ``SERVICE`` (disabled: mlkg never fetches remote data).
         :raises StoreError: if the store fails.
         """
-        _refuse_remote(update, update=True)
+        refuse_remote(update, update=True)
         with self._write_lock:
             self._run_update(update)
 
@@ -340,9 +211,9 @@ class OxigraphStore:
         store = self._open()
         try:
             found = store.quads_for_pattern(
-                None if subject is None else _to_ox(subject),  # type: ignore[arg-type]
+                None if subject is None else to_ox(subject),  # type: ignore[arg-type]
                 None if predicate is None else ox.NamedNode(predicate),
-                None if object is None else _to_ox(object),
+                None if object is None else to_ox(object),
                 None if graph is None else ox.NamedNode(graph),
             )
         except ValueError as exc:
@@ -378,18 +249,18 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
-        _refuse_remote(query, update=False)
+        refuse_remote(query, update=False)
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
             options: dict[str, object] = {}
             if default_graphs is not None:
                 options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-            elif named_graphs is not None or not _has_dataset_clause(query):
+            elif named_graphs is not None or not has_dataset_clause(query):
                 options["use_default_graph_as_union"] = True
             if named_graphs is not None:
                 options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
             if bindings:
-                options["substitutions"] = {ox.Variable(k): _to_ox(v) for k, v in bindings.items()}
+                options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
         except ValueError as exc:
             raise QueryError(f"invalid graph IRI or binding: {exc}") from exc
         try:
@@ -399,20 +270,20 @@ class OxigraphStore:
             if isinstance(result, ox.QuerySolutions):
                 rows: list[tuple[Term | None, ...]] = []
                 for solution in result:
-                    rows.append(tuple(None if t is None else _to_rdflib(t) for t in solution))
+                    rows.append(tuple(None if t is None else to_rdflib(t) for t in solution))
                     _check_deadline(deadline, timeout)
                 return SelectResult(variables=[v.value for v in result.variables], rows=rows)
             triples: list[Triple] = []
             for triple in result:
                 s, p, o = triple
-                triples.append((_to_rdflib(s), _to_rdflib(p), _to_rdflib(o)))  # type: ignore[arg-type]
+                triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
                 _check_deadline(deadline, timeout)
             return GraphResult(triples=triples)
         except SyntaxError as exc:
-            hint = " (this is a SPARQL Update: run it as an update)" if _looks_like_update(query) else ""
+            hint = " (this is a SPARQL Update: run it as an update)" if looks_like_update(query) else ""
             raise QueryError(f"malformed SPARQL query: {exc}{hint}") from exc
         except RuntimeError as exc:
-            unbindable = _NOT_PROJECTED.search(str(exc))
+            unbindable = NOT_PROJECTED.search(str(exc))
             if unbindable:
                 name = unbindable.group(1)
                 raise QueryError(
@@ -492,6 +363,6 @@ def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
                 name = URIRef(g.value)
             else:
                 continue
-            yield _to_rdflib(s), _to_rdflib(p), _to_rdflib(o), name  # type: ignore[misc]
+            yield to_rdflib(s), to_rdflib(p), to_rdflib(o), name  # type: ignore[misc]
     except OSError as exc:
         raise StoreError(f"the store failed while reading quads: {exc}") from exc

@@ -1,0 +1,91 @@
+"""Conversion between rdflib terms and pyoxigraph terms, and the N-Triples encoding of graph writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+from mlkg.errors import InputError, StoreError
+from mlkg.store.base import Term, Triple
+
+__all__ = ["encode_graph", "to_ox", "to_rdflib"]
+
+_XSD_STRING: Final = str(XSD.string)
+
+
+def to_rdflib(term: object) -> Term:
+    """A pyoxigraph term as an rdflib term; ``xsd:string`` literals become plain literals (RDF 1.1)."""
+    kind = type(term)
+    if kind is ox.NamedNode:
+        return URIRef(term.value)  # type: ignore[attr-defined]
+    if kind is ox.Literal:
+        assert isinstance(term, ox.Literal)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(datatype), normalize=False)
+    if kind is ox.BlankNode:
+        return BNode(term.value)  # type: ignore[attr-defined]
+    raise StoreError(f"mlkg cannot represent the RDF term {term} (RDF-star triple terms are not supported)")
+
+
+def to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as a pyoxigraph term. :raises ValueError: if pyoxigraph rejects it."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(term)
+    if isinstance(term, BNode):
+        return ox.BlankNode(term)
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None:
+            return ox.Literal(str(term), datatype=ox.NamedNode(term.datatype))
+        return ox.Literal(str(term))
+    raise ValueError(f"{term!r} is not an RDF term")
+
+
+def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict[str, str]) -> list[str]:
+    """``DROP`` and ``INSERT DATA`` operations writing one graph, terms in N-Triples syntax (pyoxigraph's
+    ``str``, so escaping is right). Blank nodes get labels unique to this graph: INSERT DATA makes them fresh
+    (SPARQL 1.1 Update 3.1.1), so two documents that both say ``_:b0`` never share a node.
+
+    :raises InputError: if pyoxigraph rejects a term or a term is in the wrong position.
+    """
+    bnodes: dict[BNode, str] = {}
+
+    def iri(term: object) -> str:
+        if not isinstance(term, URIRef):
+            raise InputError(f"expected an IRI, got {term!r}", where=str(name))
+        text = iris.get(term)
+        if text is None:
+            try:
+                text = iris[term] = str(ox.NamedNode(term))
+            except ValueError as exc:
+                raise InputError(f"invalid IRI {str(term)!r}: {exc}", where=str(name)) from exc
+        return text
+
+    def node(term: object) -> str:
+        if isinstance(term, BNode):
+            label = bnodes.get(term)
+            if label is None:
+                label = bnodes[term] = f"_:g{index}n{len(bnodes)}"
+            return label
+        if isinstance(term, Literal):
+            try:
+                return str(to_ox(term))
+            except ValueError as exc:
+                raise InputError(f"invalid literal {term!r}: {exc}", where=str(name)) from exc
+        return iri(term)
+
+    graph = iri(name)
+    lines = [
+        f"{node(s) if not isinstance(s, Literal) else iri(s)} {iri(p)} {node(o)} ." for s, p, o in triples
+    ]
+    drop = f"DROP SILENT GRAPH {graph}"
+    return [drop, f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"] if lines else [drop]
