@@ -45,6 +45,9 @@ def test_load_demo_then_query_feature_sources(runner: CliRunner, store_dir: str)
     result = run(runner, "query", query, "--store", store_dir, "--format", "json")
     assert result.exit_code == 0, result.stderr
     rows = json.loads(result.stdout)["results"]["bindings"]
+    # A column referenced from several documents is stated in each of their graphs; the answer must still be
+    # three rows, not one per copy (regression: the quick start printed 54 rows).
+    assert len(rows) == 3
     pairs = {(r["featureName"]["value"], r["column"]["value"].rsplit("/", 1)[1]) for r in rows}
     assert pairs == {
         ("recency", "postgres_prod.ecommerce.public.customers.last_purchase_date"),
