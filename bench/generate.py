@@ -30,9 +30,6 @@ from typing import Any, NamedTuple, TextIO
 
 from rdflib import RDF, XSD, Literal, URIRef
 
-if __package__ in (None, ""):  # run as a script: python bench/generate.py
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from mlkg.config import DEFAULT_BASE_IRI
 from mlkg.ids import EntityType, IriMinter
 from mlkg.store.base import Object, Triple
@@ -99,26 +96,33 @@ def generate_catalog(
     *, target_triples: int, seed: int, base: str = DEFAULT_BASE_IRI, shape: Shape = SHAPE
 ) -> Iterator[tuple[URIRef, list[Triple]]]:
     """Yield ``(entity IRI, triples)`` for each document of a synthetic catalog of about ``target_triples``
-    triples (within a few dozen), the same for the same ``seed``.
+    triples, the same for the same ``seed``: the graph name and the triples mlkg's JSON ingest would store.
+
+    The total lands within half a raw table (a few dozen triples) of the target, and always within 2%, for
+    the default ``shape`` (the per-model size used to plan the catalog is measured for it).
 
     :raises ValueError: if ``target_triples`` is below 2000 (too small for every kind of entity).
     """
-    for document in generate_documents(target_triples=target_triples, seed=seed, base=base, shape=shape):
-        yield document.entity, document.triples
+    documents = generate_documents(target_triples=target_triples, seed=seed, base=base, shape=shape)
+    return ((document.entity, document.triples) for document in documents)
 
 
 def generate_documents(
     *, target_triples: int, seed: int, base: str = DEFAULT_BASE_IRI, shape: Shape = SHAPE
 ) -> Iterator[CatalogDocument]:
-    """Like :func:`generate_catalog`, with each document's JSON and described nodes.
+    """Like :func:`generate_catalog`, with each document's JSON and the nodes it describes.
 
     :raises ValueError: if ``target_triples`` is below 2000.
     """
     if target_triples < _MIN_TRIPLES:
         raise ValueError(f"target_triples must be at least {_MIN_TRIPLES}, not {target_triples}")
-    converter = _Converter(IriMinter.from_ontology(base=base))
-    budget = round(target_triples * shape.structure_share)
-    catalog = _Catalog(random.Random(seed), shape, models=_structure_models(budget), budget=budget)
+    return _documents(target_triples, random.Random(seed), IriMinter.from_ontology(base=base), shape)
+
+
+def _documents(target: int, rng: random.Random, minter: IriMinter, shape: Shape) -> Iterator[CatalogDocument]:
+    converter = _Converter(minter)
+    budget = round(target * shape.structure_share)
+    catalog = _Catalog(rng, shape, models=_structure_models(budget), budget=budget)
     total = 0
     for doc in catalog.structure():
         document = converter.document(doc)
@@ -127,7 +131,7 @@ def generate_documents(
         yield document
     while True:  # fill up with unused raw tables, stopping as close to the target as one table allows
         document = converter.document(catalog.raw_table(unused=True))
-        if total + len(document.triples) / 2 > target_triples:
+        if total + len(document.triples) / 2 > target:
             return
         total += len(document.triples)
         yield document

@@ -22,7 +22,6 @@ from mlkg.resources import ontology_text
 from mlkg.store.base import Triple
 from mlkg.vocab import MLKG
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # bench/ lives beside src/, not inside it
 
 from bench.generate import CatalogDocument, generate_catalog, generate_documents, main, write_nquads
 
@@ -68,7 +67,7 @@ def test_total_lands_within_ten_percent_of_the_target(target: int) -> None:
 
 def test_too_small_a_target_is_refused() -> None:
     with pytest.raises(ValueError, match="at least"):
-        next(generate_catalog(target_triples=500, seed=1))
+        generate_catalog(target_triples=500, seed=1)
 
 
 def test_every_predicate_and_class_is_an_ontology_term(catalogs: dict[int, list[CatalogDocument]]) -> None:

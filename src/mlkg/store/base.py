@@ -131,6 +131,15 @@ class Store(Protocol):
         """Drop each named graph in ``graphs`` and write its new triples, all in one transaction."""
         ...
 
+    def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
+        """Replace one named graph with a large stream of triples (the inferred graph on a full recompute);
+        readers see the old graph or the new one, never a mix. Returns the number of triples written."""
+        ...
+
+    def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
+        """Remove ``delete`` from and add ``insert`` to one named graph, in one transaction."""
+        ...
+
     def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
         """Drop the named graphs, in one transaction; return how many existed."""
         ...

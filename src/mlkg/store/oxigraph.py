@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import BinaryIO, Final, Self
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
 from mlkg.store.base import (
@@ -126,6 +126,57 @@ class OxigraphStore:
         operations = [
             op for i, (g, triples) in enumerate(graphs.items()) for op in encode_graph(i, g, triples, iris)
         ]
+        if operations:
+            with self._write_lock:
+                self._run_update(" ;\n".join(operations))
+
+    def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
+        """Replace ``graph`` with a large stream of triples.
+
+        The triples are bulk-loaded (pyoxigraph ``bulk_load``, N-Triples in chunks, never all in memory) into a
+        scratch graph, which one ``MOVE`` (SPARQL 1.1 Update 3.2.4, transactional) then puts in place, so
+        readers see the old graph or the new one.
+
+        :raises InputError: if a term is not valid RDF; the graph is unchanged.
+        :raises StoreError: if the store fails; the graph is unchanged.
+        """
+        scratch = URIRef(f"{graph}#loading")
+        target = encode_graph(0, graph, (), {})[0].removeprefix("DROP SILENT GRAPH ")
+        staging = encode_graph(0, scratch, (), {})[0].removeprefix("DROP SILENT GRAPH ")
+        store = self._open()
+        written = 0
+        with self._write_lock:
+            self._run_update(f"DROP SILENT GRAPH {staging}")
+            try:
+                for chunk in _ntriples_chunks(triples):
+                    store.bulk_load(
+                        chunk.text.encode("utf-8"),
+                        format=ox.RdfFormat.N_TRIPLES,
+                        to_graph=ox.NamedNode(scratch),
+                    )
+                    written += chunk.count
+            except (SyntaxError, ValueError) as exc:
+                self._run_update(f"DROP SILENT GRAPH {staging}")
+                raise InputError(f"invalid triple for {graph}: {exc}") from exc
+            except OSError as exc:
+                raise StoreError(f"the store failed while loading {graph}: {exc}") from exc
+            self._run_update(f"DROP SILENT GRAPH {target} ; MOVE SILENT GRAPH {staging} TO {target}")
+        return written
+
+    def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
+        """Remove ``delete`` from and add ``insert`` to ``graph`` in one SPARQL Update (one transaction).
+
+        :raises InputError: if a term is not valid RDF or a triple holds a blank node; nothing is changed.
+        :raises StoreError: if the store fails; nothing is changed.
+        """
+        name = encode_graph(0, graph, (), {})[0].removeprefix("DROP SILENT GRAPH ")
+        removed = _ground_lines(delete, graph)
+        added = _ground_lines(insert, graph)
+        operations = []
+        if removed:
+            operations.append(f"DELETE DATA {{ GRAPH {name} {{\n{removed}\n}} }}")
+        if added:
+            operations.append(f"INSERT DATA {{ GRAPH {name} {{\n{added}\n}} }}")
         if operations:
             with self._write_lock:
                 self._run_update(" ;\n".join(operations))
@@ -366,3 +417,51 @@ def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
             yield to_rdflib(s), to_rdflib(p), to_rdflib(o), name  # type: ignore[misc]
     except OSError as exc:
         raise StoreError(f"the store failed while reading quads: {exc}") from exc
+
+
+class _Chunk:
+    __slots__ = ("count", "text")
+
+    def __init__(self, text: str, count: int) -> None:
+        self.text = text
+        self.count = count
+
+
+def _ntriples_chunks(triples: Iterable[Triple], *, size: int = 200_000) -> Iterator[_Chunk]:
+    """N-Triples text in chunks of ``size`` lines; each distinct term is encoded once (IRIs repeat a lot)."""
+    cache: dict[Term, str] = {}
+    lines: list[str] = []
+
+    def text(term: Term) -> str:
+        found = cache.get(term)
+        if found is None:
+            if isinstance(term, BNode):
+                raise ValueError(f"blank node {term} cannot be bulk-loaded")
+            found = cache[term] = str(to_ox(term))
+            if len(cache) > 1_000_000:
+                cache.clear()
+        return found
+
+    for s, p, o in triples:
+        lines.append(f"{text(s)} {text(p)} {text(o)} .")
+        if len(lines) >= size:
+            yield _Chunk("\n".join(lines) + "\n", len(lines))
+            lines = []
+    if lines:
+        yield _Chunk("\n".join(lines) + "\n", len(lines))
+
+
+def _ground_lines(triples: Iterable[Triple], graph: URIRef) -> str:
+    """Triples without blank nodes as N-Triples lines for DELETE DATA / INSERT DATA.
+
+    :raises InputError: on a blank node (DELETE DATA may not hold one) or an invalid term.
+    """
+    lines = []
+    for triple in triples:
+        try:
+            if any(isinstance(t, BNode) for t in triple):
+                raise ValueError("blank nodes are not allowed here")
+            lines.append(" ".join(str(to_ox(t)) for t in triple) + " .")
+        except ValueError as exc:
+            raise InputError(f"invalid triple {triple!r}: {exc}", where=str(graph)) from exc
+    return "\n".join(lines)

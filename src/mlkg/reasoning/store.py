@@ -1,0 +1,122 @@
+"""A :class:`~mlkg.store.base.Store` that keeps the inferred lineage graph correct after every write.
+
+Every write goes to the wrapped store first; then the reasoner is told which asserted triples the write
+removed and added (read from the store before and after, so blank nodes carry the labels the store gave them)
+and updates the inferred graph with exactly the difference. Writes to the inferred graph itself are refused:
+it is maintained by mlkg only (DESIGN.md habit 6). A raw SPARQL Update cannot be diffed cheaply, so after one
+the inferred graph is recomputed from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import Self
+
+from rdflib import URIRef
+
+from mlkg.errors import InputError
+from mlkg.reasoning.engine import Reasoner, ReasonStats
+from mlkg.reasoning.program import LineageProgram
+from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
+from mlkg.vocab import INFERRED_GRAPH
+
+__all__ = ["ReasonedStore"]
+
+
+class ReasonedStore:
+    """Wraps ``inner`` so that its inferred graph follows every write made through this object."""
+
+    def __init__(self, *, inner: Store, program: LineageProgram) -> None:
+        self.inner = inner
+        self.reasoner = Reasoner(store=inner, program=program)
+        self.last: ReasonStats | None = None
+
+    # -- writes ----------------------------------------------------------------------------------------------
+
+    def _snapshot(self, graphs: Iterable[URIRef]) -> list[Triple]:
+        return [(s, p, o) for g in graphs for s, p, o, _ in self.inner.quads(graph=g)]
+
+    @staticmethod
+    def _refuse_inferred(graphs: Iterable[URIRef]) -> list[URIRef]:
+        names = list(graphs)
+        if INFERRED_GRAPH in names:
+            raise InputError(f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written")
+        return names
+
+    def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
+        names = self._refuse_inferred(graphs)
+        before = self._snapshot(names)
+        self.inner.replace_graphs(graphs=graphs)
+        self.last = self.reasoner.apply(removed=before, added=self._snapshot(names))
+
+    def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
+        self._refuse_inferred([graph])
+        before = self._snapshot([graph])
+        written = self.inner.load_graph(graph=graph, triples=triples)
+        self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
+        return written
+
+    def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
+        self._refuse_inferred([graph])
+        before = self._snapshot([graph])
+        self.inner.change_graph(graph=graph, delete=delete, insert=insert)
+        self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
+
+    def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
+        names = self._refuse_inferred(graphs)
+        before = self._snapshot(names)
+        existed = self.inner.delete_graphs(graphs=names)
+        self.last = self.reasoner.apply(removed=before, added=[])
+        return existed
+
+    def update(self, *, update: str) -> None:
+        self.inner.update(update=update)
+        self.last = self.reasoner.recompute()
+
+    def recompute(self) -> ReasonStats:
+        """Recompute the inferred graph from scratch (``mlkg reason``)."""
+        self.last = self.reasoner.recompute()
+        return self.last
+
+    # -- reads -----------------------------------------------------------------------------------------------
+
+    def graph_names(self) -> list[URIRef]:
+        return self.inner.graph_names()
+
+    def has_graph(self, *, graph: URIRef) -> bool:
+        return self.inner.has_graph(graph=graph)
+
+    def quads(
+        self,
+        *,
+        subject: Subject | None = None,
+        predicate: URIRef | None = None,
+        object: Object | None = None,
+        graph: URIRef | None = None,
+    ) -> Iterator[Quad]:
+        return self.inner.quads(subject=subject, predicate=predicate, object=object, graph=graph)
+
+    def query(
+        self,
+        *,
+        query: str,
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+        timeout: float | None = None,
+    ) -> QueryResult:
+        return self.inner.query(
+            query=query, bindings=bindings, default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout
+        )
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,213 @@
+"""The fast reasoner: the same lineage triples as owlrl, incremental updates equal to a full recompute."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import owlrl
+import pytest
+import rdflib
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rdflib import OWL, RDF, RDFS, BNode, URIRef
+
+from mlkg.config import DEFAULT_BASE_IRI
+from mlkg.errors import InputError, ReasoningError
+from mlkg.ids import IriMinter
+from mlkg.ingest import Ingestor, InputFormat, Source
+from mlkg.locks import RDFLIB_GLOBALS
+from mlkg.reasoning import load_ontology, owlrl_lineage
+from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.store import ReasonedStore
+from mlkg.store.base import Store, Triple
+from mlkg.store.oxigraph import OxigraphStore
+from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
+ID = DEFAULT_BASE_IRI
+CHURN = URIRef(ID + "model/mlflow_prod.customer_churn_predictor")
+
+
+@pytest.fixture(scope="module")
+def program() -> LineageProgram:
+    return LineageProgram.from_ontology(load_ontology())
+
+
+@pytest.fixture
+def reasoned(program: LineageProgram) -> Iterator[ReasonedStore]:
+    with ReasonedStore(inner=OxigraphStore(path=None), program=program) as store:
+        yield store
+
+
+def ingest_demo(store: Store) -> None:
+    ingestor = Ingestor(minter=IriMinter.from_ontology(base=ID), max_bytes=1 << 24)
+    sources = [Source(p.name, p.read_bytes(), InputFormat.JSON) for p in sorted(DEMO.glob("*.json"))]
+    assert ingestor.ingest(store=store, sources=sources).ok
+
+
+def inferred(store: Store) -> set[Triple]:
+    return {(s, p, o) for s, p, o, _ in store.quads(graph=INFERRED_GRAPH)}
+
+
+def asserted_graph(store: Store) -> rdflib.Graph:
+    graph = rdflib.Graph()
+    for s, p, o, g in store.quads():
+        if g not in (INFERRED_GRAPH, ONTOLOGY_GRAPH):
+            graph.add((s, p, o))
+    return graph
+
+
+def lineage_only(triples: set[Triple]) -> set[Triple]:
+    return {t for t in triples if t[1] != RDF.type}
+
+
+def owlrl_types(ontology: rdflib.Graph, data: rdflib.Graph, program: LineageProgram) -> set[Triple]:
+    """Class memberships owlrl entails from the lineage axioms (domain / range of lineage properties) and
+    the class hierarchy, for IRIs, not asserted."""
+    reduced = rdflib.Graph()
+    for s, p, o in ontology:
+        if p in (RDFS.domain, RDFS.range) and s not in program.properties:
+            continue
+        reduced.add((s, p, o))
+    closure = rdflib.Graph()
+    for triple in reduced:
+        closure.add(triple)
+    for triple in data:
+        closure.add(triple)
+    with RDFLIB_GLOBALS:
+        owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(closure)
+    return {
+        (s, RDF.type, o)
+        for s, o in closure.subject_objects(RDF.type)
+        if isinstance(s, URIRef)
+        and o in program.classes
+        and (s, RDF.type, o) not in data
+        and (s, RDF.type, o) not in reduced
+    }
+
+
+def test_demo_lineage_equals_owlrl(reasoned: ReasonedStore, program: LineageProgram) -> None:
+    ingest_demo(reasoned)
+    reasoned.recompute()
+    ontology = load_ontology()
+    data = asserted_graph(reasoned)
+    mine = inferred(reasoned)
+    assert lineage_only(mine) == owlrl_lineage(ontology=ontology, data=data)
+    assert {t for t in mine if t[1] == RDF.type} == owlrl_types(ontology, data, program)
+    column = URIRef(ID + "column/postgres_prod.ecommerce.public.customers.last_purchase_date")
+    scores = URIRef(ID + "table/snowflake.prod.churn_scores")
+    customers = URIRef(ID + "table/postgres_prod.ecommerce.public.customers")
+    assert {(scores, MLKG.upstream, column), (scores, MLKG.upstream, customers)} <= mine
+    assert (customers, MLKG.downstream, scores) in mine
+
+
+def test_loading_keeps_the_inferred_graph_equal_to_a_recompute(reasoned: ReasonedStore) -> None:
+    ingest_demo(reasoned)  # document by document through the incremental path
+    incremental = inferred(reasoned)
+    assert incremental
+    reasoned.recompute()
+    assert inferred(reasoned) == incremental
+
+
+def test_dropping_a_feature_removes_exactly_its_lineage(reasoned: ReasonedStore) -> None:
+    ingest_demo(reasoned)
+    before = inferred(reasoned)
+    model_file = next(p for p in sorted(DEMO.glob("*.json")) if "churn-model" in p.name)
+    documents = json.loads(model_file.read_text())
+    for document in documents:
+        if document.get("name") == "customer_churn_predictor":
+            document["mlFeatures"] = [f for f in document["mlFeatures"] if f["name"] != "monetary"]
+    ingestor = Ingestor(minter=IriMinter.from_ontology(base=ID), max_bytes=1 << 24)
+    assert ingestor.ingest(store=reasoned, sources=[Source("m.json", json.dumps(documents).encode(), InputFormat.JSON)]).ok
+    after = inferred(reasoned)
+    monetary = URIRef(ID + "feature/mlflow_prod.customer_churn_predictor.monetary")
+    amount = URIRef(ID + "column/postgres_prod.ecommerce.public.orders.total_amount_30d")
+    assert (CHURN, MLKG.upstream, monetary) in before
+    assert (CHURN, MLKG.upstream, monetary) not in after
+    assert not any(monetary in (s, o) for s, _, o in lineage_only(after))
+    # Exactly: what remains is what OWL 2 RL entails from the new documents, and the churn model still
+    # depends on the orders table through the frequency feature.
+    assert lineage_only(after) == owlrl_lineage(ontology=load_ontology(), data=asserted_graph(reasoned))
+    assert (CHURN, MLKG.upstream, amount) in before and (CHURN, MLKG.upstream, amount) not in after
+    orders = URIRef(ID + "table/postgres_prod.ecommerce.public.orders")
+    assert (CHURN, MLKG.upstream, orders) in after
+    reasoned.recompute()
+    assert inferred(reasoned) == after
+
+
+def test_generated_catalog_equals_owlrl(program: LineageProgram) -> None:
+    from bench.generate import generate_catalog
+
+    with ReasonedStore(inner=OxigraphStore(path=None), program=program) as store:
+        store.inner.replace_graphs(graphs=dict(generate_catalog(target_triples=10_000, seed=7)))
+        store.recompute()
+        data = asserted_graph(store)
+        assert len(data) > 8_000  # distinct triples; references repeat across documents
+        assert lineage_only(inferred(store)) == owlrl_lineage(ontology=load_ontology(), data=data)
+
+
+def test_a_new_sub_property_in_the_ontology_takes_part() -> None:
+    ontology = load_ontology()
+    feeds = URIRef("https://example.org/feeds")
+    ontology.add((feeds, RDF.type, OWL.ObjectProperty))
+    ontology.add((feeds, RDFS.subPropertyOf, MLKG.upstream))
+    with ReasonedStore(inner=OxigraphStore(path=None), program=LineageProgram.from_ontology(ontology)) as store:
+        a, b, c = (URIRef(f"https://example.org/{n}") for n in "abc")
+        store.replace_graphs(graphs={a: [(a, feeds, b)], b: [(b, MLKG.readsFrom, c)]})
+        assert {(a, MLKG.upstream, c), (c, MLKG.downstream, a)} <= inferred(store)
+
+
+def test_unsupported_ontology_patterns_are_refused() -> None:
+    ontology = load_ontology()
+    chain = BNode()
+    rest = BNode()
+    ontology.add((MLKG.derivedFrom, OWL.propertyChainAxiom, chain))
+    ontology.add((chain, RDF.first, MLKG.upstream))
+    ontology.add((chain, RDF.rest, rest))
+    ontology.add((rest, RDF.first, MLKG.readsFrom))
+    ontology.add((rest, RDF.rest, RDF.nil))
+    with pytest.raises(ReasoningError, match="chain"):
+        LineageProgram.from_ontology(ontology)
+
+
+def test_the_inferred_graph_cannot_be_written(reasoned: ReasonedStore) -> None:
+    with pytest.raises(InputError, match="maintained by mlkg"):
+        reasoned.replace_graphs(graphs={INFERRED_GRAPH: [(CHURN, MLKG.upstream, CHURN)]})
+
+
+# -- random write sequences ---------------------------------------------------------------------------------
+
+NODES = [URIRef(f"https://example.org/n{i}") for i in range(7)]
+PROPERTIES = [
+    MLKG.readsFrom, MLKG.writesTo, MLKG.columnOf, MLKG.hasColumn, MLKG.derivedFromColumn, MLKG.hasFeatureSource,
+    MLKG.dataSource, MLKG.usesFeature, MLKG.versionOf, MLKG.servesVersion, MLKG.writesPredictions,
+    MLKG.performanceDashboard, MLKG.producedVersion, MLKG.trainedOn,
+]
+CLASSES = [MLKG.FeatureTable, MLKG.Column, MLKG.Model, MLKG.Team]
+
+triple_strategy = st.one_of(
+    st.tuples(st.sampled_from(NODES), st.sampled_from(PROPERTIES), st.sampled_from(NODES)),
+    st.tuples(st.sampled_from(NODES), st.just(RDF.type), st.sampled_from(CLASSES)),
+)
+document = st.tuples(st.sampled_from(NODES[:4]), st.lists(triple_strategy, max_size=6))
+operation = st.one_of(document, st.tuples(st.sampled_from(NODES[:4]), st.none()))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(operation, min_size=1, max_size=8))
+def test_incremental_equals_recompute_and_owlrl(operations: list[tuple[URIRef, list[Triple] | None]]) -> None:
+    program = LineageProgram.from_ontology(load_ontology())
+    with ReasonedStore(inner=OxigraphStore(path=None), program=program) as store:
+        store.recompute()
+        for graph, triples in operations:
+            if triples is None:
+                store.delete_graphs(graphs=[graph])
+            else:
+                store.replace_graphs(graphs={graph: triples})
+        incremental = inferred(store)
+        store.recompute()
+        assert inferred(store) == incremental
+        data = asserted_graph(store)
+        assert lineage_only(incremental) == owlrl_lineage(ontology=load_ontology(), data=data)
