@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -26,6 +27,10 @@ from mlkg.exports import GraphSelection, export, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
+from mlkg.reasoning import load_ontology
+from mlkg.reasoning.impact import Direction, ImpactReport, impact
+from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import GraphResult, RdfFormat, Store, open_store
 
 __all__ = ["app", "main"]
@@ -123,6 +128,13 @@ def _opened(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Setting
         yield settings, store
 
 
+@contextmanager
+def _reasoned(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Settings, ReasonedStore]]:
+    """The store, wrapped so every write keeps the inferred lineage graph correct."""
+    with _opened(ctx, options) as (settings, store):
+        yield settings, ReasonedStore(inner=store, program=LineageProgram.from_ontology(load_ontology()))
+
+
 def _read_sources(files: list[str], fmt: InputFormat | None, max_bytes: int) -> list[Source]:
     """Read every input before touching the store, so a missing file or unknown format writes nothing."""
     sources: list[Source] = []
@@ -192,7 +204,7 @@ def load(
     settings = options.merged(ctx.obj).settings()
     with _errors():
         sources = _read_sources(files, format, settings.max_document_bytes)
-    with _opened(ctx, options) as (settings, opened):
+    with _reasoned(ctx, options) as (settings, opened):
         ingestor = _ingestor(settings)
         if sum(len(s.data) for s in sources) > 1_000_000:
             typer.echo(f"mlkg: loading {len(sources)} file(s) ...", err=True)
@@ -301,6 +313,75 @@ def export_command(
         else:
             with output.open("wb") as handle:
                 export(store=opened, format=format, output=handle, entity=target, graphs=graphs)
+
+
+@app.command()
+def reason(
+    ctx: typer.Context,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+) -> None:
+    """Recompute the inferred lineage graph from scratch (every write already keeps it up to date)."""
+    with _reasoned(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
+        stats = opened.recompute()
+    typer.echo(
+        f"mlkg: inferred {stats.inferred_added} triples from {stats.asserted} asserted lineage triples "
+        f"in {stats.seconds:.2f} s",
+        err=True,
+    )
+
+
+class ImpactFormat(str, Enum):
+    TABLE = "table"
+    JSON = "json"
+
+
+@app.command("impact")
+def impact_command(
+    ctx: typer.Context,
+    entity: Annotated[str, typer.Argument(help="The asset: its IRI, fully qualified name or name.")],
+    direction: Annotated[Direction, typer.Option("--direction", "-d")] = Direction.DOWNSTREAM,
+    with_paths: Annotated[
+        bool, typer.Option("--explain", help="Show the asserted path behind each answer.")
+    ] = False,
+    format: Annotated[ImpactFormat, typer.Option("--format", "-f")] = ImpactFormat.TABLE,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+) -> None:
+    """What is affected if ENTITY changes (downstream), or what it depends on (upstream), grouped by kind."""
+    with _reasoned(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
+        reports = impact(
+            store=opened,
+            program=opened.reasoner.program,
+            entity=entity,
+            direction=direction,
+            with_paths=with_paths,
+        )
+    if format is ImpactFormat.JSON:
+        documents = [r.to_dict() for r in reports]
+        typer.echo(
+            json.dumps(documents if len(documents) > 1 else documents[0], indent=2, ensure_ascii=False)
+        )
+        return
+    for report in reports:
+        _print_impact(report)
+
+
+def _print_impact(report: ImpactReport) -> None:
+    typer.echo(f"{report.direction.value.capitalize()} of {report.entity}: {len(report.assets)} asset(s)")
+    for kind, assets in report.by_kind().items():
+        typer.echo(f"\n  {kind} ({len(assets)})")
+        for asset in assets:
+            typer.echo(f"    {asset.name}")
+            for hop in asset.path or ():
+                where = _short(str(hop.graph)) if hop.graph else "default graph"
+                step = f"{_short(hop.source)} -> {_short(hop.target)}"
+                typer.echo(f"        {step}  [{_short(hop.predicate)}, {where}]")
+    typer.echo("")
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import io
 import json
-import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 import rdflib
+from bench.generate import CatalogDocument, generate_catalog, generate_documents, main, write_nquads
 from rdflib import OWL, RDF, URIRef
 from rdflib.compare import isomorphic
 
@@ -21,9 +21,6 @@ from mlkg.ingest import Ingestor, InputFormat, Source
 from mlkg.resources import ontology_text
 from mlkg.store.base import Triple
 from mlkg.vocab import MLKG
-
-
-from bench.generate import CatalogDocument, generate_catalog, generate_documents, main, write_nquads
 
 TARGET = 3000
 SEEDS = (1, 2, 3, 4, 5)

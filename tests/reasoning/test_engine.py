@@ -120,7 +120,9 @@ def test_dropping_a_feature_removes_exactly_its_lineage(reasoned: ReasonedStore)
         if document.get("name") == "customer_churn_predictor":
             document["mlFeatures"] = [f for f in document["mlFeatures"] if f["name"] != "monetary"]
     ingestor = Ingestor(minter=IriMinter.from_ontology(base=ID), max_bytes=1 << 24)
-    assert ingestor.ingest(store=reasoned, sources=[Source("m.json", json.dumps(documents).encode(), InputFormat.JSON)]).ok
+    assert ingestor.ingest(
+        store=reasoned, sources=[Source("m.json", json.dumps(documents).encode(), InputFormat.JSON)]
+    ).ok
     after = inferred(reasoned)
     monetary = URIRef(ID + "feature/mlflow_prod.customer_churn_predictor.monetary")
     amount = URIRef(ID + "column/postgres_prod.ecommerce.public.orders.total_amount_30d")
@@ -153,7 +155,9 @@ def test_a_new_sub_property_in_the_ontology_takes_part() -> None:
     feeds = URIRef("https://example.org/feeds")
     ontology.add((feeds, RDF.type, OWL.ObjectProperty))
     ontology.add((feeds, RDFS.subPropertyOf, MLKG.upstream))
-    with ReasonedStore(inner=OxigraphStore(path=None), program=LineageProgram.from_ontology(ontology)) as store:
+    with ReasonedStore(
+        inner=OxigraphStore(path=None), program=LineageProgram.from_ontology(ontology)
+    ) as store:
         a, b, c = (URIRef(f"https://example.org/{n}") for n in "abc")
         store.replace_graphs(graphs={a: [(a, feeds, b)], b: [(b, MLKG.readsFrom, c)]})
         assert {(a, MLKG.upstream, c), (c, MLKG.downstream, a)} <= inferred(store)
@@ -181,9 +185,20 @@ def test_the_inferred_graph_cannot_be_written(reasoned: ReasonedStore) -> None:
 
 NODES = [URIRef(f"https://example.org/n{i}") for i in range(7)]
 PROPERTIES = [
-    MLKG.readsFrom, MLKG.writesTo, MLKG.columnOf, MLKG.hasColumn, MLKG.derivedFromColumn, MLKG.hasFeatureSource,
-    MLKG.dataSource, MLKG.usesFeature, MLKG.versionOf, MLKG.servesVersion, MLKG.writesPredictions,
-    MLKG.performanceDashboard, MLKG.producedVersion, MLKG.trainedOn,
+    MLKG.readsFrom,
+    MLKG.writesTo,
+    MLKG.columnOf,
+    MLKG.hasColumn,
+    MLKG.derivedFromColumn,
+    MLKG.hasFeatureSource,
+    MLKG.dataSource,
+    MLKG.usesFeature,
+    MLKG.versionOf,
+    MLKG.servesVersion,
+    MLKG.writesPredictions,
+    MLKG.performanceDashboard,
+    MLKG.producedVersion,
+    MLKG.trainedOn,
 ]
 CLASSES = [MLKG.FeatureTable, MLKG.Column, MLKG.Model, MLKG.Team]
 

@@ -1,10 +1,10 @@
 """The lineage reasoner: exactly the lineage triples OWL 2 RL entails, written to the inferred graph.
 
 ``Reasoner.recompute()`` reads the asserted lineage triples and class memberships from the store, computes
-every entailed lineage triple (see :mod:`mlkg.reasoning.program` for the rules) and replaces the inferred graph
-(:data:`mlkg.vocab.INFERRED_GRAPH`) with those that are not asserted. ``Reasoner.apply()`` takes the triples a
-write removed and added and updates the inferred graph incrementally, writing only the difference; it gives
-the same graph as a recompute (tested with hypothesis).
+every entailed lineage triple (see :mod:`mlkg.reasoning.program` for the rules) and replaces the inferred
+graph (:data:`mlkg.vocab.INFERRED_GRAPH`) with those that are not asserted. ``Reasoner.apply()`` takes the
+triples a write removed and added and updates the inferred graph incrementally, writing only the difference;
+it gives the same graph as a recompute (tested with hypothesis).
 
 The state is kept in memory (``LineageState`` and the closure sets), built on first use by reading the store.
 It is only valid while every write to the store goes through the reasoner (:class:`ReasonedStore`); a raw
@@ -88,7 +88,7 @@ class Reasoner:
                 yield (s, p, o)
 
     def _all_inferred(self) -> Iterator[Triple]:
-        state = self._require_state()
+        self._require_state()
         for key in self._emitted:
             triple = self._triple(key)
             if triple is not None:

@@ -178,7 +178,7 @@ def _compile(ontology: rdflib.Graph) -> LineageProgram:
         if sub in props and sup in props:
             rs, ds = relation_of[sub]  # type: ignore[index]
             rp, dp = relation_of[sup]  # type: ignore[index]
-            # sub(x,y) => sup(x,y). In relation terms: rs read ds -> rp read dp, i.e. rs forwards -> rp read ds*dp.
+            # sub(x,y) => sup(x,y): relation rs read forwards flows into relation rp read ds * dp.
             direct[rs].add((rp, ds * dp))
     supers: list[list[tuple[int, int]]] = []
     for start in range(len(members)):

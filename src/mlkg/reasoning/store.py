@@ -41,7 +41,9 @@ class ReasonedStore:
     def _refuse_inferred(graphs: Iterable[URIRef]) -> list[URIRef]:
         names = list(graphs)
         if INFERRED_GRAPH in names:
-            raise InputError(f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written")
+            raise InputError(
+                f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written"
+            )
         return names
 
     def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
@@ -107,7 +109,11 @@ class ReasonedStore:
         timeout: float | None = None,
     ) -> QueryResult:
         return self.inner.query(
-            query=query, bindings=bindings, default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout
+            query=query,
+            bindings=bindings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
         )
 
     def close(self) -> None:

@@ -133,8 +133,8 @@ class OxigraphStore:
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
         """Replace ``graph`` with a large stream of triples.
 
-        The triples are bulk-loaded (pyoxigraph ``bulk_load``, N-Triples in chunks, never all in memory) into a
-        scratch graph, which one ``MOVE`` (SPARQL 1.1 Update 3.2.4, transactional) then puts in place, so
+        The triples are bulk-loaded (pyoxigraph ``bulk_load``, N-Triples in chunks, never all in memory) into
+        a scratch graph, which one ``MOVE`` (SPARQL 1.1 Update 3.2.4, transactional) then puts in place, so
         readers see the old graph or the new one.
 
         :raises InputError: if a term is not valid RDF; the graph is unchanged.
