@@ -207,3 +207,54 @@ def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
         check=False,
     )
     assert done.stdout.splitlines() == ["n", "t"]
+
+
+def test_impact_lists_what_a_table_change_affects_with_paths(runner: CliRunner, store_dir: str) -> None:
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    table = "postgres_prod.ecommerce.public.customers"
+    result = run(runner, "impact", table, "--store", store_dir)
+    assert result.exit_code == 0, result.stderr
+    for expected in (
+        "snowflake.prod.customer_features",
+        "mlflow_prod.customer_churn_predictor.recency",
+        "mlflow_prod.customer_churn_predictor.v3",
+        "mlflow_prod.churn_batch_scoring",
+        "prediction_table (2)",
+        "snowflake.prod.churn_scores",
+    ):
+        assert expected in result.stdout
+    explained = json.loads(
+        run(runner, "impact", table, "--explain", "-f", "json", "--store", store_dir).stdout
+    )
+    assert explained["by_kind"]["version"] == 3
+    assert all(asset["path"] for asset in explained["assets"])
+    upstream = json.loads(
+        run(
+            runner,
+            "impact",
+            "snowflake.prod.churn_scores",
+            "-d",
+            "upstream",
+            "-f",
+            "json",
+            "--store",
+            store_dir,
+        ).stdout
+    )
+    assert {a["name"] for a in upstream["assets"] if a["kind"] == "column"} == {
+        "postgres_prod.ecommerce.public.customers.last_purchase_date",
+        "postgres_prod.ecommerce.public.orders.count_30d",
+        "postgres_prod.ecommerce.public.orders.total_amount_30d",
+    }
+    missing = run(runner, "impact", "no_such_table", "--store", store_dir)
+    assert missing.exit_code == 1 and "no entity named 'no_such_table'" in missing.stderr
+
+
+def test_reason_recomputes_the_same_inferred_graph(runner: CliRunner, store_dir: str) -> None:
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    query = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/mlkg/graph/inferred> { ?s ?p ?o } }"
+    before = run(runner, "query", query, "--store", store_dir, "-f", "csv").stdout
+    result = run(runner, "reason", "--store", store_dir)
+    assert result.exit_code == 0 and "inferred" in result.stderr
+    assert run(runner, "query", query, "--store", store_dir, "-f", "csv").stdout == before
+    assert int(before.split()[-1]) > 1000

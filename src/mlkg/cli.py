@@ -373,10 +373,14 @@ def _print_impact(report: ImpactReport) -> None:
         typer.echo(f"\n  {kind} ({len(assets)})")
         for asset in assets:
             typer.echo(f"    {asset.name}")
+            steps: dict[tuple[str, str], list[str]] = {}
             for hop in asset.path or ():
                 where = _short(str(hop.graph)) if hop.graph else "default graph"
-                step = f"{_short(hop.source)} -> {_short(hop.target)}"
-                typer.echo(f"        {step}  [{_short(hop.predicate)}, {where}]")
+                label = f"{_short(hop.predicate)} in {where}"
+                key = (str(hop.step_from), str(hop.step_to))
+                steps.setdefault(key, [f"{_short(hop.chain)}:"] if hop.chain else []).append(label)
+            for (start, end), labels in steps.items():
+                typer.echo(f"        {_short(start)} -> {_short(end)}  [{' '.join(labels)}]")
     typer.echo("")
 
 

@@ -29,13 +29,22 @@ class Hop:
     predicate: URIRef
     object: Object
     graph: URIRef | None
-    source: URIRef
-    target: URIRef
+    source: Object
+    target: Object
+    #: The lineage step this hop belongs to: data flows from ``step_from`` to ``step_to``. For a plain edge
+    #: it is the edge itself; the hops of one property-chain instance share the step they prove, and ``chain``
+    #: names the chain's property (e.g. ``mlkg:tableDerivedFrom``).
+    step_from: URIRef | None = None
+    step_to: URIRef | None = None
+    chain: URIRef | None = None
 
     def to_dict(self) -> dict[str, str | None]:
         return {
             "from": str(self.source),
             "to": str(self.target),
+            "step_from": str(self.step_from),
+            "step_to": str(self.step_to),
+            "chain": None if self.chain is None else str(self.chain),
             "subject": str(self.subject),
             "predicate": str(self.predicate),
             "object": str(self.object),
@@ -128,7 +137,7 @@ def _hops(
     """The asserted hops for one edge: the edge itself, or (for a chain conclusion found only in the
     inferred graph) the asserted triples of one chain instance."""
     if g != INFERRED_GRAPH:
-        return [Hop(s, p, o, g, source, target)]
+        return [Hop(s, p, o, g, source, target, source, target)]
     chain = chains.get(p)
     if chain is None:
         return []  # an inverse copy in the inferred graph: its asserted twin is found on its own
@@ -142,7 +151,7 @@ def _hops(
     hops = []
     for a, q, b, graph in ordered:
         flow_from, flow_to = (b, a) if signs.get(q, 1) == 1 else (a, b)
-        hops.append(Hop(a, q, b, graph, flow_from, flow_to))  # type: ignore[arg-type]
+        hops.append(Hop(a, q, b, graph, flow_from, flow_to, source, target, p))
     return hops
 
 

@@ -131,36 +131,32 @@ class OxigraphStore:
                 self._run_update(" ;\n".join(operations))
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
-        """Replace ``graph`` with a large stream of triples.
+        """Replace ``graph`` with a large stream of triples (the inferred graph on a full recompute).
 
-        The triples are bulk-loaded (pyoxigraph ``bulk_load``, N-Triples in chunks, never all in memory) into
-        a scratch graph, which one ``MOVE`` (SPARQL 1.1 Update 3.2.4, transactional) then puts in place, so
-        readers see the old graph or the new one.
+        The graph is cleared, then the triples are bulk-loaded (pyoxigraph ``bulk_load``, N-Triples in chunks,
+        never all in memory). This is the fast path and it is not one transaction: a reader running during the
+        load may see part of the new graph, and if the load fails the graph is left partial (a recompute
+        restores it). Staging into a scratch graph and one ``MOVE`` would make it atomic but costs as much as
+        the load itself (measured: 1.5 s of 4.2 s for 680k triples).
 
-        :raises InputError: if a term is not valid RDF; the graph is unchanged.
-        :raises StoreError: if the store fails; the graph is unchanged.
+        :raises InputError: if a term is not valid RDF.
+        :raises StoreError: if the store fails.
         """
-        scratch = URIRef(f"{graph}#loading")
-        target = encode_graph(0, graph, (), {})[0].removeprefix("DROP SILENT GRAPH ")
-        staging = encode_graph(0, scratch, (), {})[0].removeprefix("DROP SILENT GRAPH ")
         store = self._open()
         written = 0
         with self._write_lock:
-            self._run_update(f"DROP SILENT GRAPH {staging}")
             try:
+                target = ox.NamedNode(graph)
+                store.clear_graph(target)
                 for chunk in _ntriples_chunks(triples):
                     store.bulk_load(
-                        chunk.text.encode("utf-8"),
-                        format=ox.RdfFormat.N_TRIPLES,
-                        to_graph=ox.NamedNode(scratch),
+                        chunk.text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=target
                     )
                     written += chunk.count
             except (SyntaxError, ValueError) as exc:
-                self._run_update(f"DROP SILENT GRAPH {staging}")
                 raise InputError(f"invalid triple for {graph}: {exc}") from exc
             except OSError as exc:
                 raise StoreError(f"the store failed while loading {graph}: {exc}") from exc
-            self._run_update(f"DROP SILENT GRAPH {target} ; MOVE SILENT GRAPH {staging} TO {target}")
         return written
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:

@@ -1,0 +1,214 @@
+"""Benchmark of mlkg's lineage reasoner against owlrl, on generated catalogs, in one run.
+
+For each catalog size it times, on the same catalog in an on-disk embedded store:
+
+- owlrl's OWL 2 RL closure (the reference; skipped above ``--owlrl-max`` triples), and whether mlkg's inferred
+  lineage triples are exactly owlrl's;
+- mlkg's full recompute, end to end (read the asserted edges, compute, write the inferred graph);
+- one incremental single-entity update: re-uploading a model document without one of its features, and then
+  with it again (40 updates over 20 models, through the same write path as ``mlkg load``);
+- three queries, median and p90 over 20 start nodes: "downstream of T" (T a raw table), "raw upstream of P"
+  (P a prediction table), and "models using PII" (the named query ``models-using-sensitive-data``).
+
+Each size runs in its own process so that its peak memory (resident set, store caches included) is its own.
+
+    python bench/reasoner.py --sizes 10000 100000 1000000 --owlrl-max 100000
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import rdflib
+from rdflib import RDF, URIRef
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.generate import generate_catalog  # noqa: E402
+from mlkg.queries import QueryCatalog  # noqa: E402
+from mlkg.reasoning import load_ontology, owlrl_lineage  # noqa: E402
+from mlkg.reasoning.program import LineageProgram  # noqa: E402
+from mlkg.reasoning.store import ReasonedStore  # noqa: E402
+from mlkg.store.base import SelectResult  # noqa: E402
+from mlkg.store.oxigraph import OxigraphStore  # noqa: E402
+from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH  # noqa: E402
+
+DOWNSTREAM_OF_T = "PREFIX mlkg: <https://w3id.org/mlkg#>\nSELECT ?t ?x WHERE { ?t mlkg:downstream ?x }"
+RAW_UPSTREAM_OF_P = (
+    "PREFIX mlkg: <https://w3id.org/mlkg#>\n"
+    "SELECT DISTINCT ?p ?x WHERE { ?p mlkg:upstream ?x FILTER NOT EXISTS { ?x mlkg:upstream ?y } }"
+)
+
+
+def _ms(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    return {"median_ms": statistics.median(ordered) * 1000, "p90_ms": p90 * 1000}
+
+
+def _time_query(store: Any, query: str, bindings: list[dict[str, URIRef]]) -> tuple[dict[str, float], int]:
+    samples = []
+    rows = 0
+    for binding in bindings:
+        started = time.perf_counter()
+        result = store.query(query=query, bindings=binding)
+        assert isinstance(result, SelectResult)
+        samples.append(time.perf_counter() - started)
+        rows += len(result.rows)
+    return _ms(samples), rows // max(len(bindings), 1)
+
+
+def run_size(*, triples: int, seed: int, owlrl_max: int) -> dict[str, Any]:
+    """Everything for one catalog size (run in a fresh process by :func:`main`)."""
+    out: dict[str, Any] = {"target_triples": triples}
+    program = LineageProgram.from_ontology(load_ontology())
+    with tempfile.TemporaryDirectory() as folder:
+        inner = OxigraphStore(path=str(Path(folder) / "store"))
+        started = time.perf_counter()
+        documents: dict[URIRef, list[Any]] = {}
+        batch: dict[URIRef, list[Any]] = {}
+        for graph, doc in generate_catalog(target_triples=triples, seed=seed):
+            documents[graph] = doc
+            batch[graph] = doc
+            if len(batch) >= 500:
+                inner.replace_graphs(graphs=batch)
+                batch = {}
+        inner.replace_graphs(graphs=batch)
+        out["load_s"] = time.perf_counter() - started
+        out["asserted_quads"] = sum(len(d) for d in documents.values())
+        store = ReasonedStore(inner=inner, program=program)
+
+        stats = store.recompute()
+        out["mlkg_recompute_s"] = stats.seconds
+        out["inferred_triples"] = stats.inferred_added
+        out["asserted_lineage"] = stats.asserted
+
+        if triples <= owlrl_max:
+            data = rdflib.Graph()
+            for s, p, o, g in inner.quads():
+                if g not in (INFERRED_GRAPH, ONTOLOGY_GRAPH):
+                    data.add((s, p, o))
+            started = time.perf_counter()
+            oracle = owlrl_lineage(ontology=load_ontology(), data=data)
+            out["owlrl_s"] = time.perf_counter() - started
+            mine = {(s, p, o) for s, p, o, _ in inner.quads(graph=INFERRED_GRAPH) if p != RDF.type}
+            out["same_as_owlrl"] = mine == oracle
+
+        models = sorted(g for g, doc in documents.items() if (g, RDF.type, MLKG.Model) in doc)[:20]
+        samples = []
+        for model in models:
+            doc = documents[model]
+            feature = next(t for t in doc if t[1] == MLKG.usesFeature)
+            for version in ([t for t in doc if t != feature], doc):
+                started = time.perf_counter()
+                store.replace_graphs(graphs={model: version})
+                samples.append(time.perf_counter() - started)
+        out["incremental_update"] = _ms(samples)
+        out["incremental_updates"] = len(samples)
+
+        raw_tables = [
+            URIRef(r["t"])
+            for r in inner.query(
+                query="PREFIX mlkg: <https://w3id.org/mlkg#>\nSELECT DISTINCT ?t WHERE { ?t a mlkg:Table "
+                "FILTER NOT EXISTS { ?t mlkg:upstream ?u } FILTER EXISTS { ?t mlkg:downstream ?d } } "
+                "ORDER BY ?t LIMIT 20"
+            ).dicts()  # type: ignore[union-attr]
+        ]
+        predictions = [
+            URIRef(r["p"])
+            for r in inner.query(
+                query="PREFIX mlkg: <https://w3id.org/mlkg#>\nSELECT DISTINCT ?p WHERE { ?p a mlkg:PredictionTable } "
+                "ORDER BY ?p LIMIT 20"
+            ).dicts()  # type: ignore[union-attr]
+        ]
+        out["q_downstream_of_t"], out["q_downstream_rows"] = _time_query(
+            inner, DOWNSTREAM_OF_T, [{"t": t} for t in raw_tables]
+        )
+        out["q_raw_upstream_of_p"], out["q_raw_upstream_rows"] = _time_query(
+            inner, RAW_UPSTREAM_OF_P, [{"p": p} for p in predictions]
+        )
+        pii = QueryCatalog.load().get(name="models-using-sensitive-data")
+        out["q_models_using_pii"], out["q_pii_rows"] = _time_query(inner, pii.text, [{} for _ in range(20)])
+        inner.close()
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def _row(label: str, values: list[str]) -> str:
+    return f"{label:<38}" + "".join(f"{v:>16}" for v in values)
+
+
+def report(results: list[dict[str, Any]]) -> str:
+    lines = [_row("catalog (target triples)", [f"{r['target_triples']:,}" for r in results])]
+
+    def fmt(key: str, spec: str = "{:.2f}", sub: str | None = None) -> list[str]:
+        values = []
+        for r in results:
+            value = r.get(key)
+            if sub is not None and isinstance(value, dict):
+                value = value.get(sub)
+            values.append("-" if value is None else spec.format(value))
+        return values
+
+    lines += [
+        _row("asserted quads", fmt("asserted_quads", "{:,}")),
+        _row("inferred triples", fmt("inferred_triples", "{:,}")),
+        _row("owlrl closure (s)", fmt("owlrl_s")),
+        _row("mlkg full recompute (s)", fmt("mlkg_recompute_s")),
+        _row("speed-up over owlrl (x)", [
+            f"{r['owlrl_s'] / r['mlkg_recompute_s']:.0f}" if "owlrl_s" in r else "-" for r in results
+        ]),
+        _row("same lineage triples as owlrl", [str(r.get("same_as_owlrl", "-")) for r in results]),
+        _row("incremental update median (ms)", fmt("incremental_update", "{:.1f}", "median_ms")),
+        _row("incremental update p90 (ms)", fmt("incremental_update", "{:.1f}", "p90_ms")),
+        _row("downstream of T median (ms)", fmt("q_downstream_of_t", "{:.2f}", "median_ms")),
+        _row("downstream of T p90 (ms)", fmt("q_downstream_of_t", "{:.2f}", "p90_ms")),
+        _row("raw upstream of P median (ms)", fmt("q_raw_upstream_of_p", "{:.2f}", "median_ms")),
+        _row("raw upstream of P p90 (ms)", fmt("q_raw_upstream_of_p", "{:.2f}", "p90_ms")),
+        _row("models using PII median (ms)", fmt("q_models_using_pii", "{:.2f}", "median_ms")),
+        _row("models using PII p90 (ms)", fmt("q_models_using_pii", "{:.2f}", "p90_ms")),
+        _row("peak memory, whole process (MB)", fmt("peak_rss_mb", "{:.0f}")),
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--owlrl-max", type=int, default=100_000, help="largest catalog owlrl is run on")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="also write the raw results to this file")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        print(json.dumps(run_size(triples=args.one, seed=args.seed, owlrl_max=args.owlrl_max)))
+        return 0
+    results = []
+    for size in args.sizes:
+        print(f"catalog of {size:,} triples ...", file=sys.stderr, flush=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed), "--owlrl-max", str(args.owlrl_max)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    print(report(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
