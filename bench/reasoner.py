@@ -53,7 +53,7 @@ RAW_UPSTREAM_OF_P = (
 
 def _ms(samples: list[float]) -> dict[str, float]:
     ordered = sorted(samples)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     return {"median_ms": statistics.median(ordered) * 1000, "p90_ms": p90 * 1000}
 
 
@@ -128,8 +128,8 @@ def run_size(*, triples: int, seed: int, owlrl_max: int) -> dict[str, Any]:
         predictions = [
             URIRef(r["p"])
             for r in inner.query(
-                query="PREFIX mlkg: <https://w3id.org/mlkg#>\nSELECT DISTINCT ?p WHERE { ?p a mlkg:PredictionTable } "
-                "ORDER BY ?p LIMIT 20"
+                query="PREFIX mlkg: <https://w3id.org/mlkg#>\n"
+                "SELECT DISTINCT ?p WHERE { ?p a mlkg:PredictionTable } ORDER BY ?p LIMIT 20"
             ).dicts()  # type: ignore[union-attr]
         ]
         out["q_downstream_of_t"], out["q_downstream_rows"] = _time_query(
@@ -166,9 +166,10 @@ def report(results: list[dict[str, Any]]) -> str:
         _row("inferred triples", fmt("inferred_triples", "{:,}")),
         _row("owlrl closure (s)", fmt("owlrl_s")),
         _row("mlkg full recompute (s)", fmt("mlkg_recompute_s")),
-        _row("speed-up over owlrl (x)", [
-            f"{r['owlrl_s'] / r['mlkg_recompute_s']:.0f}" if "owlrl_s" in r else "-" for r in results
-        ]),
+        _row(
+            "speed-up over owlrl (x)",
+            [f"{r['owlrl_s'] / r['mlkg_recompute_s']:.0f}" if "owlrl_s" in r else "-" for r in results],
+        ),
         _row("same lineage triples as owlrl", [str(r.get("same_as_owlrl", "-")) for r in results]),
         _row("incremental update median (ms)", fmt("incremental_update", "{:.1f}", "median_ms")),
         _row("incremental update p90 (ms)", fmt("incremental_update", "{:.1f}", "p90_ms")),
@@ -184,7 +185,9 @@ def report(results: list[dict[str, Any]]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--owlrl-max", type=int, default=100_000, help="largest catalog owlrl is run on")
     parser.add_argument("--seed", type=int, default=1)
@@ -198,7 +201,16 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes:
         print(f"catalog of {size:,} triples ...", file=sys.stderr, flush=True)
         done = subprocess.run(
-            [sys.executable, __file__, "--one", str(size), "--seed", str(args.seed), "--owlrl-max", str(args.owlrl_max)],
+            [
+                sys.executable,
+                __file__,
+                "--one",
+                str(size),
+                "--seed",
+                str(args.seed),
+                "--owlrl-max",
+                str(args.owlrl_max),
+            ],
             capture_output=True,
             text=True,
             check=True,

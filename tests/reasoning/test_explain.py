@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pytest
@@ -44,7 +45,7 @@ def test_every_inferred_pair_is_explained_by_asserted_hops(demo: ReasonedStore) 
         steps = [(hop.step_from, hop.step_to) for hop in path]
         logical = [step for i, step in enumerate(steps) if i == 0 or step != steps[i - 1]]
         assert logical[0][0] == upstream and logical[-1][1] == downstream
-        assert all(a[1] == b[0] for a, b in zip(logical, logical[1:], strict=False))
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(logical))
         for hop in path:
             if hop.chain is None:
                 assert (hop.source, hop.target) == (hop.step_from, hop.step_to)

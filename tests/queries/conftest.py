@@ -1,0 +1,77 @@
+"""Fixtures of the named-query tests: the demo catalog loaded into a store, with its lineage reasoned."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import rdflib
+
+from mlkg.config import DEFAULT_BASE_IRI, MEMORY_STORE, Settings
+from mlkg.ids import IriMinter
+from mlkg.ingest import Ingestor, InputFormat, Source
+from mlkg.reasoning import load_ontology, owlrl_lineage
+from mlkg.store import open_store
+from mlkg.store.base import Store, Triple
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
+
+#: Builds a store holding the demo catalog plus extra entity documents (plain JSON), reasoned.
+CatalogFactory = Callable[[Sequence[dict[str, Any]]], Store]
+
+
+def _reason(store: Store) -> None:
+    """Fill the inferred graph from the asserted triples of ``store`` (every graph but the ontology's and the
+    inferred one). Uses the owlrl reference closure until mlkg's own reasoner is wired in here."""
+    asserted = rdflib.Graph()
+    for s, p, o, g in store.quads():
+        if g not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
+            asserted.add((s, p, o))
+    inferred: list[Triple] = sorted(owlrl_lineage(ontology=load_ontology(), data=asserted))
+    store.replace_graphs(graphs={INFERRED_GRAPH: inferred})
+
+
+def _open_catalog(extra: Sequence[dict[str, Any]]) -> Store:
+    """A new in-memory store with the demo catalog and ``extra`` documents loaded and reasoned."""
+    sources = [
+        Source(name=p.name, data=p.read_bytes(), format=InputFormat.JSON) for p in sorted(DEMO.glob("*.json"))
+    ]
+    if extra:
+        sources.append(
+            Source(name="extra.json", data=json.dumps(list(extra)).encode(), format=InputFormat.JSON)
+        )
+    store = open_store(settings=Settings(store=MEMORY_STORE))
+    try:
+        ingestor = Ingestor(minter=IriMinter.from_ontology(base=DEFAULT_BASE_IRI), max_bytes=1 << 24)
+        report = ingestor.ingest(store=store, sources=sources)
+        assert report.ok, report.to_dict()["rejected"]
+        _reason(store)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+@pytest.fixture(scope="session")
+def catalog_factory() -> Iterator[CatalogFactory]:
+    """Make stores holding the demo catalog plus extra documents, closed at the end of the session."""
+    opened: list[Store] = []
+
+    def make(extra: Sequence[dict[str, Any]]) -> Store:
+        store = _open_catalog(extra)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def demo_store(catalog_factory: CatalogFactory) -> Store:
+    """The demo catalog (``examples/demo``), loaded and reasoned; shared by the session: read only."""
+    return catalog_factory(())
