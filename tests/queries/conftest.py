@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import rdflib
 
 from mlkg.config import DEFAULT_BASE_IRI, MEMORY_STORE, Settings
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, InputFormat, Source
-from mlkg.reasoning import load_ontology, owlrl_lineage
+from mlkg.reasoning import load_ontology
+from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import open_store
-from mlkg.store.base import Store, Triple
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.store.base import Store
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
@@ -25,14 +25,8 @@ CatalogFactory = Callable[[Sequence[dict[str, Any]]], Store]
 
 
 def _reason(store: Store) -> None:
-    """Fill the inferred graph from the asserted triples of ``store`` (every graph but the ontology's and the
-    inferred one). Uses the owlrl reference closure until mlkg's own reasoner is wired in here."""
-    asserted = rdflib.Graph()
-    for s, p, o, g in store.quads():
-        if g not in (ONTOLOGY_GRAPH, INFERRED_GRAPH):
-            asserted.add((s, p, o))
-    inferred: list[Triple] = sorted(owlrl_lineage(ontology=load_ontology(), data=asserted))
-    store.replace_graphs(graphs={INFERRED_GRAPH: inferred})
+    """Compute the inferred graph with mlkg's reasoner (checked against owlrl in tests/reasoning)."""
+    ReasonedStore(inner=store, program=LineageProgram.from_ontology(load_ontology())).recompute()
 
 
 def _open_catalog(extra: Sequence[dict[str, Any]]) -> Store:

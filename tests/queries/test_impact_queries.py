@@ -122,6 +122,7 @@ DOWNSTREAM_OF_CUSTOMERS = [
     ("feature", f"{FRAUD}.txn_count_1h"),
     ("feature", f"{FRAUD}.foreign_country"),
     ("feature", f"{FRAUD}.customer_tenure_days"),
+    ("feature", f"{FRAUD}.card_velocity_24h"),
     ("model", CHURN),
     ("model", FRAUD),
     ("version", f"{CHURN}.v1"),
@@ -283,7 +284,7 @@ def test_downstream_summary_groups_the_downstream_assets_by_kind(demo_store: Sto
     for kind, count, names in got:
         assert int(count or 0) == len(expected[kind]), kind
         assert set((names or "").split(", ")) == expected[kind], kind
-    assert sum(int(count or 0) for _, count, _ in got) == 62
+    assert sum(int(count or 0) for _, count, _ in got) == len(DOWNSTREAM_OF_CUSTOMERS) == 63
 
 
 def test_downstream_summary_of_the_sales_history(demo_store: Store) -> None:
@@ -322,6 +323,7 @@ def test_raw_sources_of_the_fraud_alerts_reach_through_the_replication(demo_stor
         ("column", f"{CUSTOMERS}.country"),
         ("column", f"{CUSTOMERS}.signup_date"),
         ("column", f"{TRANSACTIONS}.amount"),
+        ("column", f"{TRANSACTIONS}.card_number"),
         ("column", f"{TRANSACTIONS}.country"),
         ("column", f"{TRANSACTIONS}.transaction_ts"),
         ("table", CUSTOMERS),
@@ -408,7 +410,10 @@ def test_models_trained_on(demo_store: Store, dataset: str, expected: list[tuple
             [(f"{FORECASTING}.historical_sales", f"{SALES_HISTORY}.units_sold", "true")],
         ),
         (f"{CUSTOMERS}.email", []),
-        (f"{TRANSACTIONS}.card_number", []),
+        (
+            f"{TRANSACTIONS}.card_number",
+            [(f"{FRAUD}.card_velocity_24h", f"{TRANSACTIONS}.card_number", "true")],
+        ),
     ],
 )
 def test_features_from_column(demo_store: Store, column: str, expected: list[tuple[str, ...]]) -> None:
@@ -424,14 +429,16 @@ def test_features_from_column(demo_store: Store, column: str, expected: list[tup
 # -- sensitive-assets, models-using-sensitive-data -----------------------------------------------------------
 
 
-def test_no_pii_column_feeds_a_model_in_the_demo(demo_store: Store) -> None:
-    # customers.email, full_name and birth_date, the Snowflake copy of email and transactions.card_number
-    # are tagged PII.Sensitive, but no feature, model or prediction reads them (examples/README.md): the
-    # fraud model reads amount, transaction_ts and the two country columns, and the demand forecast reads
-    # only the sales history.
-    assert rows(demo_store, "sensitive-assets", ["asset"]) == []
-    assert rows(demo_store, "sensitive-assets", ["asset"], kind="model") == []
-    assert rows(demo_store, "models-using-sensitive-data", ["model"]) == []
+def test_the_fraud_model_uses_card_numbers_in_the_demo(demo_store: Store) -> None:
+    # transactions.card_number is tagged PII.Sensitive and feeds the fraud model's card_velocity_24h feature:
+    # the fraud model is the one model of the demo that uses personal data; the churn, recommendation and
+    # demand models read no sensitive column.
+    card = "snowflake.prod.transactions.card_number"
+    models = rows(demo_store, "models-using-sensitive-data", ["kind", "name", "columnName", "tagName"])
+    assert models == [("model", FRAUD, card, "PII.Sensitive")]
+    kinds = {kind for kind, _ in rows(demo_store, "sensitive-assets", ["kind", "name"])}
+    assert {"feature", "model", "deployment", "prediction_table", "dashboard"} <= kinds
+    assert rows(demo_store, "sensitive-assets", ["name"], kind="model") == [(FRAUD,)]
 
 
 #: Added to the demo for the sensitive-data queries: a model with features read from PII columns (the
@@ -583,8 +590,12 @@ def pii_store(catalog_factory: CatalogFactory) -> Store:
     return catalog_factory(PII_EXTENSION)
 
 
+CARD = "snowflake.prod.transactions.card_number"  # the demo's own PII use: the fraud model (tested above)
+
+
 def test_sensitive_assets_downstream_of_pii_and_of_sensitive_tags(pii_store: Store) -> None:
-    got = rows(pii_store, "sensitive-assets", ["kind", "name", "columnName", "tagName"])
+    every = rows(pii_store, "sensitive-assets", ["kind", "name", "columnName", "tagName"])
+    got = [row for row in every if row[2] != CARD]
     assert got == sorted(
         [
             *[(kind, name, column, tag) for kind, name in LTV_ASSETS for column, tag in LTV_PII],
@@ -602,23 +613,28 @@ def test_sensitive_assets_downstream_of_pii_and_of_sensitive_tags(pii_store: Sto
     )
     names = {name for _, name, _, _ in got}
     assert not {CHURN, FRAUD, RECOMMENDATION, FORECASTING} & names
+    assert {name for _, name, column, _ in every if column == CARD} >= {FRAUD}
     assert f"{LTV}.tenure" not in names and "mlflow_prod.attrition.grade" not in names
 
 
 def test_sensitive_assets_of_one_kind(pii_store: Store) -> None:
     got = rows(pii_store, "sensitive-assets", ["kind", "name", "columnName"], kind="model")
+    assert ("model", FRAUD, CARD) in got
+    got = [row for row in got if row[2] != CARD]
     assert got == [
         ("model", "mlflow_prod.attrition", "postgres_prod.hr.public.salaries.salary"),
         ("model", LTV, f"{CUSTOMERS}.birth_date"),
         ("model", LTV, f"{CUSTOMERS}.email"),
         ("model", LTV, f"{SF_CUSTOMERS}.email"),
     ]
-    assert rows(pii_store, "sensitive-assets", ["name"], kind="dashboard") == [("tableau.ltv_overview",)] * 3
+    dashboards = rows(pii_store, "sensitive-assets", ["name"], kind="dashboard")
+    assert [d for d in dashboards if d != ("tableau.fraud_alerts",)] == [("tableau.ltv_overview",)] * 3
     assert rows(pii_store, "sensitive-assets", ["name"], kind="pipeline") == []
 
 
 def test_models_using_sensitive_data(pii_store: Store) -> None:
     got = rows(pii_store, "models-using-sensitive-data", ["kind", "name", "columnName", "tagName"])
+    got = [row for row in got if row[2] != CARD]
     assert got == sorted(
         [
             ("model", "mlflow_prod.attrition", "postgres_prod.hr.public.salaries.salary", "Internal.Secret"),
@@ -778,6 +794,11 @@ CUSTOMERS_TO_CHURN_RISK = [
 ]
 
 EDGE_COLUMNS = ["up", "down", "property", "g"]
+
+
+def test_lineage_path_edges_names_the_inferred_graph_of_the_vocabulary() -> None:
+    # The query tells chain conclusions from the reasoner's inverse copies by the inferred graph's IRI.
+    assert f"<{INFERRED_GRAPH}>" in CATALOG.get(name="lineage-path-edges").text
 
 
 def test_lineage_path_edges_from_customers_to_the_churn_risk_dashboard(demo_store: Store) -> None:
