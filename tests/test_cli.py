@@ -258,3 +258,16 @@ def test_reason_recomputes_the_same_inferred_graph(runner: CliRunner, store_dir:
     assert result.exit_code == 0 and "inferred" in result.stderr
     assert run(runner, "query", query, "--store", store_dir, "-f", "csv").stdout == before
     assert int(before.split()[-1]) > 1000
+
+
+def test_a_file_over_the_size_limit_is_refused_with_its_real_size(
+    runner: CliRunner, store_dir: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLKG_MAX_DOCUMENT_BYTES", "100")
+    big = tmp_path / "big.json"
+    big.write_text(
+        json.dumps([{"type": "table", "name": f"t{i}", "fullyQualifiedName": f"db.t{i}"} for i in range(20)])
+    )
+    result = run(runner, "load", "--store", store_dir, str(big))
+    assert result.exit_code == 2
+    assert f"file is {big.stat().st_size} bytes, more than the limit of 100 bytes" in result.stderr

@@ -22,7 +22,7 @@ import typer
 from rdflib import URIRef
 
 from mlkg.config import Settings
-from mlkg.errors import InputError, MlkgError, NotFoundError
+from mlkg.errors import InputError, MlkgError, NotFoundError, PayloadTooLargeError
 from mlkg.exports import GraphSelection, export, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
 from mlkg.ids import IriMinter
@@ -148,6 +148,12 @@ def _read_sources(files: list[str], fmt: InputFormat | None, max_bytes: int) -> 
         if not path.is_file():
             raise InputError("no such file" if not path.exists() else "not a regular file", where=name)
         format_ = fmt or InputFormat.from_path(name)
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise PayloadTooLargeError(
+                f"file is {size} bytes, more than the limit of {max_bytes} bytes (MLKG_MAX_DOCUMENT_BYTES)",
+                where=name,
+            )
         try:
             with path.open("rb") as handle:
                 data = handle.read(max_bytes + 1)

@@ -21,7 +21,7 @@ ONTOLOGY_IRI: Final = URIRef("https://w3id.org/mlkg")
 ALIGNMENT_IRI: Final = URIRef("https://w3id.org/mlkg/alignment")
 #: The named graph holding inferred triples (DESIGN.md): the only graph mlkg:upstream / downstream live in.
 INFERRED_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/inferred")
-#: The named graph holding the ontology (and its alignment) inside a store.
+#: The named graph holding ontology/mlkg.ttl in a store (the alignment is published, not stored).
 ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
 #: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
 CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"

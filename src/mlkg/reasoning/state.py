@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TypeVar
 
 from rdflib import RDF, URIRef
 
@@ -27,6 +28,18 @@ from mlkg.vocab import MLKG
 __all__ = ["LineageState"]
 
 Pair = tuple[int, int]
+K = TypeVar("K")
+
+
+def _bump(counts: dict[K, int], key: K, sign: int) -> tuple[int, int]:
+    """Add ``sign`` to ``counts[key]`` (dropping the key at zero); return the count before and after."""
+    before = counts.get(key, 0)
+    after = before + sign
+    if after:
+        counts[key] = after
+    else:
+        counts.pop(key, None)
+    return before, after
 
 
 class LineageState:
@@ -78,12 +91,7 @@ class LineageState:
         if relation is None:
             return
         key = (p, self.node(s), self.node(o))
-        before = self.asserted.get(key, 0)
-        after = before + sign
-        if after:
-            self.asserted[key] = after
-        else:
-            self.asserted.pop(key, None)
+        before, after = _bump(self.asserted, key, sign)
         if before == 0 or after == 0:
             self.touched.add((key[1], p, key[2]))  # an asserted triple is not an inferred one
             rel, direction = relation
@@ -92,12 +100,7 @@ class LineageState:
 
     def _asserted_type(self, node: int, cls: URIRef, sign: int) -> None:
         key = (node, cls)
-        before = self.asserted_types.get(key, 0)
-        after = before + sign
-        if after:
-            self.asserted_types[key] = after
-        else:
-            self.asserted_types.pop(key, None)
+        before, after = _bump(self.asserted_types, key, sign)
         if before == 0 or after == 0:
             self.touched.add((node, RDF.type, cls))
             for sup in self.program.superclasses[cls]:
@@ -118,12 +121,7 @@ class LineageState:
         if self._orientation[rel] == -1:
             pair = (pair[1], pair[0])
         counts = self.count[rel]
-        before = counts.get(pair, 0)
-        after = before + sign
-        if after:
-            counts[pair] = after
-        else:
-            del counts[pair]
+        before, after = _bump(counts, pair, sign)
         if before == 0 or after == 0:
             if sign > 0:
                 self.fwd[rel][pair[0]].add(pair[1])
@@ -134,12 +132,7 @@ class LineageState:
 
     def _small_support(self, rel: int, pair: Pair, sign: int) -> None:
         counts = self.count[rel]
-        before = counts.get(pair, 0)
-        after = before + sign
-        if after:
-            counts[pair] = after
-        else:
-            del counts[pair]
+        before, after = _bump(counts, pair, sign)
         if before and after:
             return
         if sign > 0:
@@ -203,12 +196,7 @@ class LineageState:
 
     def _type_support(self, node: int, cls: URIRef, sign: int) -> None:
         key = (node, cls)
-        before = self.type_count.get(key, 0)
-        after = before + sign
-        if after:
-            self.type_count[key] = after
-        else:
-            del self.type_count[key]
+        before, after = _bump(self.type_count, key, sign)
         if before == 0 or after == 0:
             self.touched.add((node, RDF.type, cls))
 
