@@ -58,6 +58,31 @@ class Reasoner:
         :raises StoreError: if the store fails.
         """
         started = time.perf_counter()
+        asserted = self._build()
+        written = self.store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred())
+        return ReasonStats(
+            asserted=asserted,
+            inferred_added=written,
+            inferred_removed=0,
+            seconds=time.perf_counter() - started,
+        )
+
+    def ensure_state(self) -> None:
+        """Build the in-memory state from the store before a write, if not built yet.
+
+        The stored inferred graph is trusted to match the asserted data (every write through mlkg keeps it so;
+        ``mlkg reason`` repairs it otherwise), so a process that opens a large store and writes one document
+        pays for reading and computing, not for rewriting the whole inferred graph. If the store has asserted
+        lineage but no inferred graph at all (data written around the reasoner), it is written in full.
+        """
+        if self._state is not None:
+            return
+        self._build()
+        if not self.store.has_graph(graph=INFERRED_GRAPH) and (self._emitted or any(self._reach.values())):
+            self.store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred())
+
+    def _build(self) -> int:
+        """Read the asserted lineage triples, compute the state and closures; return how many were read."""
         state = LineageState(program=self.program)
         asserted = 0
         for s, p, o in self._asserted_triples():
@@ -70,13 +95,7 @@ class Reasoner:
             succ = state.fwd[rel]
             self._reach[rel] = reach_sets(nodes=list(succ), succ=succ)
         self._state = state
-        written = self.store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred())
-        return ReasonStats(
-            asserted=asserted,
-            inferred_added=written,
-            inferred_removed=0,
-            seconds=time.perf_counter() - started,
-        )
+        return asserted
 
     def _asserted_triples(self) -> Iterator[Triple]:
         for prop in sorted(self.program.properties | {RDF.type}):

@@ -168,9 +168,13 @@ class LineageState:
                 del self.bwd[rel][pair[1]]
 
     def _chain_instances(self, chain: Chain, index: int, pair: Pair) -> Iterable[tuple[int, int, int]]:
-        """Paths through ``pair`` at step ``index`` of ``chain``: ``(start, end, number of paths)``."""
+        """Paths through ``pair`` at step ``index`` of ``chain``: ``(start, end, number of paths)``.
+
+        When the changed relation occurs at several steps, a path is counted at the first step holding the
+        changed pair only: earlier steps of that relation may not use the pair again. So each path through the
+        pair is counted once on insertion and once on deletion, whatever the order of the changes.
+        """
         step_rel, step_dir = chain.steps[index]
-        del step_rel
         u, v = pair if step_dir == 1 else (pair[1], pair[0])
         left: dict[int, int] = {u: 1}
         for rel, direction in reversed(chain.steps[:index]):
@@ -178,6 +182,9 @@ class LineageState:
             table = self.bwd[rel] if direction == 1 else self.fwd[rel]
             for node, paths in left.items():
                 for prev in table.get(node, ()):
+                    edge = (prev, node) if direction == 1 else (node, prev)
+                    if rel == step_rel and edge == pair:
+                        continue
                     nxt[prev] += paths
             left = nxt
             if not left:

@@ -35,6 +35,9 @@ class ReasonedStore:
     # -- writes ----------------------------------------------------------------------------------------------
 
     def _snapshot(self, graphs: Iterable[URIRef]) -> list[Triple]:
+        """The triples of ``graphs`` now; also makes sure the reasoner's state describes the store before a
+        write changes it."""
+        self.reasoner.ensure_state()
         return [(s, p, o) for g in graphs for s, p, o, _ in self.inner.quads(graph=g)]
 
     @staticmethod
@@ -73,6 +76,12 @@ class ReasonedStore:
         return existed
 
     def update(self, *, update: str) -> None:
+        """Run a SPARQL Update, then recompute: an update cannot be diffed cheaply."""
+        if INFERRED_GRAPH in update:
+            # A conservative check: the text names the inferred graph, which only the reasoner writes.
+            raise InputError(
+                f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written"
+            )
         self.inner.update(update=update)
         self.last = self.reasoner.recompute()
 
