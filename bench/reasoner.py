@@ -44,10 +44,16 @@ from mlkg.store.base import SelectResult  # noqa: E402
 from mlkg.store.oxigraph import OxigraphStore  # noqa: E402
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH  # noqa: E402
 
-DOWNSTREAM_OF_T = "PREFIX mlkg: <https://w3id.org/mlkg#>\nSELECT ?t ?x WHERE { ?t mlkg:downstream ?x }"
+# Lineage lives only in the inferred graph, which is a set: naming it skips the union of every graph (a
+# multiset, so DISTINCT would be needed) and halves the latency.
+DOWNSTREAM_OF_T = (
+    "PREFIX mlkg: <https://w3id.org/mlkg#>\n"
+    "SELECT ?t ?x WHERE { GRAPH <https://w3id.org/mlkg/graph/inferred> { ?t mlkg:downstream ?x } }"
+)
 RAW_UPSTREAM_OF_P = (
     "PREFIX mlkg: <https://w3id.org/mlkg#>\n"
-    "SELECT DISTINCT ?p ?x WHERE { ?p mlkg:upstream ?x FILTER NOT EXISTS { ?x mlkg:upstream ?y } }"
+    "SELECT ?p ?x WHERE { GRAPH <https://w3id.org/mlkg/graph/inferred> {\n"
+    "  ?p mlkg:upstream ?x FILTER NOT EXISTS { ?x mlkg:upstream ?y } } }"
 )
 
 
