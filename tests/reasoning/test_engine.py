@@ -266,3 +266,26 @@ def test_a_chain_through_one_edge_twice_is_retracted(program: LineageProgram) ->
         assert (node, MLKG.tableDerivedFrom, node) in inferred(store)
         store.delete_graphs(graphs=[node])
         assert inferred(store) == set()
+
+
+def test_a_failed_inferred_write_is_repaired_by_the_next_write(
+    program: LineageProgram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mlkg.errors import StoreError
+
+    with OxigraphStore(path=None) as inner:
+        store = ReasonedStore(inner=inner, program=program)
+        ingest_demo(store)
+        real = inner.change_graph
+
+        def failing(**kwargs: object) -> None:
+            raise StoreError("disk full")
+
+        monkeypatch.setattr(inner, "change_graph", failing)
+        with pytest.raises(StoreError):
+            store.delete_graphs(graphs=[CHURN])  # the asserted delete happened, the inferred update did not
+        monkeypatch.setattr(inner, "change_graph", real)
+        store.delete_graphs(graphs=[URIRef(ID + "dashboard/tableau.fraud_alerts")])
+        after = inferred(inner)
+        store.recompute()
+        assert inferred(inner) == after

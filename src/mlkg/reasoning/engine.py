@@ -49,6 +49,8 @@ class Reasoner:
         self._state: LineageState | None = None
         self._reach: dict[int, dict[int, frozenset[int]]] = {}
         self._emitted: set[tuple[int, URIRef, int | URIRef]] = set()
+        #: Set when an update failed half-way: the stored inferred graph can no longer be trusted.
+        self._stale = False
 
     # -- full recompute ------------------------------------------------------------------------------------
 
@@ -59,6 +61,7 @@ class Reasoner:
         """
         started = time.perf_counter()
         asserted = self._build()
+        self._stale = False
         written = self.store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred())
         return ReasonStats(
             asserted=asserted,
@@ -76,6 +79,10 @@ class Reasoner:
         lineage but no inferred graph at all (data written around the reasoner), it is written in full.
         """
         if self._state is not None:
+            return
+        if self._stale:
+            self.recompute()
+            self._stale = False
             return
         self._build()
         if not self.store.has_graph(graph=INFERRED_GRAPH) and (self._emitted or any(self._reach.values())):
@@ -122,13 +129,23 @@ class Reasoner:
         """Update the inferred graph after a write that removed and added these asserted triples (one entry
         per graph copy: a triple stated in two graphs and removed from one is still asserted).
 
-        :raises StoreError: if the store fails; the inferred graph is then stale until ``recompute``.
+        :raises StoreError: if the store fails. The in-memory state is then dropped and marked stale, so the
+            next write through this reasoner recomputes the inferred graph in full instead of trusting it.
         """
         started = time.perf_counter()
         if self._state is None:
             stats = self.recompute()
             return ReasonStats(stats.asserted, stats.inferred_added, 0, time.perf_counter() - started)
-        state = self._state
+        try:
+            return self._apply(self._state, removed=removed, added=added, started=started)
+        except BaseException:
+            self._state = None
+            self._stale = True
+            raise
+
+    def _apply(
+        self, state: LineageState, *, removed: Iterable[Triple], added: Iterable[Triple], started: float
+    ) -> ReasonStats:
         count = 0
         for s, p, o in removed:
             state.add_triple(s, p, o, sign=-1)
