@@ -1,26 +1,177 @@
-"""Fixtures shared by the whole suite. Keep this small."""
+"""Fixtures shared by the whole suite. Keep this small.
+
+The ``store`` fixture is parametrized over both backends, so every test taking it runs on the embedded store
+and on the remote backend (a real Oxigraph server, PyPI package ``oxigraph``, started once per session on
+127.0.0.1 with a throw-away directory, stopped by its process id, and emptied before each test). Without the
+``oxigraph`` command the remote runs are skipped, unless ``MLKG_REQUIRE_REMOTE=1`` (set by ``.ci/run``),
+which makes a missing server an error.
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
+from mlkg.config import MEMORY_STORE, Settings
+from mlkg.store import open_store
 from mlkg.store.base import Store
 from mlkg.store.oxigraph import OxigraphStore
+from mlkg.store.sparql import Endpoints, SparqlStore
+
+#: The two store backends every contract test runs on.
+BACKENDS = ["embedded", "remote"]
+
+
+class OxigraphServer:
+    """One ``oxigraph serve`` process on a free loopback port; ``stop()`` ends it by its process id."""
+
+    def __init__(self, *, binary: str, location: Path, union: bool = True) -> None:
+        self.location = location
+        self.log = location.with_suffix(".log")
+        for _ in range(5):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = probe.getsockname()[1]
+            args = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+            if union:
+                args.append("--union-default-graph")
+            with self.log.open("ab") as log:
+                self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            if self._wait_ready(port):
+                self.url = f"http://127.0.0.1:{port}"
+                return
+            self.stop()
+        raise RuntimeError(f"oxigraph server did not start: {self._stderr()}")
+
+    def _wait_ready(self, port: int) -> bool:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return True
+            except OSError:
+                time.sleep(0.05)
+        return False
+
+    def _stderr(self) -> str:
+        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return Endpoints(query=f"{self.url}/query", update=f"{self.url}/update", gsp=f"{self.url}/store")
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "sparql_endpoint": f"{self.url}/query",
+            "update_endpoint": f"{self.url}/update",
+            "gsp_endpoint": f"{self.url}/store",
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def clear(self) -> None:
+        with SparqlStore(endpoints=self.endpoints) as remote:
+            remote.update(update="DROP ALL")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def _oxigraph_binary() -> str | None:
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
+
+
+ServerFactory = Callable[..., OxigraphServer]
+
+
+@pytest.fixture(scope="session")
+def oxigraph_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
+    """``start(union=True)`` starts a new Oxigraph server with its own temporary directory; every server
+    started is stopped at the end of the session."""
+    binary = _oxigraph_binary()
+    if binary is None:
+        message = "the Oxigraph server (pip install oxigraph) is not installed: remote backend not tested"
+        if os.environ.get("MLKG_REQUIRE_REMOTE") == "1":
+            pytest.fail(message + " (MLKG_REQUIRE_REMOTE=1)")
+        pytest.skip(message)
+    started: list[OxigraphServer] = []
+
+    def start(*, union: bool = True) -> OxigraphServer:
+        server = OxigraphServer(binary=binary, location=tmp_path_factory.mktemp("oxigraph"), union=union)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_servers: ServerFactory) -> OxigraphServer:
+    """The Oxigraph server the ``store`` fixture's remote runs share (emptied before each test)."""
+    return oxigraph_servers()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def store() -> Iterator[Store]:
-    """An empty in-memory store (the backend the contract suite runs on)."""
-    with OxigraphStore(path=None) as opened:
+def store(backend: str, request: pytest.FixtureRequest) -> Iterator[Store]:
+    """An empty store of each backend: embedded in memory, or the shared Oxigraph server emptied."""
+    if backend == "embedded":
+        with OxigraphStore(path=None) as opened:
+            yield opened
+        return
+    server: OxigraphServer = request.getfixturevalue("oxigraph_server")
+    server.clear()
+    with SparqlStore(endpoints=server.endpoints) as remote:
+        yield remote
+
+
+@pytest.fixture
+def open_settings(backend: str, request: pytest.FixtureRequest) -> Callable[[], Settings]:
+    """Settings opening an empty store of each backend through :func:`mlkg.store.open_store`."""
+    if backend == "embedded":
+        return lambda: Settings(store=MEMORY_STORE)
+    server: OxigraphServer = request.getfixturevalue("oxigraph_server")
+
+    def settings() -> Settings:
+        server.clear()
+        return server.settings()
+
+    return settings
+
+
+@pytest.fixture
+def opened_store(open_settings: Callable[[], Settings]) -> Iterator[Store]:
+    """An empty store of each backend opened by :func:`mlkg.store.open_store` (ontology installed)."""
+    with open_store(settings=open_settings()) as opened:
         yield opened
 
 
 @pytest.fixture
-def store_dir(tmp_path) -> str:
+def store_dir(tmp_path: Path) -> str:
     """A fresh directory path for an on-disk embedded store (not created yet)."""
     return str(tmp_path / "store")
 

@@ -9,7 +9,6 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from mlkg.config import MEMORY_STORE, Settings
-from mlkg.errors import StoreError
 from mlkg.resources import ontology_text
 from mlkg.store.base import (
     AskResult,
@@ -40,16 +39,38 @@ __all__ = [
 
 
 def open_store(*, settings: Settings) -> Store:
-    """Open the store ``settings`` select: ``--store PATH`` (on disk), ``memory:``, or a SPARQL endpoint.
+    """Open the store ``settings`` select: a SPARQL engine when ``sparql_endpoint`` is set (with
+    ``update_endpoint``, default the query endpoint; ``gsp_endpoint``, optional; ``sparql_user`` /
+    ``sparql_password``, HTTP basic), else the embedded store at ``store`` (a directory, or ``memory:``).
 
-    :raises StoreError: if the store cannot be opened (locked by another process, unreadable directory),
-        or a remote endpoint is configured (the remote backend is not available in this version).
+    The ontology graph is installed (written only if it differs), and a remote engine is checked to query
+    the union of its graphs by default (:meth:`mlkg.store.sparql.SparqlStore.check_union_default_graph`).
+
+    :raises StoreError: if the store cannot be opened (locked by another process, unreadable directory), or
+        the engine is unreachable, refuses the credentials, or does not query the union of its graphs.
     """
+    store: Store
     if settings.sparql_endpoint:
-        raise StoreError(
-            "the remote SPARQL backend (--sparql-endpoint) is not available in this version of mlkg; "
-            "use the embedded store (--store PATH)"
+        from mlkg.store.sparql import Endpoints, SparqlStore
+
+        password = settings.sparql_password
+        remote = SparqlStore(
+            endpoints=Endpoints(
+                query=settings.sparql_endpoint,
+                update=settings.update_endpoint or settings.sparql_endpoint,
+                gsp=settings.gsp_endpoint,
+                user=settings.sparql_user,
+                password=None if password is None else password.get_secret_value(),
+            ),
+            timeout=settings.query_timeout,
         )
+        try:
+            install_ontology(store=remote)
+            remote.check_union_default_graph()
+        except BaseException:
+            remote.close()
+            raise
+        return remote
     from mlkg.store.oxigraph import OxigraphStore
 
     store = OxigraphStore(path=None if settings.store == MEMORY_STORE else settings.store)

@@ -36,7 +36,7 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
-from mlkg.store.oxterms import encode_graph, to_ox, to_rdflib
+from mlkg.store.oxterms import encode_graph, ground_lines, to_ox, to_rdflib
 from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update, refuse_remote
 
 __all__ = ["OxigraphStore"]
@@ -166,8 +166,8 @@ class OxigraphStore:
         :raises StoreError: if the store fails; nothing is changed.
         """
         name = encode_graph(0, graph, (), {})[0].removeprefix("DROP SILENT GRAPH ")
-        removed = _ground_lines(delete, graph)
-        added = _ground_lines(insert, graph)
+        removed = ground_lines(delete, graph)
+        added = ground_lines(insert, graph)
         operations = []
         if removed:
             operations.append(f"DELETE DATA {{ GRAPH {name} {{\n{removed}\n}} }}")
@@ -445,19 +445,3 @@ def _ntriples_chunks(triples: Iterable[Triple], *, size: int = 200_000) -> Itera
             lines = []
     if lines:
         yield _Chunk("\n".join(lines) + "\n", len(lines))
-
-
-def _ground_lines(triples: Iterable[Triple], graph: URIRef) -> str:
-    """Triples without blank nodes as N-Triples lines for DELETE DATA / INSERT DATA.
-
-    :raises InputError: on a blank node (DELETE DATA may not hold one) or an invalid term.
-    """
-    lines = []
-    for triple in triples:
-        try:
-            if any(isinstance(t, BNode) for t in triple):
-                raise ValueError("blank nodes are not allowed here")
-            lines.append(" ".join(str(to_ox(t)) for t in triple) + " .")
-        except ValueError as exc:
-            raise InputError(f"invalid triple {triple!r}: {exc}", where=str(graph)) from exc
-    return "\n".join(lines)

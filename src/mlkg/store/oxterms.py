@@ -12,7 +12,7 @@ from rdflib.namespace import XSD
 from mlkg.errors import InputError, StoreError
 from mlkg.store.base import Term, Triple
 
-__all__ = ["encode_graph", "to_ox", "to_rdflib"]
+__all__ = ["encode_graph", "ground_lines", "to_ox", "to_rdflib"]
 
 _XSD_STRING: Final = str(XSD.string)
 
@@ -89,3 +89,19 @@ def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict
     ]
     drop = f"DROP SILENT GRAPH {graph}"
     return [drop, f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"] if lines else [drop]
+
+
+def ground_lines(triples: Iterable[Triple], graph: URIRef) -> str:
+    """Triples without blank nodes as N-Triples lines for DELETE DATA / INSERT DATA.
+
+    :raises InputError: on a blank node (DELETE DATA may not hold one) or an invalid term.
+    """
+    lines = []
+    for triple in triples:
+        try:
+            if any(isinstance(t, BNode) for t in triple):
+                raise ValueError("blank nodes are not allowed here")
+            lines.append(" ".join(str(to_ox(t)) for t in triple) + " .")
+        except ValueError as exc:
+            raise InputError(f"invalid triple {triple!r}: {exc}", where=str(graph)) from exc
+    return "\n".join(lines)

@@ -10,9 +10,22 @@ import re
 from collections.abc import Iterator
 from typing import Final
 
+from rdflib import URIRef
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+
 from mlkg.errors import QueryError
 
-__all__ = ["NOT_PROJECTED", "has_dataset_clause", "looks_like_update", "refuse_remote"]
+__all__ = [
+    "NOT_PROJECTED",
+    "QUERY_FORMS",
+    "bind_values",
+    "dataset_clause",
+    "has_dataset_clause",
+    "looks_like_update",
+    "query_form",
+    "refuse_remote",
+]
 
 _SPARQL_TOKEN: Final = re.compile(
     r"(?P<skip>#[^\n\r]*"
@@ -64,3 +77,142 @@ def looks_like_update(text: str) -> bool:
             continue
         return word in _UPDATE_KEYWORDS
     return False
+
+
+# -- binding parameters as a VALUES block (the remote backend) -------------------------------------------
+
+_TOKEN_OR_PUNCT: Final = re.compile(_SPARQL_TOKEN.pattern + r"|(?P<punct>[{}()])", re.DOTALL)
+_VARNAME: Final = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
+QUERY_FORMS: Final = frozenset({"select", "construct", "describe", "ask"})
+
+
+def _significant(text: str) -> Iterator[tuple[str, int, int]]:
+    """``(kind, start, end)`` of the words, variables and braces/parentheses of a SPARQL text: comments,
+    strings, IRIs and language tags are skipped. ``kind`` is the lower-cased word, ``?var`` or the
+    punctuation character."""
+    for match in _TOKEN_OR_PUNCT.finditer(text):
+        if match.group("word"):
+            yield match.group("word").lower(), match.start(), match.end()
+        elif match.group("punct"):
+            yield match.group("punct"), match.start(), match.end()
+        elif match.group("skip")[0] in "?$":
+            yield "?" + match.group("skip")[1:], match.start(), match.end()
+
+
+def query_form(text: str) -> str | None:
+    """The query form keyword (``select``, ``construct``, ``describe``, ``ask``) of a query, the first
+    keyword after the prologue (SPARQL 1.1 Query, section 19.8, rule ``Query``), or None."""
+    for word, _, _ in _significant(text):
+        if word in ("prefix", "base") or word.endswith(":"):
+            continue
+        return word if word in QUERY_FORMS else None
+    return None
+
+
+def _projection(tokens: list[tuple[str, int, int]], start: int) -> set[str] | None:
+    """The variables a SELECT clause projects (from the token after SELECT), or None for ``SELECT *``."""
+    projected: set[str] = set()
+    depth = 0
+    previous = ""
+    for word, _, _ in tokens[start:]:
+        if word == "*" or (depth == 0 and word in ("where", "from", "{")):
+            break
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth -= 1
+        elif word.startswith("?") and (depth == 0 or previous == "as"):
+            projected.add(word[1:])
+        previous = word
+    return projected or None
+
+
+def bind_values(text: str, values: dict[str, str]) -> str:
+    """The query with a ``VALUES`` block (SPARQL 1.1 Query, section 10.2.1, inline data) binding each
+    variable of ``values`` to a term, placed first in the query's WHERE group so the variables are bound
+    before the rest of the pattern is evaluated, as the embedded store's SEP-0007 substitution binds them.
+
+    ``values`` maps variable names to terms already written in N-Triples syntax by the RDF library (so
+    escaping is the library's, never user text pasted raw). A WHERE group that is a sub-select is wrapped:
+    ``{ VALUES ... { SELECT ... } }``.
+
+    :raises QueryError: if a name is not a SPARQL variable name, a SELECT query does not project the
+        variable (the embedded store refuses it too), the query is a short-form ``CONSTRUCT WHERE`` (its
+        group may hold only triples), or no WHERE group is found.
+    """
+    for name in values:
+        if not _VARNAME.fullmatch(name):
+            raise QueryError(f"cannot bind {name!r}: not a SPARQL variable name")
+    tokens = list(_significant(text))
+    form_at = next((i for i, (w, _, _) in enumerate(tokens) if w in QUERY_FORMS), None)
+    if form_at is None:
+        raise QueryError("cannot bind parameters: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
+    form = tokens[form_at][0]
+    index = form_at + 1
+    if form == "select":
+        projected = _projection(tokens, index)
+        missing = sorted(set(values) - projected) if projected is not None else []
+        if missing:
+            raise QueryError(
+                f"cannot bind ?{missing[0]}: the store binds only variables of the SELECT projection "
+                f"(SEP-0007); add ?{missing[0]} to the SELECT clause"
+            )
+    if form == "construct":
+        if index < len(tokens) and tokens[index][0] != "{":
+            raise QueryError(
+                "parameters cannot be bound in the short form CONSTRUCT WHERE { ... }: write "
+                "CONSTRUCT { template } WHERE { pattern }"
+            )
+        index = _skip_group(tokens, index)
+    depth = 0
+    for i in range(index, len(tokens)):
+        word = tokens[i][0]
+        if word == "(":
+            depth += 1
+        elif word == ")":
+            depth -= 1
+        elif word == "{" and depth == 0:
+            return _insert(text, tokens, i, values)
+    raise QueryError("cannot bind parameters: the query has no WHERE group")
+
+
+def _skip_group(tokens: list[tuple[str, int, int]], index: int) -> int:
+    """The index after the brace group opening at ``tokens[index]``."""
+    depth = 0
+    for i in range(index, len(tokens)):
+        if tokens[i][0] == "{":
+            depth += 1
+        elif tokens[i][0] == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+    raise QueryError("malformed SPARQL query: unbalanced braces")
+
+
+def _insert(text: str, tokens: list[tuple[str, int, int]], at: int, values: dict[str, str]) -> str:
+    names = " ".join(f"?{name}" for name in values)
+    block = f" VALUES ({names}) {{ ({' '.join(values.values())}) }} "
+    opening = tokens[at][2]
+    if at + 1 < len(tokens) and tokens[at + 1][0] == "select":
+        closing = tokens[_skip_group(tokens, at) - 1][1]
+        return f"{text[:opening]}{block}{{ {text[opening:closing]} }}{text[closing:]}"
+    return f"{text[:opening]}{block}{text[opening:]}"
+
+
+def dataset_clause(text: str) -> tuple[list[URIRef], list[URIRef]] | None:
+    """The graphs of a query's ``FROM`` and ``FROM NAMED`` clauses (SPARQL 1.1 Query, section 13.2), IRIs
+    resolved against the prologue, parsed by rdflib; None if the query has none or rdflib cannot parse it.
+
+    The remote backend sends them as the protocol's ``default-graph-uri`` / ``named-graph-uri``, which
+    describe the same dataset (SPARQL 1.1 Protocol, section 2.1.4), because an engine set to query the
+    union of its graphs may let that setting win over ``FROM`` (Oxigraph server 0.5 does).
+    """
+    if not has_dataset_clause(text):
+        return None
+    try:
+        clauses = translateQuery(parseQuery(text)).algebra.get("datasetClause") or []
+    except Exception:  # rdflib raises many kinds of error on texts it cannot parse; the engine will say
+        return None
+    default = [c["default"] for c in clauses if "default" in c and isinstance(c["default"], URIRef)]
+    named = [c["named"] for c in clauses if "named" in c and isinstance(c["named"], URIRef)]
+    return (default, named) if default or named else None
