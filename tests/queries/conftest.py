@@ -1,4 +1,5 @@
-"""Fixtures of the named-query tests: the demo catalog loaded into a store, with its lineage reasoned."""
+"""Fixtures of the named-query tests: the demo catalog loaded into a store, with its lineage reasoned, on
+each backend (the embedded store in memory, and a remote Oxigraph server of its own per catalog)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import open_store
 from mlkg.store.base import Store
+from tests.conftest import BACKENDS, ServerFactory
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
@@ -29,8 +31,8 @@ def _reason(store: Store) -> None:
     ReasonedStore(inner=store, program=LineageProgram.from_ontology(load_ontology())).recompute()
 
 
-def _open_catalog(extra: Sequence[dict[str, Any]]) -> Store:
-    """A new in-memory store with the demo catalog and ``extra`` documents loaded and reasoned."""
+def _open_catalog(extra: Sequence[dict[str, Any]], settings: Settings) -> Store:
+    """A new store with the demo catalog and ``extra`` documents loaded and reasoned."""
     sources = [
         Source(name=p.name, data=p.read_bytes(), format=InputFormat.JSON) for p in sorted(DEMO.glob("*.json"))
     ]
@@ -38,7 +40,7 @@ def _open_catalog(extra: Sequence[dict[str, Any]]) -> Store:
         sources.append(
             Source(name="extra.json", data=json.dumps(list(extra)).encode(), format=InputFormat.JSON)
         )
-    store = open_store(settings=Settings(store=MEMORY_STORE))
+    store = open_store(settings=settings)
     try:
         ingestor = Ingestor(minter=IriMinter.from_ontology(base=DEFAULT_BASE_IRI), max_bytes=1 << 24)
         report = ingestor.ingest(store=store, sources=sources)
@@ -50,13 +52,20 @@ def _open_catalog(extra: Sequence[dict[str, Any]]) -> Store:
     return store
 
 
-@pytest.fixture(scope="session")
-def catalog_factory() -> Iterator[CatalogFactory]:
-    """Make stores holding the demo catalog plus extra documents, closed at the end of the session."""
+@pytest.fixture(scope="session", params=BACKENDS)
+def catalog_factory(request: pytest.FixtureRequest) -> Iterator[CatalogFactory]:
+    """Make stores of each backend holding the demo catalog plus extra documents, closed at the end of the
+    session; on the remote backend each catalog gets its own Oxigraph server."""
     opened: list[Store] = []
 
+    def settings() -> Settings:
+        if request.param == "embedded":
+            return Settings(store=MEMORY_STORE)
+        servers: ServerFactory = request.getfixturevalue("oxigraph_servers")
+        return servers().settings()
+
     def make(extra: Sequence[dict[str, Any]]) -> Store:
-        store = _open_catalog(extra)
+        store = _open_catalog(extra, settings())
         opened.append(store)
         return store
 

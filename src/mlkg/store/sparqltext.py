@@ -130,7 +130,8 @@ def _projection(tokens: list[tuple[str, int, int]], start: int) -> set[str] | No
 def bind_values(text: str, values: dict[str, str]) -> str:
     """The query with a ``VALUES`` block (SPARQL 1.1 Query, section 10.2.1, inline data) binding each
     variable of ``values`` to a term, placed first in the query's WHERE group so the variables are bound
-    before the rest of the pattern is evaluated, as the embedded store's SEP-0007 substitution binds them.
+    before the rest of the pattern is evaluated, as the embedded store's SEP-0007 substitution binds them
+    (last in the group when the group assigns one of them with ``BIND(... AS ?v)``).
 
     ``values`` maps variable names to terms already written in N-Triples syntax by the RDF library (so
     escaping is the library's, never user text pasted raw). A WHERE group that is a sub-select is wrapped:
@@ -193,9 +194,15 @@ def _insert(text: str, tokens: list[tuple[str, int, int]], at: int, values: dict
     names = " ".join(f"?{name}" for name in values)
     block = f" VALUES ({names}) {{ ({' '.join(values.values())}) }} "
     opening = tokens[at][2]
+    end = _skip_group(tokens, at) - 1
+    closing = tokens[end][1]
     if at + 1 < len(tokens) and tokens[at + 1][0] == "select":
-        closing = tokens[_skip_group(tokens, at) - 1][1]
         return f"{text[:opening]}{block}{{ {text[opening:closing]} }}{text[closing:]}"
+    assigned = {tokens[i + 1][0][1:] for i in range(at, end) if tokens[i][0] == "as" and i + 1 < end}
+    if assigned & set(values):
+        # ``BIND(... AS ?v)`` may not assign a variable already in scope (section 18.2.1): the block goes
+        # last in the group, where its join keeps only the solutions whose ?v has the bound value.
+        return f"{text[:closing]}{block}{text[closing:]}"
     return f"{text[:opening]}{block}{text[opening:]}"
 
 
