@@ -10,104 +10,26 @@ which makes a missing server an error.
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
+from tests.remote_server import BACKENDS, OxigraphServer, ServerFactory, oxigraph_binary
 
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.store import open_store
 from mlkg.store.base import Store
 from mlkg.store.oxigraph import OxigraphStore
-from mlkg.store.sparql import Endpoints, SparqlStore
-
-#: The two store backends every contract test runs on.
-BACKENDS = ["embedded", "remote"]
-
-
-class OxigraphServer:
-    """One ``oxigraph serve`` process on a free loopback port; ``stop()`` ends it by its process id."""
-
-    def __init__(self, *, binary: str, location: Path, union: bool = True) -> None:
-        self.location = location
-        self.log = location.with_suffix(".log")
-        for _ in range(5):
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", 0))
-                port = probe.getsockname()[1]
-            args = [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
-            if union:
-                args.append("--union-default-graph")
-            with self.log.open("ab") as log:
-                self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-            if self._wait_ready(port):
-                self.url = f"http://127.0.0.1:{port}"
-                return
-            self.stop()
-        raise RuntimeError(f"oxigraph server did not start: {self._stderr()}")
-
-    def _wait_ready(self, port: int) -> bool:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.05)
-        return False
-
-    def _stderr(self) -> str:
-        return self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
-
-    @property
-    def endpoints(self) -> Endpoints:
-        return Endpoints(query=f"{self.url}/query", update=f"{self.url}/update", gsp=f"{self.url}/store")
-
-    def settings(self, **overrides: object) -> Settings:
-        values: dict[str, object] = {
-            "sparql_endpoint": f"{self.url}/query",
-            "update_endpoint": f"{self.url}/update",
-            "gsp_endpoint": f"{self.url}/store",
-        }
-        values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
-
-    def clear(self) -> None:
-        with SparqlStore(endpoints=self.endpoints) as remote:
-            remote.update(update="DROP ALL")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
-def _oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.exists() else shutil.which("oxigraph")
-
-
-ServerFactory = Callable[..., OxigraphServer]
+from mlkg.store.sparql import SparqlStore
 
 
 @pytest.fixture(scope="session")
 def oxigraph_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerFactory]:
     """``start(union=True)`` starts a new Oxigraph server with its own temporary directory; every server
     started is stopped at the end of the session."""
-    binary = _oxigraph_binary()
+    binary = oxigraph_binary()
     if binary is None:
         message = "the Oxigraph server (pip install oxigraph) is not installed: remote backend not tested"
         if os.environ.get("MLKG_REQUIRE_REMOTE") == "1":

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.remote_server import BACKENDS, ServerFactory
 
 from mlkg.config import DEFAULT_BASE_IRI, MEMORY_STORE, Settings
 from mlkg.ids import IriMinter
@@ -18,7 +19,6 @@ from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import open_store
 from mlkg.store.base import Store
-from tests.conftest import BACKENDS, ServerFactory
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 
