@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from tests.remote_server import BACKENDS, OxigraphServer, ServerFactory, oxigraph_binary
+from tests.remote_server import BACKENDS, ExternalEngine, OxigraphServer, ServerFactory, oxigraph_binary
 
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.store import open_store
@@ -49,7 +49,15 @@ def oxigraph_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Serve
 
 @pytest.fixture(scope="session")
 def oxigraph_server(oxigraph_servers: ServerFactory) -> OxigraphServer:
-    """The Oxigraph server the ``store`` fixture's remote runs share (emptied before each test)."""
+    """The Oxigraph server the ``store`` fixture's remote runs share (emptied before each test), or the
+    engine named by ``MLKG_TEST_SPARQL_ENDPOINT`` when set (see ``tests.remote_server.ExternalEngine``)."""
+    external = os.environ.get("MLKG_TEST_SPARQL_ENDPOINT")
+    if external:
+        return ExternalEngine(
+            query=external,
+            update=os.environ.get("MLKG_TEST_UPDATE_ENDPOINT"),
+            gsp=os.environ.get("MLKG_TEST_GSP_ENDPOINT"),
+        )
     return oxigraph_servers()
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from mlkg.config import Settings
 from mlkg.store.sparql import Endpoints, SparqlStore
 
-__all__ = ["BACKENDS", "OxigraphServer", "ServerFactory", "oxigraph_binary"]
+__all__ = ["BACKENDS", "ExternalEngine", "OxigraphServer", "ServerFactory", "oxigraph_binary"]
 
 #: The two store backends every contract test runs on.
 BACKENDS = ["embedded", "remote"]
@@ -89,3 +89,38 @@ def oxigraph_binary() -> str | None:
 
 
 ServerFactory = Callable[..., OxigraphServer]
+
+
+class ExternalEngine(OxigraphServer):
+    """Another SPARQL engine already running, named by ``MLKG_TEST_SPARQL_ENDPOINT`` (with
+    ``MLKG_TEST_UPDATE_ENDPOINT``, ``MLKG_TEST_GSP_ENDPOINT``): the remote half of the suite runs on it
+    instead of Oxigraph server (run by hand; see the README of bench/). ``clear()`` drops every graph that
+    was not there when the session began (an engine's own system graphs stay)."""
+
+    def __init__(self, *, query: str, update: str | None, gsp: str | None) -> None:
+        self.url = query
+        self._endpoints = Endpoints(query=query, update=update or query, gsp=gsp)
+        with SparqlStore(endpoints=self._endpoints) as remote:
+            self.baseline = set(remote.graph_names())
+
+    @property
+    def endpoints(self) -> Endpoints:
+        return self._endpoints
+
+    def settings(self, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "sparql_endpoint": self._endpoints.query,
+            "update_endpoint": self._endpoints.update,
+            "gsp_endpoint": self._endpoints.gsp,
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    def clear(self) -> None:
+        with SparqlStore(endpoints=self._endpoints) as remote:
+            graphs = [g for g in remote.graph_names() if g not in self.baseline]
+            if graphs:
+                remote.delete_graphs(graphs=graphs)
+
+    def stop(self) -> None:
+        pass

@@ -6,6 +6,7 @@ import io
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,15 @@ from mlkg.store import install_ontology, open_store
 from mlkg.store.base import AskResult, RdfFormat, SelectResult
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.vocab import MLKG, ONTOLOGY_GRAPH
+
+
+@pytest.fixture
+def store() -> Iterator[OxigraphStore]:
+    """The embedded store only: this file tests what is particular to it (the shared contract is in
+    test_contract.py, on every backend)."""
+    with OxigraphStore(path=None) as opened:
+        yield opened
+
 
 EX = "http://example.org/"
 G1, G2 = URIRef(EX + "graph/1"), URIRef(EX + "graph/2")
