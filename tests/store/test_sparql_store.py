@@ -20,6 +20,7 @@ from mlkg.config import Settings
 from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError
 from mlkg.store import open_store
 from mlkg.store.base import SelectResult
+from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.sparql import Endpoints, SparqlStore
 from mlkg.store.sparqltext import bind_values
 from mlkg.vocab import ONTOLOGY_GRAPH
@@ -105,13 +106,37 @@ def test_bindings_are_a_values_block_first_in_the_where_group() -> None:
     assert text == 'SELECT ?s WHERE { VALUES (?s) { (<http://x>) }  ?s ?p "{" }'
     construct = bind_values("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": "<http://x>"})
     assert construct.endswith("WHERE { VALUES (?s) { (<http://x>) }  ?s ?p ?o }")
-    sub = bind_values("SELECT ?s { SELECT ?s WHERE { ?s ?p ?o } }", {"s": "<http://x>"})
-    assert sub == "SELECT ?s { VALUES (?s) { (<http://x>) } {  SELECT ?s WHERE { ?s ?p ?o }  }}"
 
 
-def test_a_bound_variable_the_group_assigns_is_bound_last() -> None:
-    text = bind_values('SELECT ?k WHERE { ?s ?p ?o BIND("a" AS ?k) }', {"k": '"a"'})
-    assert text == 'SELECT ?k WHERE { ?s ?p ?o BIND("a" AS ?k)  VALUES (?k) { ("a") } }'
+def test_bindings_go_into_a_sub_select_that_projects_them() -> None:
+    x = {"s": "<http://x>"}
+    sub = bind_values("SELECT ?s { { SELECT ?s WHERE { ?s ?p ?o } } }", x)
+    assert sub == "SELECT ?s { { SELECT ?s WHERE { VALUES (?s) { (<http://x>) }  ?s ?p ?o } } }"
+    # bound before the LIMIT, as substitution binds it
+    limited = bind_values("SELECT ?s { SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 }", x)
+    assert limited == "SELECT ?s { SELECT ?s WHERE { VALUES (?s) { (<http://x>) }  ?s ?p ?o } LIMIT 3 }"
+    # not into a sub-select whose ?s is another variable: wrapped and joined outside
+    computed = bind_values("SELECT ?s { SELECT (?o AS ?s) WHERE { ?a ?p ?o } }", x)
+    assert computed.startswith("SELECT ?s { VALUES (?s) { (<http://x>) } {  SELECT (?o AS ?s)")
+    star = bind_values("SELECT * { SELECT * WHERE { ?s ?p ?o } }", x)
+    assert star == "SELECT * { SELECT * WHERE { VALUES (?s) { (<http://x>) }  ?s ?p ?o } }"
+
+
+def test_bindings_give_the_embedded_answers_around_sub_selects(remote: SparqlStore) -> None:
+    data = {G1: [(A, P, Literal(1)), (B, P, Literal(2))]}
+    remote.replace_graphs(graphs=data)
+    with OxigraphStore(path=None) as embedded:
+        embedded.replace_graphs(graphs=data)
+        for query in (
+            f"SELECT ?s ?o {{ SELECT ?s ?o WHERE {{ ?s <{P}> ?o }} ORDER BY ?s LIMIT 1 }}",
+            f"SELECT ?s {{ SELECT (?o AS ?s) WHERE {{ ?a <{P}> ?o }} }}",
+            f"SELECT ?s (COUNT(*) AS ?n) {{ {{ SELECT ?s WHERE {{ ?s <{P}> ?o }} }} }} GROUP BY ?s",
+        ):
+            for value in (A, B, Literal(2)):
+                left = embedded.query(query=query, bindings={"s": value})
+                right = remote.query(query=query, bindings={"s": value})
+                assert isinstance(left, SelectResult) and isinstance(right, SelectResult)
+                assert sorted(left.rows, key=str) == sorted(right.rows, key=str), (query, value)
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ def looks_like_update(text: str) -> bool:
 
 # -- binding parameters as a VALUES block (the remote backend) -------------------------------------------
 
-_TOKEN_OR_PUNCT: Final = re.compile(_SPARQL_TOKEN.pattern + r"|(?P<punct>[{}()])", re.DOTALL)
+_TOKEN_OR_PUNCT: Final = re.compile(_SPARQL_TOKEN.pattern + r"|(?P<punct>[{}()*])", re.DOTALL)
 _VARNAME: Final = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
 QUERY_FORMS: Final = frozenset({"select", "construct", "describe", "ask"})
 
@@ -109,22 +109,25 @@ def query_form(text: str) -> str | None:
     return None
 
 
-def _projection(tokens: list[tuple[str, int, int]], start: int) -> set[str] | None:
-    """The variables a SELECT clause projects (from the token after SELECT), or None for ``SELECT *``."""
+def _projection(tokens: list[tuple[str, int, int]], start: int, *, plain: bool = False) -> set[str] | None:
+    """The variables a SELECT clause projects (from the token after SELECT), or None for ``SELECT *``;
+    ``plain``: only those projected as they are, not assigned by ``(expression AS ?v)``."""
     projected: set[str] = set()
     depth = 0
     previous = ""
     for word, _, _ in tokens[start:]:
-        if word == "*" or (depth == 0 and word in ("where", "from", "{")):
+        if depth == 0 and word == "*":
+            return None
+        if depth == 0 and word in ("where", "from", "{"):
             break
         if word == "(":
             depth += 1
         elif word == ")":
             depth -= 1
-        elif word.startswith("?") and (depth == 0 or previous == "as"):
+        elif word.startswith("?") and (depth == 0 or (previous == "as" and not plain)):
             projected.add(word[1:])
         previous = word
-    return projected or None
+    return projected
 
 
 def bind_values(text: str, values: dict[str, str]) -> str:
@@ -165,6 +168,14 @@ def bind_values(text: str, values: dict[str, str]) -> str:
                 "CONSTRUCT { template } WHERE { pattern }"
             )
         index = _skip_group(tokens, index)
+    where = _group_at(tokens, index)
+    if where is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return _insert(text, tokens, where, values)
+
+
+def _group_at(tokens: list[tuple[str, int, int]], index: int) -> int | None:
+    """The index of the first ``{`` from ``index`` outside parentheses (a WHERE group), or None."""
     depth = 0
     for i in range(index, len(tokens)):
         word = tokens[i][0]
@@ -173,8 +184,8 @@ def bind_values(text: str, values: dict[str, str]) -> str:
         elif word == ")":
             depth -= 1
         elif word == "{" and depth == 0:
-            return _insert(text, tokens, i, values)
-    raise QueryError("cannot bind parameters: the query has no WHERE group")
+            return i
+    return None
 
 
 def _skip_group(tokens: list[tuple[str, int, int]], index: int) -> int:
@@ -191,12 +202,26 @@ def _skip_group(tokens: list[tuple[str, int, int]], index: int) -> int:
 
 
 def _insert(text: str, tokens: list[tuple[str, int, int]], at: int, values: dict[str, str]) -> str:
+    """Put the VALUES block into the group opening at ``tokens[at]``.
+
+    A group that only wraps another group, or a sub-select projecting every bound variable as it is, gets
+    the block inside: the variables are bound before the sub-select is evaluated, LIMIT and ORDER BY
+    included, as the embedded store's substitution binds them (and the engine does not compute the
+    sub-select for every value only to join one afterwards).
+    """
     names = " ".join(f"?{name}" for name in values)
     block = f" VALUES ({names}) {{ ({' '.join(values.values())}) }} "
     opening = tokens[at][2]
     end = _skip_group(tokens, at) - 1
     closing = tokens[end][1]
-    if at + 1 < len(tokens) and tokens[at + 1][0] == "select":
+    first = tokens[at + 1][0] if at + 1 < end else ""
+    if first == "{" and _skip_group(tokens, at + 1) == end:
+        return _insert(text, tokens, at + 1, values)
+    if first == "select":
+        plain = _projection(tokens, at + 2, plain=True)
+        inner = _group_at(tokens, at + 2)
+        if inner is not None and (plain is None or set(values) <= plain):
+            return _insert(text, tokens, inner, values)
         return f"{text[:opening]}{block}{{ {text[opening:closing]} }}{text[closing:]}"
     assigned = {tokens[i + 1][0][1:] for i in range(at, end) if tokens[i][0] == "as" and i + 1 < end}
     if assigned & set(values):
