@@ -116,7 +116,11 @@ def run_backend(
     )
     program = LineageProgram.from_ontology(load_ontology())
     reasoned = ReasonedStore(inner=inner, program=program)
-    out["recompute_s"] = timed(reasoned.recompute)
+    started = time.perf_counter()
+    stats_ = reasoned.recompute()
+    out["recompute_s"] = time.perf_counter() - started
+    out["store_quads"] = sum(1 for _ in inner.quads())
+    out["lineage_read"] = stats_.asserted
 
     raw = starts(
         inner,
@@ -141,13 +145,16 @@ def run_backend(
         out[f"q:{query_name}"] = stats(samples)
 
     print(f"{name}: uploading {len(upload)} documents ...", file=sys.stderr, flush=True)
+    # a new reasoner, as in a new `mlkg load` process: its first write reads the lineage edges once
+    reasoned = ReasonedStore(inner=inner, program=program)
     first_graph, first_doc = upload[0]
     out["first_write_s"] = timed(lambda: reasoned.replace_graphs(graphs={first_graph: first_doc}))
     samples = [timed(lambda g=g, d=d: reasoned.replace_graphs(graphs={g: d})) for g, d in upload[1:]]  # type: ignore[misc]
     out["upload_s"] = sum(samples)
+    out["uploaded"] = len(upload)
     out["upload_per_doc"] = stats(samples)
     incremental = {q[:3] for q in inner.quads(graph=INFERRED_GRAPH)}
-    reasoned.recompute()
+    out["recompute_after_s"] = timed(reasoned.recompute)
     out["inferred"] = {q[:3] for q in inner.quads(graph=INFERRED_GRAPH)}
     out["inferred_correct"] = incremental == out["inferred"]
     return out
@@ -174,18 +181,38 @@ def report(embedded: dict[str, Any], remote: dict[str, Any], triples: int) -> st
         f"{'catalog: ' + format(triples, ',') + ' triples':<44}{'embedded':>12}{'remote':>12}{'ratio':>10}"
     ]
     lines.append(row("load the catalog", embedded["load_s"], remote["load_s"], "s"))
-    lines.append(row("full recompute", embedded["recompute_s"], remote["recompute_s"], "s"))
+    lines.append(
+        row("full recompute (empty inferred graph)", embedded["recompute_s"], remote["recompute_s"], "s")
+    )
+    lines.append(
+        row(
+            "full recompute (after the upload)",
+            embedded["recompute_after_s"],
+            remote["recompute_after_s"],
+            "s",
+        )
+    )
     for key in [k for k in embedded if k.startswith("q:")]:
         for stat in ("median_ms", "p90_ms"):
             label = f"{key[2:]} {stat.removesuffix('_ms')}"
             lines.append(row(label, embedded[key][stat], remote[key][stat], "ms"))
     lines.append(
-        row("upload: first write (builds state)", embedded["first_write_s"], remote["first_write_s"], "s")
+        row(
+            "upload: first write (reads lineage edges)",
+            embedded["first_write_s"],
+            remote["first_write_s"],
+            "s",
+        )
     )
-    lines.append(row(f"upload: {UPLOAD - 1} more documents", embedded["upload_s"], remote["upload_s"], "s"))
+    more = f"upload: {remote['uploaded'] - 1} more documents"
+    lines.append(row(more, embedded["upload_s"], remote["upload_s"], "s"))
     for stat in ("median_ms", "p90_ms"):
         label = f"upload per document {stat.removesuffix('_ms')}"
         lines.append(row(label, embedded["upload_per_doc"][stat], remote["upload_per_doc"][stat], "ms"))
+    lines.append(
+        f"quads in the store: {remote['store_quads']:,}; lineage and type quads the reasoner reads to "
+        f"build its state: {remote['lineage_read']:,}"
+    )
     lines.append(
         f"inferred graph after the upload equals a recompute: embedded {embedded['inferred_correct']}, "
         f"remote {remote['inferred_correct']}; same on both backends: "

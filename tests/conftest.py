@@ -61,6 +61,18 @@ def oxigraph_server(oxigraph_servers: ServerFactory) -> OxigraphServer:
     return oxigraph_servers()
 
 
+@pytest.fixture(scope="module")
+def fresh_remote(request: pytest.FixtureRequest) -> OxigraphServer:
+    """An empty remote engine for one module: a new Oxigraph server, or the engine named by
+    ``MLKG_TEST_SPARQL_ENDPOINT`` emptied."""
+    if os.environ.get("MLKG_TEST_SPARQL_ENDPOINT"):
+        engine: OxigraphServer = request.getfixturevalue("oxigraph_server")
+        engine.clear()
+        return engine
+    servers: ServerFactory = request.getfixturevalue("oxigraph_servers")
+    return servers()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from rdflib import URIRef
-from tests.remote_server import OxigraphServer, ServerFactory
+from tests.remote_server import OxigraphServer
 from typer.testing import CliRunner
 
 from mlkg.cli import app
@@ -26,24 +26,18 @@ KINDS = ["feature", "model", "version", "deployment", "prediction_table", "dashb
 
 
 def remote_options(server: OxigraphServer) -> list[str]:
-    url = server.url
-    return [
-        "--sparql-endpoint",
-        f"{url}/query",
-        "--update-endpoint",
-        f"{url}/update",
-        "--gsp-endpoint",
-        f"{url}/store",
-    ]
+    endpoints = server.endpoints
+    options = ["--sparql-endpoint", endpoints.query, "--update-endpoint", endpoints.update]
+    return options + (["--gsp-endpoint", endpoints.gsp] if endpoints.gsp else [])
 
 
 @pytest.fixture(scope="module")
 def loaded(
-    oxigraph_servers: ServerFactory, tmp_path_factory: pytest.TempPathFactory
+    fresh_remote: OxigraphServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, Store]]:
     """The demo loaded by ``mlkg load`` into an embedded store directory and into a fresh Oxigraph server."""
     runner = CliRunner()
-    server = oxigraph_servers()
+    server = fresh_remote
     directory = str(tmp_path_factory.mktemp("embedded") / "store")
     impact: dict[str, list[str]] = {"downstream": [], "upstream": []}
     start = {"downstream": CUSTOMERS, "upstream": "snowflake.prod.churn_scores"}

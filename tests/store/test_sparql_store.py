@@ -74,12 +74,21 @@ def without_gsp(oxigraph_server: OxigraphServer) -> Iterator[SparqlStore]:
         yield opened
 
 
-def test_load_graph_without_a_graph_store_sends_insert_data_chunks(without_gsp: SparqlStore) -> None:
+def test_load_graph_sends_only_the_difference_in_chunks(remote: SparqlStore, oxigraph_server) -> None:
     triples = [(URIRef(f"{EX}s{i}"), P, Literal(i)) for i in range(25_000)]
-    without_gsp.replace_graphs(graphs={G1: [(A, P, B)]})
-    assert without_gsp.load_graph(graph=G1, triples=iter(triples)) == 25_000
-    assert len(list(without_gsp.quads(graph=G1))) == 25_000
-    assert (A, P, B, G1) not in set(without_gsp.quads(graph=G1))
+    remote.replace_graphs(graphs={G1: [(A, P, B), triples[0]]})
+    assert remote.load_graph(graph=G1, triples=iter(triples)) == 25_000
+    assert set(remote.quads(graph=G1)) == {(*t, G1) for t in triples}
+    # a second load of almost the same content: one DELETE DATA and one INSERT DATA, small
+    sent: list[str] = []
+    with SparqlStore(endpoints=oxigraph_server.endpoints) as watched:
+        http = watched._open()
+        original = http.update
+        http.update = lambda *, text: (sent.append(text), original(text=text))[1]  # type: ignore[method-assign]
+        assert watched.load_graph(graph=G1, triples=[*triples[1:], (A, P, B)]) == 25_000
+    assert [text.split(" {", 1)[0] for text in sent] == ["DELETE DATA", "INSERT DATA"]
+    assert all(len(text) < 500 for text in sent)
+    assert set(remote.quads(graph=G1)) == {(*t, G1) for t in [*triples[1:], (A, P, B)]}
 
 
 def test_default_graph_quads_with_and_without_a_graph_store(

@@ -32,7 +32,7 @@ shorter than wrapping it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -47,7 +47,7 @@ _RESULTS_JSON: Final = "application/sparql-results+json"
 _GRAPH_ACCEPT: Final = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
 _MESSAGE_LIMIT: Final = 600
 
-Operation = Literal["query", "update", "gsp-read", "gsp-write"]
+Operation = Literal["query", "update", "gsp-read"]
 
 
 @dataclass(frozen=True)
@@ -164,22 +164,6 @@ class SparqlHttp:
         except _NotFound:
             return None
 
-    def gsp_put(self, *, graph: URIRef, body: Iterable[bytes]) -> None:
-        """PUT N-Triples as the whole content of ``graph`` (Graph Store HTTP Protocol 5.3), streamed in
-        chunks; the engine replaces the graph in one request.
-
-        :raises StoreError: see the module's table; never retried once sent.
-        """
-        request = self._client.build_request(
-            "PUT",
-            self._gsp(),
-            params={"graph": str(graph)},
-            content=iter(body),
-            headers={"Content-Type": "application/n-triples"},
-            timeout=self._timeout(self.write_timeout),
-        )
-        self._send(request, operation="gsp-write", timeout=self.write_timeout)
-
     # -- one place for failures -----------------------------------------------------------------------------
 
     def _timeout(self, timeout: float | None) -> httpx.Timeout:
@@ -250,17 +234,3 @@ def _check_status(response: httpx.Response, *, url: str, operation: Operation) -
     if 400 <= status < 500 and status not in (408, 429):
         raise QueryError(f"the SPARQL engine refused the {what} (HTTP {status}): {message}")
     raise StoreError(f"the SPARQL engine at {url} failed (HTTP {status}): {message}")
-
-
-def iter_lines(lines: Iterator[str], *, chunk: int = 1 << 20) -> Iterator[bytes]:
-    """Encode text lines in UTF-8 chunks of about ``chunk`` bytes (a streamed request body)."""
-    buffer: list[str] = []
-    size = 0
-    for line in lines:
-        buffer.append(line)
-        size += len(line)
-        if size >= chunk:
-            yield "".join(buffer).encode("utf-8")
-            buffer, size = [], 0
-    if buffer:
-        yield "".join(buffer).encode("utf-8")

@@ -3,7 +3,6 @@ SPARQL 1.1 Query Results JSON (section 3.2.2) and RDF answers read back as rdfli
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any, Final
 
 import pyoxigraph as ox
@@ -14,7 +13,7 @@ from mlkg.errors import InputError, QueryError, StoreError
 from mlkg.store.base import GraphName, Quad, Term, Triple
 from mlkg.store.oxterms import to_ox, to_rdflib
 
-__all__ = ["binding", "dicts", "media", "nt", "ntriples_lines", "parse_graph", "result_rows", "to_quad"]
+__all__ = ["binding", "dicts", "media", "nt", "parse_graph", "result_rows", "to_quad"]
 
 _XSD_STRING: Final = str(XSD.string)
 _LANG_STRING: Final = str(RDF.langString)
@@ -41,27 +40,6 @@ def binding(name: str, term: Term) -> str:
         return str(to_ox(term))
     except ValueError as exc:
         raise QueryError(f"cannot bind ?{name}: invalid RDF term {str(term)!r}: {exc}") from exc
-
-
-def ntriples_lines(triples: Iterable[Triple], counter: list[int]) -> Iterator[str]:
-    """N-Triples lines for a bulk write; each distinct term encoded once. :raises InputError: on a blank
-    node or an invalid term."""
-    cache: dict[Term, str] = {}
-
-    def text(term: Term) -> str:
-        found = cache.get(term)
-        if found is None:
-            if isinstance(term, BNode):
-                raise InputError(f"blank node {term} cannot be bulk-loaded")
-            found = cache[term] = nt(term)
-            if len(cache) > 1_000_000:
-                cache.clear()
-        return found
-
-    for s, p, o in triples:
-        line = f"{text(s)} {text(p)} {text(o)} .\n"
-        counter[0] += 1
-        yield line
 
 
 def term(value: dict[str, str]) -> Term:
