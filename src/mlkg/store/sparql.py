@@ -17,8 +17,13 @@ How each part of the contract is kept, with no engine-specific code path:
   opened (:meth:`SparqlStore.check_union_default_graph`): an engine that answers otherwise is refused with a
   message naming the setting, rather than answering differently. See the README, "Running on a SPARQL
   engine".
-- **bindings**: bound as RDF terms in a ``VALUES`` block placed first in the WHERE group
-  (:func:`mlkg.store.sparqltext.bind_values`), the terms written by the RDF library, never user text.
+- **bindings**: bound as RDF terms in a ``VALUES`` block placed first in the WHERE group, or inside the
+  sub-select that projects the variable, or last when the group assigns it with ``BIND``, so the answers
+  are those of the embedded store's SEP-0007 substitution (:func:`mlkg.store.sparqltext.bind_values`); the
+  terms are written by the RDF library, never user text.
+- **the reasoner** (:mod:`mlkg.reasoning`) works through this protocol unchanged: after one write it reads
+  only the written graphs and sends only the difference of the inferred graph; a full recompute reads the
+  stored inferred graph and sends the difference (:meth:`SparqlStore.load_graph`).
 - **the engine's own default graph** (only a raw SPARQL Update writes there): read by a Graph Store
   ``GET ?default`` when ``gsp`` is configured, else by a query for the triples of the union that no named
   graph holds.
