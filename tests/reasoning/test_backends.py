@@ -87,7 +87,7 @@ def test_the_demo_loaded_write_by_write_equals_a_recompute_and_owlrl(
 
 def test_an_incremental_update_reads_only_the_written_graphs(store: Store, program: LineageProgram) -> None:
     counting = CountingStore(store)
-    reasoned = ReasonedStore(inner=counting, program=program)  # type: ignore[arg-type]
+    reasoned = ReasonedStore(inner=counting, program=program)
     reasoned.replace_graphs(graphs={NODES[0]: [(NODES[0], MLKG.readsFrom, NODES[1])]})
     # the first write of a process builds the state: it reads the lineage properties and rdf:type only
     assert all(set(read) == {"predicate"} for read in counting.reads if "graph" not in read)

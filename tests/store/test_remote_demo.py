@@ -73,7 +73,7 @@ def arguments(store: Store) -> dict[str, list[dict[str, str]]]:
         if isinstance(s, URIRef) and isinstance(o, URIRef)
     ]
     plenty = [{"x": e} for e in entities]
-    return {"entities": plenty, "pairs": pairs}  # type: ignore[dict-item]
+    return {"entities": plenty, "pairs": pairs}
 
 
 def test_the_inferred_graphs_are_the_same(loaded: dict[str, Store]) -> None:

@@ -74,7 +74,9 @@ def without_gsp(oxigraph_server: OxigraphServer) -> Iterator[SparqlStore]:
         yield opened
 
 
-def test_load_graph_sends_only_the_difference_in_chunks(remote: SparqlStore, oxigraph_server) -> None:
+def test_load_graph_sends_only_the_difference_in_chunks(
+    remote: SparqlStore, oxigraph_server: OxigraphServer
+) -> None:
     triples = [(URIRef(f"{EX}s{i}"), P, Literal(i)) for i in range(25_000)]
     remote.replace_graphs(graphs={G1: [(A, P, B), triples[0]]})
     assert remote.load_graph(graph=G1, triples=iter(triples)) == 25_000
@@ -84,7 +86,12 @@ def test_load_graph_sends_only_the_difference_in_chunks(remote: SparqlStore, oxi
     with SparqlStore(endpoints=oxigraph_server.endpoints) as watched:
         http = watched._open()
         original = http.update
-        http.update = lambda *, text: (sent.append(text), original(text=text))[1]  # type: ignore[method-assign]
+
+        def recording(*, text: str) -> None:
+            sent.append(text)
+            original(text=text)
+
+        http.update = recording  # type: ignore[method-assign]
         assert watched.load_graph(graph=G1, triples=[*triples[1:], (A, P, B)]) == 25_000
     assert [text.split(" {", 1)[0] for text in sent] == ["DELETE DATA", "INSERT DATA"]
     assert all(len(text) < 500 for text in sent)
@@ -186,8 +193,12 @@ class FakeEngine:
     url: str = ""
 
 
+Behaviour = Callable[[http.server.BaseHTTPRequestHandler], None]
+FakeEngines = Callable[[Behaviour], FakeEngine]
+
+
 @pytest.fixture
-def fake_engine() -> Iterator[Callable[[Callable[[http.server.BaseHTTPRequestHandler], None]], FakeEngine]]:
+def fake_engine() -> Iterator[FakeEngines]:
     servers: list[http.server.ThreadingHTTPServer] = []  # stopped at teardown
 
     def start(behave: Callable[[http.server.BaseHTTPRequestHandler], None]) -> FakeEngine:
@@ -253,7 +264,9 @@ def test_an_unreachable_engine_is_a_store_error() -> None:
 
 
 @pytest.mark.parametrize("status", [401, 403])
-def test_refused_credentials_are_a_store_error_and_credentials_are_sent(fake_engine, status: int) -> None:
+def test_refused_credentials_are_a_store_error_and_credentials_are_sent(
+    fake_engine: FakeEngines, status: int
+) -> None:
     engine = fake_engine(answer(status, b"go away"))
     endpoints = Endpoints(query=engine.url, update=engine.url, user="ann", password="s3cret")
     with (
@@ -277,7 +290,7 @@ def test_an_engine_side_update_error_is_a_query_error_and_writes_nothing(remote:
     assert remote.graph_names() == [G1]
 
 
-def test_a_slow_query_is_a_timeout_and_is_not_retried(fake_engine) -> None:
+def test_a_slow_query_is_a_timeout_and_is_not_retried(fake_engine: FakeEngines) -> None:
     def slow(handler: http.server.BaseHTTPRequestHandler) -> None:
         time.sleep(1.5)
         answer(200, b'{"boolean": true}', "application/sparql-results+json")(handler)
@@ -288,7 +301,7 @@ def test_a_slow_query_is_a_timeout_and_is_not_retried(fake_engine) -> None:
     assert len(engine.requests) == 1
 
 
-def test_a_slow_write_has_an_unknown_outcome_and_is_not_retried(fake_engine) -> None:
+def test_a_slow_write_has_an_unknown_outcome_and_is_not_retried(fake_engine: FakeEngines) -> None:
     def slow(handler: http.server.BaseHTTPRequestHandler) -> None:
         time.sleep(1.5)
         answer(204, b"")(handler)
@@ -315,14 +328,14 @@ def drop_first(then: Callable[..., None]) -> Callable[..., None]:
     return behave
 
 
-def test_a_read_is_retried_once_when_the_connection_breaks(fake_engine) -> None:
+def test_a_read_is_retried_once_when_the_connection_breaks(fake_engine: FakeEngines) -> None:
     engine = fake_engine(drop_first(answer(200, b'{"boolean": true}', "application/sparql-results+json")))
     with store_at(engine.url) as opened:
         assert opened.has_graph(graph=G1)
     assert len(engine.requests) == 2
 
 
-def test_a_write_is_not_retried_when_the_connection_breaks(fake_engine) -> None:
+def test_a_write_is_not_retried_when_the_connection_breaks(fake_engine: FakeEngines) -> None:
     engine = fake_engine(drop_first(answer(204, b"")))
     with store_at(engine.url) as opened, pytest.raises(StoreError, match="outcome is unknown"):
         opened.update(update=f"INSERT DATA {{ <{A}> <{P}> <{B}> }}")
@@ -339,13 +352,15 @@ def test_a_write_is_not_retried_when_the_connection_breaks(fake_engine) -> None:
         (503, QueryTimeoutError, "gave up"),
     ],
 )
-def test_http_failures_map_to_mlkg_errors(fake_engine, status: int, error: type, message: str) -> None:
+def test_http_failures_map_to_mlkg_errors(
+    fake_engine: FakeEngines, status: int, error: type, message: str
+) -> None:
     engine = fake_engine(answer(status, b"query timeout reached" if status == 503 else b"boom"))
     with store_at(engine.url) as opened, pytest.raises(error, match=message):
         opened.query(query="ASK { ?s ?p ?o }")
 
 
-def test_a_non_results_answer_is_a_store_error(fake_engine) -> None:
+def test_a_non_results_answer_is_a_store_error(fake_engine: FakeEngines) -> None:
     engine = fake_engine(answer(200, b"<html>login</html>", "text/html"))
     with store_at(engine.url) as opened, pytest.raises(StoreError, match="not SPARQL JSON"):
         opened.query(query="ASK { ?s ?p ?o }")
