@@ -278,6 +278,17 @@ def test_refused_credentials_are_a_store_error_and_credentials_are_sent(
     assert headers["Authorization"] == "Basic " + base64.b64encode(b"ann:s3cret").decode()
 
 
+def test_credentials_never_appear_in_errors_or_reprs(fake_engine: FakeEngines) -> None:
+    engine = fake_engine(answer(502, b"bad gateway"))
+    url = engine.url.replace("http://", "http://ann:s3cret@")
+    endpoints = Endpoints(query=url, update=url, user="bob", password="hunter2")
+    assert "hunter2" not in repr(endpoints)
+    with SparqlStore(endpoints=endpoints) as opened, pytest.raises(StoreError) as caught:
+        opened.replace_graphs(graphs={G1: [(A, P, B)]})
+    assert "HTTP 502" in str(caught.value) and engine.url.removeprefix("http://") in str(caught.value)
+    assert "s3cret" not in str(caught.value) and "hunter2" not in str(caught.value)
+
+
 def test_an_engine_side_query_error_carries_the_engines_message(remote: SparqlStore) -> None:
     with pytest.raises(QueryError, match=r"HTTP 400.*error at"):
         remote.query(query="SELECT * WHERE { ?s ?p }")

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 import httpx
@@ -60,7 +60,7 @@ class Endpoints:
     update: str
     gsp: str | None = None
     user: str | None = None
-    password: str | None = None
+    password: str | None = field(default=None, repr=False)
 
 
 class SparqlHttp:
@@ -172,7 +172,7 @@ class SparqlHttp:
 
     def _send(self, request: httpx.Request, *, operation: Operation, timeout: float | None) -> httpx.Response:
         read = operation in ("query", "gsp-read")
-        url = str(request.url.copy_with(query=None))
+        url = str(request.url.copy_with(query=None, userinfo=b""))  # never a password in a message
         for attempt in (1, 2):
             try:
                 response = self._client.send(request)
