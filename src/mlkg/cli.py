@@ -9,7 +9,9 @@ Store options (``--store``, ``--sparql-endpoint``, ...) may be given before or a
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,9 +21,10 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import SecretStr
 from rdflib import URIRef
 
-from mlkg.config import Settings
+from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import InputError, MlkgError, NotFoundError, PayloadTooLargeError
 from mlkg.exports import GraphSelection, export, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
@@ -392,6 +395,68 @@ def _print_impact(report: ImpactReport) -> None:
 
 def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
+
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _is_loopback(host: str) -> bool:
+    if host in _LOOPBACK:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo catalog first (into a fresh in-memory store unless --store is given).",
+        ),
+    ] = False,
+    write_token: Annotated[
+        str | None,
+        typer.Option("--write-token", help="Bearer token writes must carry [env MLKG_WRITE_TOKEN]."),
+    ] = None,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+    base_iri: BaseOpt = None,
+) -> None:
+    """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
+
+    With no write token configured writes are open, so the server then listens only on a loopback address.
+    """
+    import uvicorn
+
+    from mlkg.api import create_app
+
+    options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri).merged(ctx.obj)
+    if demo and options.store is None and "MLKG_STORE" not in os.environ and not options.sparql_endpoint:
+        options.store = MEMORY_STORE
+    with _errors():
+        settings = options.settings()
+        if write_token:
+            settings = settings.model_copy(update={"write_token": SecretStr(write_token)})
+        if settings.write_token is None and not _is_loopback(host):
+            raise InputError(
+                f"refusing to listen on {host} with writes open: set a write token (--write-token or "
+                "MLKG_WRITE_TOKEN), or listen on 127.0.0.1",
+                where="--host",
+            )
+        if demo:
+            typer.echo("mlkg: loading the demo catalog ...", err=True)
+        web = create_app(settings, demo=demo)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/"
+    typer.echo(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)", err=True)
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
 
 
 def main(argv: list[str] | None = None) -> None:

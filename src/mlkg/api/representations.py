@@ -1,0 +1,70 @@
+"""The representations the HTTP service writes, chosen by ``Accept`` (SPARQL 1.1 Protocol, section 2.1.6).
+
+SELECT and ASK results: SPARQL Results JSON (the default), XML, CSV and TSV. Graphs (CONSTRUCT, DESCRIBE,
+entities, Graph Store reads): Turtle (the default), JSON-LD, N-Triples, N-Quads, TriG and RDF/XML.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from mlkg.api.negotiation import choose
+from mlkg.exports import serialize_triples
+from mlkg.exports.results import ResultsFormat, serialize_results
+from mlkg.store.base import AskResult, GraphResult, QueryResult, RdfFormat, SelectResult
+
+__all__ = ["GRAPH_TYPES", "RESULT_TYPES", "graph_format", "render_result"]
+
+#: Media types for SELECT / ASK results, in the server's order of preference; aliases last.
+RESULT_TYPES: Final = {
+    "application/sparql-results+json": ResultsFormat.JSON,
+    "application/sparql-results+xml": ResultsFormat.XML,
+    "text/csv": ResultsFormat.CSV,
+    "text/tab-separated-values": ResultsFormat.TSV,
+    "application/json": ResultsFormat.JSON,
+    "application/xml": ResultsFormat.XML,
+    "text/xml": ResultsFormat.XML,
+}
+
+#: Media types for graphs, in the server's order of preference; aliases last.
+GRAPH_TYPES: Final = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/ld+json": RdfFormat.JSONLD,
+    "application/n-triples": RdfFormat.NTRIPLES,
+    "application/n-quads": RdfFormat.NQUADS,
+    "application/trig": RdfFormat.TRIG,
+    "application/rdf+xml": RdfFormat.RDFXML,
+    "application/x-turtle": RdfFormat.TURTLE,
+    "application/json": RdfFormat.JSONLD,
+    "text/plain": RdfFormat.NTRIPLES,
+}
+
+
+def graph_format(
+    accept: str | None, *, what: str, extra: tuple[str, ...] = ()
+) -> tuple[str, RdfFormat | None]:
+    """The media type and RDF format to answer a graph in; ``extra`` media types (such as ``text/html``)
+    are offered first and come back with format None.
+
+    :raises NotAcceptableError: if the client accepts none of them.
+    """
+    chosen = choose(accept, [*extra, *GRAPH_TYPES], what=what)
+    return chosen, GRAPH_TYPES.get(chosen) if chosen not in extra else None
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, str]:
+    """Serialise a query result in the representation the client prefers; returns ``(body, Content-Type)``.
+
+    :raises NotAcceptableError: if the client accepts no representation of this kind of result.
+    """
+    if isinstance(result, (SelectResult, AskResult)):
+        chosen = choose(accept, list(RESULT_TYPES), what="SELECT/ASK results")
+        return serialize_results(result=result, format=RESULT_TYPES[chosen]), _content_type(chosen)
+    assert isinstance(result, GraphResult)
+    media_type, fmt = graph_format(accept, what="a graph (CONSTRUCT/DESCRIBE) result")
+    assert fmt is not None
+    return serialize_triples(triples=result.triples, format=fmt), _content_type(media_type)
