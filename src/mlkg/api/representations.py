@@ -6,6 +6,7 @@ entities, Graph Store reads): Turtle (the default), JSON-LD, N-Triples, N-Quads,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from mlkg.api.negotiation import choose
@@ -40,6 +41,11 @@ GRAPH_TYPES: Final = {
 }
 
 
+def _canonical(table: Mapping[str, object], chosen: str) -> str:
+    """The main media type of the format ``chosen`` names (an alias is answered with the main type)."""
+    return next(media_type for media_type, fmt in table.items() if fmt == table[chosen])
+
+
 def graph_format(
     accept: str | None, *, what: str, extra: tuple[str, ...] = ()
 ) -> tuple[str, RdfFormat | None]:
@@ -49,7 +55,9 @@ def graph_format(
     :raises NotAcceptableError: if the client accepts none of them.
     """
     chosen = choose(accept, [*extra, *GRAPH_TYPES], what=what)
-    return chosen, GRAPH_TYPES.get(chosen) if chosen not in extra else None
+    if chosen in extra:
+        return chosen, None
+    return _canonical(GRAPH_TYPES, chosen), GRAPH_TYPES[chosen]
 
 
 def _content_type(media_type: str) -> str:
@@ -63,8 +71,11 @@ def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, st
     """
     if isinstance(result, (SelectResult, AskResult)):
         chosen = choose(accept, list(RESULT_TYPES), what="SELECT/ASK results")
-        return serialize_results(result=result, format=RESULT_TYPES[chosen]), _content_type(chosen)
+        body = serialize_results(result=result, format=RESULT_TYPES[chosen])
+        return body, _content_type(_canonical(RESULT_TYPES, chosen))
     assert isinstance(result, GraphResult)
     media_type, fmt = graph_format(accept, what="a graph (CONSTRUCT/DESCRIBE) result")
     assert fmt is not None
-    return serialize_triples(triples=result.triples, format=fmt), _content_type(media_type)
+    return serialize_triples(triples=result.triples, format=fmt, inline_context=True), _content_type(
+        media_type
+    )

@@ -54,7 +54,14 @@ async def export_response(
         try:
             # The wrapped store, not the ReasonedStore: the embedded one serialises natively, much faster.
             output = cast(BinaryIO, spool)
-            export(store=state.store.inner, format=format, output=output, entity=entity, graphs=graphs)
+            export(
+                store=state.store.inner,
+                format=format,
+                output=output,
+                entity=entity,
+                graphs=graphs,
+                inline_context=True,
+            )
         except BaseException:
             spool.close()
             raise
