@@ -61,7 +61,9 @@ def test_post_form_and_post_sparql_query_give_the_same_answer(demo_client: TestC
         ("*/*", "application/sparql-results+json"),
     ],
 )
-def test_select_results_follow_accept_with_q_values(demo_client: TestClient, accept: str, expected: str) -> None:
+def test_select_results_follow_accept_with_q_values(
+    demo_client: TestClient, accept: str, expected: str
+) -> None:
     response = demo_client.get("/sparql", params={"query": RAW_OF_CHURN_SCORES}, headers={"Accept": accept})
     assert response.status_code == 200
     assert response.headers["content-type"].split(";")[0] == expected
@@ -149,7 +151,9 @@ def test_dataset_parameters_select_the_default_and_named_graphs(demo_client: Tes
     n_all = int(everything.json()["results"]["bindings"][0]["n"]["value"])
     assert 0 < n_churn < n_all
     named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    response = demo_client.get("/sparql", params={"query": named, "named-graph-uri": [CHURN, str(INFERRED_GRAPH)]})
+    response = demo_client.get(
+        "/sparql", params={"query": named, "named-graph-uri": [CHURN, str(INFERRED_GRAPH)]}
+    )
     graphs = {row["g"]["value"] for row in response.json()["results"]["bindings"]}
     assert graphs == {CHURN, str(INFERRED_GRAPH)}
 

@@ -122,9 +122,12 @@ def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None
             store.update(update=update)
 
 
-@router.api_route(
-    "/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a graph or the dataset"
-)
+@router.head("/store", summary="Graph Store Protocol: does a graph exist (headers only)")
+async def store_head(request: Request) -> Response:
+    return await store_get(request)
+
+
+@router.get("/store", summary="Graph Store Protocol: read a graph, the default graph or the dataset")
 async def store_get(request: Request) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
