@@ -6,15 +6,27 @@ entities, Graph Store reads): Turtle (the default), JSON-LD, N-Triples, N-Quads,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Final
+
+from rdflib import URIRef
 
 from mlkg.api.negotiation import choose
 from mlkg.exports import serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
-from mlkg.store.base import AskResult, GraphResult, QueryResult, RdfFormat, SelectResult
+from mlkg.store.base import (
+    AskResult,
+    GraphResult,
+    QueryResult,
+    RdfFormat,
+    ResultsMediaType,
+    SelectResult,
+    SerializedQuery,
+    Store,
+    Term,
+)
 
-__all__ = ["GRAPH_TYPES", "RESULT_TYPES", "graph_format", "render_result"]
+__all__ = ["GRAPH_TYPES", "RESULT_TYPES", "answer_query", "graph_format", "render_result"]
 
 #: Media types for SELECT / ASK results, in the server's order of preference; aliases last.
 RESULT_TYPES: Final = {
@@ -79,3 +91,52 @@ def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, st
     return serialize_triples(triples=result.triples, format=fmt, inline_context=True), _content_type(
         media_type
     )
+
+
+def answer_query(
+    *,
+    store: Store,
+    query: str,
+    accept: str | None,
+    bindings: Mapping[str, Term] | None = None,
+    default_graphs: Sequence[URIRef] | None = None,
+    named_graphs: Sequence[URIRef] | None = None,
+    timeout: float | None = None,
+) -> tuple[bytes, str]:
+    """Run a query and serialise its result for the client; ``(body, Content-Type)``.
+
+    A backend that serialises SELECT / ASK results itself (:class:`~mlkg.store.base.SerializedQuery`, the
+    embedded store) does so, which saves building an rdflib term per value; other backends go through
+    :func:`render_result`. Both write the same W3C formats.
+
+    :raises QueryError: for a malformed query.
+    :raises NotAcceptableError: if the client accepts no representation of this kind of result.
+    :raises QueryTimeoutError: if the backend passes ``timeout`` while collecting results.
+    """
+    if isinstance(store, SerializedQuery):
+        chosen: list[str] = []
+
+        def pick() -> ResultsMediaType:
+            offer = _canonical(RESULT_TYPES, choose(accept, list(RESULT_TYPES), what="SELECT/ASK results"))
+            chosen.append(offer)
+            return offer  # type: ignore[return-value]
+
+        found = store.query_serialized(
+            query=query,
+            results_format=pick,
+            bindings=bindings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
+        )
+        if isinstance(found, bytes):
+            return found, _content_type(chosen[0])
+        return render_result(found, accept=accept)
+    result = store.query(
+        query=query,
+        bindings=bindings,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        timeout=timeout,
+    )
+    return render_result(result, accept=accept)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mlkg.api.deps import run_read, state_of
-from mlkg.api.representations import render_result
+from mlkg.api.representations import answer_query
 from mlkg.api.routers.sparql import timeout_of
 from mlkg.errors import QueryError
 
@@ -59,8 +59,9 @@ async def run_query(request: Request, name: str) -> Response:
     accept = request.headers.get("accept")
 
     def run() -> tuple[bytes, str]:
-        result = state.store.query(query=query.text, bindings=bindings, timeout=timeout)
-        return render_result(result, accept=accept)
+        return answer_query(
+            store=state.store.inner, query=query.text, accept=accept, bindings=bindings, timeout=timeout
+        )
 
     body, content_type = await run_read(state, run, timeout=timeout)
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})

@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from mlkg.api.deps import AppState, read_body, run_read, state_of
-from mlkg.api.representations import graph_format, render_result
+from mlkg.api.representations import answer_query, graph_format
 from mlkg.errors import QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.store.base import Triple
@@ -158,10 +158,14 @@ async def _answer(request: Request) -> Response:
     timeout = state.timeout(timeout_of(fields))
 
     def run() -> tuple[bytes, str]:
-        result = state.store.query(
-            query=query, default_graphs=default_graphs, named_graphs=named_graphs, timeout=timeout
+        return answer_query(
+            store=state.store.inner,
+            query=query,
+            accept=accept,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
         )
-        return render_result(result, accept=accept)
 
     body, content_type = await run_read(state, run, timeout=timeout)
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
