@@ -9,7 +9,6 @@ Store options (``--store``, ``--sparql-endpoint``, ...) may be given before or a
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import os
 import sys
@@ -31,7 +30,7 @@ from mlkg.exports.results import ResultsFormat, serialize_results
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
 from mlkg.reasoning import load_ontology
-from mlkg.reasoning.impact import Direction, ImpactReport, impact
+from mlkg.reasoning.impact import Direction, impact
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import GraphResult, RdfFormat, Store, open_store
@@ -373,40 +372,7 @@ def impact_command(
         )
         return
     for report in reports:
-        _print_impact(report)
-
-
-def _print_impact(report: ImpactReport) -> None:
-    typer.echo(f"{report.direction.value.capitalize()} of {report.entity}: {len(report.assets)} asset(s)")
-    for kind, assets in report.by_kind().items():
-        typer.echo(f"\n  {kind} ({len(assets)})")
-        for asset in assets:
-            typer.echo(f"    {asset.name}")
-            steps: dict[tuple[str, str], list[str]] = {}
-            for hop in asset.path or ():
-                where = _short(str(hop.graph)) if hop.graph else "default graph"
-                label = f"{_short(hop.predicate)} in {where}"
-                key = (str(hop.step_from), str(hop.step_to))
-                steps.setdefault(key, [f"{_short(hop.chain)}:"] if hop.chain else []).append(label)
-            for (start, end), labels in steps.items():
-                typer.echo(f"        {_short(start)} -> {_short(end)}  [{' '.join(labels)}]")
-    typer.echo("")
-
-
-def _short(iri: str) -> str:
-    return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
-
-
-_LOOPBACK = ("127.0.0.1", "::1", "localhost")
-
-
-def _is_loopback(host: str) -> bool:
-    if host in _LOOPBACK:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        typer.echo(report.to_text())
 
 
 @app.command()
@@ -433,9 +399,7 @@ def serve(
 
     With no write token configured writes are open, so the server then listens only on a loopback address.
     """
-    import uvicorn
-
-    from mlkg.api import create_app
+    from mlkg.api.serve import check_listen, run_server
 
     options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri).merged(ctx.obj)
     if demo and options.store is None and "MLKG_STORE" not in os.environ and not options.sparql_endpoint:
@@ -444,19 +408,12 @@ def serve(
         settings = options.settings()
         if write_token:
             settings = settings.model_copy(update={"write_token": SecretStr(write_token)})
-        if settings.write_token is None and not _is_loopback(host):
-            raise InputError(
-                f"refusing to listen on {host} with writes open: set a write token (--write-token or "
-                "MLKG_WRITE_TOKEN), or listen on 127.0.0.1",
-                where="--host",
-            )
+        check_listen(settings=settings, host=host)
         if demo:
             typer.echo("mlkg: loading the demo catalog ...", err=True)
-        web = create_app(settings, demo=demo)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{port}/"
-    typer.echo(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)", err=True)
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+        run_server(
+            settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

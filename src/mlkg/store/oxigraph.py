@@ -322,12 +322,7 @@ class OxigraphStore:
                     rows.append(tuple(None if t is None else to_rdflib(t) for t in solution))
                     _check_deadline(deadline, timeout)
                 return SelectResult(variables=[v.value for v in result.variables], rows=rows)
-            triples: list[Triple] = []
-            for triple in result:
-                s, p, o = triple
-                triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
-                _check_deadline(deadline, timeout)
-            return GraphResult(triples=triples)
+            return _graph_result(result, deadline, timeout)
 
     def query_serialized(
         self,
@@ -355,11 +350,7 @@ class OxigraphStore:
         with self._query_errors(query):
             result = self._evaluate(query, bindings, default_graphs, named_graphs)
             if isinstance(result, ox.QueryTriples):
-                triples: list[Triple] = []
-                for s, p, o in result:
-                    triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
-                    _check_deadline(deadline, timeout)
-                return GraphResult(triples=triples)
+                return _graph_result(result, deadline, timeout)
             output = _DeadlineBuffer(deadline, timeout)
             try:
                 result.serialize(output, format=_RESULTS_FORMATS[results_format()])
@@ -498,6 +489,14 @@ class _DeadlineBuffer(io.BytesIO):
             self.expired = True
             raise QueryTimeoutError(f"the query did not finish within {self.timeout} s")
         return super().write(data)
+
+
+def _graph_result(result: ox.QueryTriples, deadline: float | None, timeout: float | None) -> GraphResult:
+    triples: list[Triple] = []
+    for s, p, o in result:
+        triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
+        _check_deadline(deadline, timeout)
+    return GraphResult(triples=triples)
 
 
 def _check_deadline(deadline: float | None, timeout: float | None) -> None:
