@@ -314,15 +314,20 @@ class OxigraphStore:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._query_errors(query):
             result = self._evaluate(query, bindings, default_graphs, named_graphs)
-            if isinstance(result, ox.QueryBoolean):
-                return AskResult(value=bool(result))
-            if isinstance(result, ox.QuerySolutions):
-                rows: list[tuple[Term | None, ...]] = []
-                for solution in result:
-                    rows.append(tuple(None if t is None else to_rdflib(t) for t in solution))
-                    _check_deadline(deadline, timeout)
-                return SelectResult(variables=[v.value for v in result.variables], rows=rows)
-            return _graph_result(result, deadline, timeout)
+            # pyoxigraph's results must be dropped on the thread that made them: never let an exception's
+            # traceback carry one to another thread (the HTTP layer runs queries in worker threads).
+            try:
+                if isinstance(result, ox.QueryBoolean):
+                    return AskResult(value=bool(result))
+                if isinstance(result, ox.QuerySolutions):
+                    rows: list[tuple[Term | None, ...]] = []
+                    for solution in result:
+                        rows.append(tuple(None if t is None else to_rdflib(t) for t in solution))
+                        _check_deadline(deadline, timeout)
+                    return SelectResult(variables=[v.value for v in result.variables], rows=rows)
+                return _graph_result(result, deadline, timeout)
+            finally:
+                del result
 
     def query_serialized(
         self,
@@ -349,15 +354,17 @@ class OxigraphStore:
         deadline = None if timeout is None else time.monotonic() + timeout
         with self._query_errors(query):
             result = self._evaluate(query, bindings, default_graphs, named_graphs)
-            if isinstance(result, ox.QueryTriples):
-                return _graph_result(result, deadline, timeout)
             output = _DeadlineBuffer(deadline, timeout)
-            try:
+            try:  # as in query(): the result is dropped on this thread, whatever happens
+                if isinstance(result, ox.QueryTriples):
+                    return _graph_result(result, deadline, timeout)
                 result.serialize(output, format=_RESULTS_FORMATS[results_format()])
-            except OSError as exc:
-                if isinstance(exc.__context__, QueryTimeoutError) or output.expired:
-                    raise QueryTimeoutError(f"the query did not finish within {timeout} s") from exc
+            except OSError:
+                if output.expired:
+                    raise QueryTimeoutError(f"the query did not finish within {timeout} s") from None
                 raise
+            finally:
+                del result
             return output.getvalue()
 
     def _scan(self, query: str) -> tuple[bool, bool]:
@@ -493,9 +500,12 @@ class _DeadlineBuffer(io.BytesIO):
 
 def _graph_result(result: ox.QueryTriples, deadline: float | None, timeout: float | None) -> GraphResult:
     triples: list[Triple] = []
-    for s, p, o in result:
-        triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
-        _check_deadline(deadline, timeout)
+    try:
+        for s, p, o in result:
+            triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
+            _check_deadline(deadline, timeout)
+    finally:
+        del result  # see OxigraphStore.query
     return GraphResult(triples=triples)
 
 
