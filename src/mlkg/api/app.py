@@ -25,7 +25,7 @@ from mlkg.reasoning import load_ontology
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.resources import demo_files
-from mlkg.store import Store, open_store
+from mlkg.store import Store, install_ontology, open_store
 
 __all__ = ["create_app", "load_demo"]
 
@@ -44,7 +44,8 @@ def load_demo(*, state: AppState) -> IngestReport:
 
 
 def create_app(settings: Settings, *, store: Store | None = None, demo: bool = False) -> FastAPI:
-    """The mlkg HTTP app over ``store`` (or the store ``settings`` select, opened now and closed at shutdown).
+    """The mlkg HTTP app over ``store`` (or the store ``settings`` select, opened now and closed at shutdown);
+    the ontology graph is installed in it either way, so the app answers as ``mlkg serve`` does.
 
     ``demo=True`` loads the demo catalog before the app is returned.
 
@@ -52,6 +53,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     """
     opened = store if store is not None else open_store(settings=settings)
     try:
+        if store is not None:
+            install_ontology(store=store)  # open_store does it for the stores it opens
         program = LineageProgram.from_ontology(load_ontology())
         minter = IriMinter.from_ontology(base=settings.base_iri)
         state = AppState(
@@ -74,6 +77,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        state.readers.shutdown(wait=False, cancel_futures=True)
         if store is None:
             opened.close()
 
@@ -98,4 +102,5 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     )
     for router in (sparql, update, graphstore, entities, linked, named, lineage, health):
         app.include_router(router.router)
+    app.router.routes[0:0] = sparql.FAST_ROUTES
     return app

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
+from starlette.routing import Route
 
 from mlkg.api.deps import AppState, read_body, run_read, state_of
 from mlkg.api.representations import answer_query, graph_format
@@ -22,7 +23,7 @@ from mlkg.exports import serialize_triples
 from mlkg.store.base import Triple
 from mlkg.vocab import FORMATS, SD
 
-__all__ = ["parse_form", "router", "single", "timeout_of"]
+__all__ = ["FAST_ROUTES", "parse_form", "router", "single", "timeout_of"]
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -179,3 +180,8 @@ async def sparql_get(request: Request) -> Response:
 @router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
 async def sparql_post(request: Request) -> Response:
     return await _answer(request)
+
+
+#: ``/sparql`` as a plain Starlette route, matched before the FastAPI routes above (which stay for the OpenAPI
+#: description): FastAPI's dependency solving cost about 90 us of the 400 us of CPU a small query takes.
+FAST_ROUTES = [Route("/sparql", endpoint=_answer, methods=["GET", "POST"], include_in_schema=False)]
