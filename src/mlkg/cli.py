@@ -10,6 +10,7 @@ Store options (``--store``, ``--sparql-endpoint``, ...) may be given before or a
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,16 +20,17 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from pydantic import SecretStr
 from rdflib import URIRef
 
-from mlkg.config import Settings
+from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import InputError, MlkgError, NotFoundError, PayloadTooLargeError
 from mlkg.exports import GraphSelection, export, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
 from mlkg.reasoning import load_ontology
-from mlkg.reasoning.impact import Direction, ImpactReport, impact
+from mlkg.reasoning.impact import Direction, impact
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import GraphResult, RdfFormat, Store, open_store
@@ -370,28 +372,48 @@ def impact_command(
         )
         return
     for report in reports:
-        _print_impact(report)
+        typer.echo(report.to_text())
 
 
-def _print_impact(report: ImpactReport) -> None:
-    typer.echo(f"{report.direction.value.capitalize()} of {report.entity}: {len(report.assets)} asset(s)")
-    for kind, assets in report.by_kind().items():
-        typer.echo(f"\n  {kind} ({len(assets)})")
-        for asset in assets:
-            typer.echo(f"    {asset.name}")
-            steps: dict[tuple[str, str], list[str]] = {}
-            for hop in asset.path or ():
-                where = _short(str(hop.graph)) if hop.graph else "default graph"
-                label = f"{_short(hop.predicate)} in {where}"
-                key = (str(hop.step_from), str(hop.step_to))
-                steps.setdefault(key, [f"{_short(hop.chain)}:"] if hop.chain else []).append(label)
-            for (start, end), labels in steps.items():
-                typer.echo(f"        {_short(start)} -> {_short(end)}  [{' '.join(labels)}]")
-    typer.echo("")
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")] = 8000,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help="Load the demo catalog first (into a fresh in-memory store unless --store is given).",
+        ),
+    ] = False,
+    write_token: Annotated[
+        str | None,
+        typer.Option("--write-token", help="Bearer token writes must carry [env MLKG_WRITE_TOKEN]."),
+    ] = None,
+    store: StoreOpt = None,
+    sparql_endpoint: EndpointOpt = None,
+    base_iri: BaseOpt = None,
+) -> None:
+    """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
+    With no write token configured writes are open, so the server then listens only on a loopback address.
+    """
+    from mlkg.api.serve import check_listen, run_server
 
-def _short(iri: str) -> str:
-    return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
+    options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri).merged(ctx.obj)
+    if demo and options.store is None and "MLKG_STORE" not in os.environ and not options.sparql_endpoint:
+        options.store = MEMORY_STORE
+    with _errors():
+        settings = options.settings()
+        if write_token:
+            settings = settings.model_copy(update={"write_token": SecretStr(write_token)})
+        check_listen(settings=settings, host=host)
+        if demo:
+            typer.echo("mlkg: loading the demo catalog ...", err=True)
+        run_server(
+            settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -11,6 +11,8 @@ InputError (and children)  2           400
 UnsupportedFormatError     2           415
 ValidationError            2           422
 PayloadTooLargeError       2           413
+NotAcceptableError         2           406
+AuthenticationError        2           401
 NotFoundError              1           404
 QueryError                 2           400
 QueryTimeoutError          1           503
@@ -22,9 +24,11 @@ ReasoningError             1           500
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "ContextError",
     "InputError",
     "MlkgError",
+    "NotAcceptableError",
     "NotFoundError",
     "ParseError",
     "PayloadTooLargeError",
@@ -80,6 +84,14 @@ class ValidationError(InputError):
     ):
         super().__init__(message, where=where)
         self.results = results or []
+
+
+class NotAcceptableError(InputError):
+    """No representation mlkg can write matches what the client accepts (HTTP ``Accept``)."""
+
+
+class AuthenticationError(MlkgError):
+    """A write came without the configured bearer token, or with a wrong one."""
 
 
 class NotFoundError(MlkgError):

@@ -1,4 +1,5 @@
-"""The only code that finds the files shipped with mlkg: ``ontology/``, ``contexts/`` and ``queries/``.
+"""The only code that finds the files shipped with mlkg: ``ontology/``, ``contexts/``, ``queries/`` and the
+demo catalog (``examples/demo/``, shipped as ``_data/demo``).
 
 They live at the top of the repository (the public layout in DESIGN.md) and are shipped inside the package as
 ``mlkg/_data/`` (symbolic links in the source tree, copies in a wheel), read with :mod:`importlib.resources`.
@@ -19,6 +20,7 @@ __all__ = [
     "SHAPES_FILE",
     "context_text",
     "data_file",
+    "demo_files",
     "ontology_text",
     "query_files",
 ]
@@ -64,3 +66,15 @@ def query_files() -> Iterator[tuple[str, str]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".rq") and entry.is_file():
             yield entry.name[: -len(".rq")], entry.read_text(encoding="utf-8")
+
+
+def demo_files() -> list[tuple[str, bytes]]:
+    """``(file name, bytes)`` of every document of the demo catalog (``examples/demo/*.json``), in load order.
+
+    :raises NotFoundError: if the demo catalog is missing from the installed package.
+    """
+    folder = _root().joinpath("demo")
+    if not folder.is_dir():
+        raise NotFoundError("the demo catalog (examples/demo) is missing from the installed package")
+    entries = sorted((e for e in folder.iterdir() if e.name.endswith(".json")), key=lambda e: e.name)
+    return [(entry.name, entry.read_bytes()) for entry in entries]

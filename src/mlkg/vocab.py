@@ -12,7 +12,17 @@ from typing import Final
 from rdflib import URIRef
 from rdflib.namespace import DefinedNamespace, Namespace
 
-__all__ = ["ALIGNMENT_IRI", "CONTEXT_IRI", "INFERRED_GRAPH", "MLKG", "NS", "ONTOLOGY_GRAPH", "ONTOLOGY_IRI"]
+__all__ = [
+    "ALIGNMENT_IRI",
+    "CONTEXT_IRI",
+    "FORMATS",
+    "INFERRED_GRAPH",
+    "MLKG",
+    "NS",
+    "ONTOLOGY_GRAPH",
+    "ONTOLOGY_IRI",
+    "SD",
+]
 
 NS: Final = "https://w3id.org/mlkg#"
 #: The ontology's own IRI.
@@ -25,6 +35,10 @@ INFERRED_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/inferred")
 ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
 #: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
 CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"
+#: SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/).
+SD: Final = Namespace("http://www.w3.org/ns/sparql-service-description#")
+#: W3C unique URIs for file formats (https://www.w3.org/ns/formats/), used in service descriptions.
+FORMATS: Final = Namespace("http://www.w3.org/ns/formats/")
 
 
 class MLKG(DefinedNamespace):

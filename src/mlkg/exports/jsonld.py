@@ -57,8 +57,10 @@ def _object(term: Object) -> dict[str, str]:
     return {"type": "literal", "value": str(term), "datatype": datatype}
 
 
-def compact_quads(*, quads: Iterable[Quad]) -> dict[str, Any]:
-    """The quads as one compacted JSON-LD document whose ``@context`` is :data:`~mlkg.vocab.CONTEXT_IRI`.
+def compact_quads(*, quads: Iterable[Quad], inline_context: bool = False) -> dict[str, Any]:
+    """The quads as one compacted JSON-LD document whose ``@context`` is :data:`~mlkg.vocab.CONTEXT_IRI`,
+    or with ``inline_context`` the context itself, so that any JSON-LD processor reads the document without
+    fetching anything (what the HTTP service answers).
 
     Named graphs become ``{"@id": graph, "@graph": [...]}`` nodes (JSON-LD 1.1, section 4.9). Literals keep
     their datatype (``useNativeTypes`` is off), so the document converts back to the same RDF. The whole
@@ -79,5 +81,7 @@ def compact_quads(*, quads: Iterable[Quad]) -> dict[str, Any]:
         )
     except jsonld.JsonLdError as exc:
         raise StoreError(f"cannot write the data as JSON-LD: {exc}") from exc
+    if inline_context:
+        return compacted
     compacted.pop("@context", None)
     return {"@context": CONTEXT_IRI, **compacted}

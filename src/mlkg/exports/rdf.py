@@ -87,11 +87,16 @@ _FORMATS: Final[Mapping[RdfFormat, _Format]] = MappingProxyType(
 )
 
 
-def _spec(format: RdfFormat) -> tuple[RdfFormat, _Format]:
+_JSONLD_INLINE: Final = _Format(document=lambda quads: compact_quads(quads=quads, inline_context=True))
+
+
+def _spec(format: RdfFormat, *, inline_context: bool = False) -> tuple[RdfFormat, _Format]:
     try:
         format = RdfFormat(format)
     except ValueError as exc:
         raise UnsupportedFormatError(f"mlkg cannot write RDF as {format!r}") from exc
+    if format is RdfFormat.JSONLD and inline_context:
+        return format, _JSONLD_INLINE
     return format, _FORMATS[format]
 
 
@@ -128,6 +133,7 @@ def export(
     output: BinaryIO,
     entity: URIRef | None = None,
     graphs: GraphSelection = "all",
+    inline_context: bool = False,
 ) -> None:
     """Write the whole store, or one entity, to ``output`` in ``format``.
 
@@ -138,7 +144,8 @@ def export(
     Dataset formats (N-Quads, TriG, JSON-LD) keep graph names. Triple formats (Turtle, N-Triples, RDF/XML)
     write the RDF merge of the selected graphs (RDF 1.1 Semantics, section 4.1), so graph names are lost
     and a triple that is in several graphs may be written more than once (the graph read back is the same).
-    Everything but JSON-LD (compacted with :data:`~mlkg.vocab.CONTEXT_IRI`, see
+    ``inline_context`` puts mlkg's context itself into JSON-LD instead of its IRI. Everything but JSON-LD
+    (compacted with :data:`~mlkg.vocab.CONTEXT_IRI`, see
     :func:`mlkg.exports.jsonld.compact_quads`) is streamed, so an error may come after part of the output.
 
     :raises InputError: if ``graphs`` is neither ``"all"`` nor ``"asserted"``.
@@ -147,7 +154,7 @@ def export(
         it (RDF/XML needs every predicate IRI to end with an XML name and XML 1.0 characters).
     :raises StoreError: if the store fails.
     """
-    format, spec = _spec(format)
+    format, spec = _spec(format, inline_context=inline_context)
     if graphs not in ("all", "asserted"):
         raise InputError(f"unknown graph selection {graphs!r}; use 'all' or 'asserted'")
     exclude = _NOT_ASSERTED if graphs == "asserted" and entity is None else frozenset()
@@ -159,13 +166,13 @@ def export(
         _write(_selected(store, entity, exclude), spec, output)
 
 
-def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat) -> bytes:
+def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat, inline_context: bool = False) -> bytes:
     """Serialise triples (a CONSTRUCT or DESCRIBE result) in ``format``, the way :func:`export` writes a
     store without ``dump``; dataset formats put them in the default graph.
 
     :raises UnsupportedFormatError: if ``format`` is not an RDF format or cannot carry these triples.
     """
-    spec = _spec(format)[1]
+    spec = _spec(format, inline_context=inline_context)[1]
     output = io.BytesIO()
     _write(((s, p, o, None) for s, p, o in triples), spec, output)
     return output.getvalue()

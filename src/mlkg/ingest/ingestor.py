@@ -6,7 +6,13 @@ from collections.abc import Iterator, Sequence
 
 from rdflib import RDF, URIRef
 
-from mlkg.errors import InputError, ParseError, PayloadTooLargeError, ValidationError
+from mlkg.errors import (
+    InputError,
+    ParseError,
+    PayloadTooLargeError,
+    UnsupportedFormatError,
+    ValidationError,
+)
 from mlkg.ids import IriMinter
 from mlkg.ingest.document import EntityDocument, ParseOutcome, ValidationOutcome, is_reserved
 from mlkg.ingest.formats import InputFormat, Source
@@ -15,7 +21,7 @@ from mlkg.ingest.loader import FrozenContextLoader
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.validate import ShapesValidator
-from mlkg.store.base import Store, Triple
+from mlkg.store.base import Quad, Store, Triple
 
 __all__ = ["Ingestor"]
 
@@ -55,6 +61,23 @@ class Ingestor:
             return self._json.read(source=source, text=text)
         # RDF/XML declares its own encoding in the XML declaration: give rdflib the bytes.
         return self._rdf.read(source=source, data=source.data if text is None else text)
+
+    def read_quads(self, *, source: Source) -> list[Quad]:
+        """Parse an RDF source (not JSON) into quads as they are, for the Graph Store Protocol, which stores
+        graphs whole without SHACL validation. Default-graph triples carry graph None.
+
+        :raises PayloadTooLargeError: if the source is larger than ``max_bytes``.
+        :raises UnsupportedFormatError: for JSON or JSON-LD (upload those to ``/entities``).
+        :raises ParseError: if the source is empty, not UTF-8 or malformed.
+        """
+        if source.format.is_json:
+            raise UnsupportedFormatError(
+                "the Graph Store takes RDF syntaxes (Turtle, N-Triples, N-Quads, TriG, RDF/XML); upload "
+                "JSON and JSON-LD documents to /entities",
+                where=source.name,
+            )
+        text = self._decode(source)
+        return self._rdf.quads(source=source, data=source.data if text is None else text)
 
     def validate(self, *, documents: Sequence[EntityDocument], store: Store | None) -> ValidationOutcome:
         """Validate each document against the SHACL shapes (see :mod:`mlkg.ingest.validate`).

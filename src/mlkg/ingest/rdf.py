@@ -33,7 +33,7 @@ from mlkg.ingest.document import EntityDocument, ParseOutcome, check_document, d
 from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.locks import RDFLIB_GLOBALS
-from mlkg.store.base import Subject, Triple
+from mlkg.store.base import Quad, Subject, Triple
 from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 __all__ = ["RdfReader"]
@@ -100,6 +100,21 @@ class RdfReader:
                     )
                 )
         return outcome
+
+    def quads(self, *, source: Source, data: str | bytes) -> list[Quad]:
+        """Parse one RDF source into quads as they are, without splitting into entity documents (the Graph
+        Store Protocol writes graphs whole). Default-graph triples carry graph None.
+
+        :raises ParseError: on a syntax error, with rdflib's line.
+        """
+        dataset = self._parse(source=source, data=data)
+        found: list[Quad] = []
+        for graph in dataset.graphs():
+            name = None if graph.identifier == DATASET_DEFAULT_GRAPH_ID else graph.identifier
+            if name is not None and not isinstance(name, URIRef):
+                raise ParseError("a graph named by a blank node cannot be stored", where=source.name)
+            found.extend((s, p, o, name) for s, p, o in graph)  # type: ignore[misc]
+        return found
 
     def _parse(self, *, source: Source, data: str | bytes) -> rdflib.Dataset:
         """Parse with rdflib into a dataset (triple formats land in its default graph).

@@ -18,7 +18,7 @@ from mlkg.reasoning.program import Chain, LineageProgram
 from mlkg.store.base import Object, Store, Subject
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
 
-__all__ = ["Hop", "explain"]
+__all__ = ["Hop", "explain", "upstream_signs"]
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Hop:
         }
 
 
-def _upstream_signs(program: LineageProgram) -> dict[URIRef, int]:
+def upstream_signs(program: LineageProgram) -> dict[URIRef, int]:
     """For each lineage property p: +1 if ``p(a, b)`` makes b upstream of a, -1 if a upstream of b."""
     signs: dict[URIRef, int] = {}
     for prop, (rel, direction) in program.relation_of.items():
@@ -77,7 +77,7 @@ def explain(
     """
     if downstream == upstream:
         return []
-    signs = _upstream_signs(program)
+    signs = upstream_signs(program)
     chains = {program.members[c.target][0][0]: c for c in program.chains}
 
     def between(node: URIRef) -> bool:
@@ -146,7 +146,7 @@ def _hops(
         return []
     # Chain steps run from s to o; data flows from o to s when o is the upstream end. Each hop shows its own
     # flow: an edge whose object is upstream of its subject carries data from the object to the subject.
-    signs = _upstream_signs(program)
+    signs = upstream_signs(program)
     ordered = reversed(path) if source == o else iter(path)
     hops = []
     for a, q, b, graph in ordered:

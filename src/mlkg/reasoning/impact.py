@@ -68,6 +68,25 @@ class ImpactReport:
             groups.setdefault(asset.kind, []).append(asset)
         return groups
 
+    def to_text(self) -> str:
+        """The report as the readable grouped table ``mlkg impact`` prints: one section per kind, each asset
+        with the steps of its explanation (``from -> to  [predicate in graph]``) when paths were asked for."""
+        lines = [f"{self.direction.value.capitalize()} of {self.entity}: {len(self.assets)} asset(s)"]
+        for kind, assets in self.by_kind().items():
+            lines.append(f"\n  {kind} ({len(assets)})")
+            for asset in assets:
+                lines.append(f"    {asset.name}")
+                steps: dict[tuple[str, str], list[str]] = {}
+                for hop in asset.path or ():
+                    where = _short(str(hop.graph)) if hop.graph else "default graph"
+                    label = f"{_short(hop.predicate)} in {where}"
+                    key = (str(hop.step_from), str(hop.step_to))
+                    steps.setdefault(key, [f"{_short(hop.chain)}:"] if hop.chain else []).append(label)
+                for (start, end), labels in steps.items():
+                    lines.append(f"        {_short(start)} -> {_short(end)}  [{' '.join(labels)}]")
+        lines.append("")
+        return "\n".join(lines)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "entity": str(self.entity),
@@ -76,6 +95,10 @@ class ImpactReport:
             "by_kind": {kind: len(items) for kind, items in self.by_kind().items()},
             "assets": [a.to_dict() for a in self.assets],
         }
+
+
+def _short(iri: str) -> str:
+    return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
 
 
 def _order(kind: str) -> int:

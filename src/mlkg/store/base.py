@@ -14,10 +14,11 @@ Semantics every backend guarantees (checked by ``tests/store/test_contract.py``)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import TracebackType
+from typing import Literal as TypingLiteral
 from typing import Protocol, Self, runtime_checkable
 
 from rdflib import BNode, Literal, URIRef
@@ -30,7 +31,9 @@ __all__ = [
     "Quad",
     "QueryResult",
     "RdfFormat",
+    "ResultsMediaType",
     "SelectResult",
+    "SerializedQuery",
     "Store",
     "Subject",
     "Term",
@@ -116,6 +119,30 @@ class GraphResult:
 
 
 QueryResult = SelectResult | AskResult | GraphResult
+
+#: The SPARQL results serialisations a backend may write itself (see :class:`SerializedQuery`).
+ResultsMediaType = TypingLiteral[
+    "application/sparql-results+json",
+    "application/sparql-results+xml",
+    "text/csv",
+    "text/tab-separated-values",
+]
+
+
+@runtime_checkable
+class SerializedQuery(Protocol):
+    """Optional: a backend that serialises SELECT / ASK results itself, without building rdflib terms."""
+
+    def query_serialized(
+        self,
+        *,
+        query: str,
+        results_format: Callable[[], ResultsMediaType],
+        bindings: Mapping[str, Term] | None = None,
+        default_graphs: Sequence[URIRef] | None = None,
+        named_graphs: Sequence[URIRef] | None = None,
+        timeout: float | None = None,
+    ) -> bytes | GraphResult: ...
 
 
 @runtime_checkable

@@ -1,0 +1,7 @@
+"""The HTTP service (DESIGN.md, HTTP): ``create_app(settings)`` makes the FastAPI app ``mlkg serve`` runs."""
+
+from __future__ import annotations
+
+from mlkg.api.app import create_app, load_demo
+
+__all__ = ["create_app", "load_demo"]

@@ -1,0 +1,106 @@
+"""The HTTP service: ``create_app(settings)`` builds one FastAPI app over one store (DESIGN.md, HTTP).
+
+The store is opened when the app is made and closed when the app shuts down. Every write goes through a
+:class:`~mlkg.reasoning.store.ReasonedStore`, so the inferred lineage graph is correct after every request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from mlkg import __version__
+from mlkg.api.deps import AppState
+from mlkg.api.errors import install_error_handlers
+from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
+from mlkg.config import Settings
+from mlkg.errors import StoreError
+from mlkg.ids import IriMinter
+from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
+from mlkg.queries import QueryCatalog
+from mlkg.reasoning import load_ontology
+from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.store import ReasonedStore
+from mlkg.resources import demo_files
+from mlkg.store import Store, install_ontology, open_store
+
+__all__ = ["create_app", "load_demo"]
+
+
+def load_demo(*, state: AppState) -> IngestReport:
+    """Load the demo catalog (``examples/demo``) into the app's store; the inferred graph follows.
+
+    :raises StoreError: if the store fails or a demo document is rejected (the package is broken).
+    """
+    sources = [Source(name=name, data=data, format=InputFormat.JSON) for name, data in demo_files()]
+    report = state.ingestor.ingest(store=state.store, sources=sources)
+    if report.rejected:
+        first = report.rejected[0]
+        raise StoreError(f"the demo catalog did not load: {first.where}: {first.message}")
+    return report
+
+
+def create_app(settings: Settings, *, store: Store | None = None, demo: bool = False) -> FastAPI:
+    """The mlkg HTTP app over ``store`` (or the store ``settings`` select, opened now and closed at shutdown);
+    the ontology graph is installed in it either way, so the app answers as ``mlkg serve`` does.
+
+    ``demo=True`` loads the demo catalog before the app is returned.
+
+    :raises StoreError: if the store cannot be opened or the demo catalog cannot be loaded.
+    """
+    opened = store if store is not None else open_store(settings=settings)
+    try:
+        if store is not None:
+            install_ontology(store=store)  # open_store does it for the stores it opens
+        program = LineageProgram.from_ontology(load_ontology())
+        minter = IriMinter.from_ontology(base=settings.base_iri)
+        state = AppState(
+            settings=settings,
+            store=ReasonedStore(inner=opened, program=program),
+            ingestor=Ingestor(minter=minter, max_bytes=settings.max_document_bytes),
+            catalog=QueryCatalog.load(),
+            minter=minter,
+            program=program,
+        )
+        if demo:
+            load_demo(state=state)
+        else:
+            state.store.reasoner.ensure_state()
+    except BaseException:
+        if store is None:
+            opened.close()
+        raise
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        state.readers.shutdown(wait=False, cancel_futures=True)
+        if store is None:
+            opened.close()
+
+    app = FastAPI(
+        title="mlkg",
+        version=__version__,
+        description=(
+            "A semantic knowledge-graph store for machine-learning metadata: SPARQL 1.1 Protocol, Update and "
+            "Graph Store Protocol, JSON-LD upload, dereferenceable entity IRIs and lineage impact analysis."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.mlkg = state
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Accept"],
+        expose_headers=["Location", "Content-Type"],
+        max_age=3600,
+    )
+    for router in (sparql, update, graphstore, entities, linked, named, lineage, health):
+        app.include_router(router.router)
+    app.router.routes[0:0] = sparql.FAST_ROUTES
+    return app

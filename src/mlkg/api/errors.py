@@ -1,0 +1,93 @@
+"""The one place mlkg's exception tree becomes HTTP status codes (DESIGN.md habit 1).
+
+Every error answer is a JSON object ``{"error": <kind>, "message": <text>, "where": <place or null>}``;
+a SHACL failure adds ``"results"`` (one object per violation) and an ingest failure adds ``"report"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from mlkg.errors import (
+    AuthenticationError,
+    InputError,
+    MlkgError,
+    NotAcceptableError,
+    NotFoundError,
+    PayloadTooLargeError,
+    QueryTimeoutError,
+    UnsupportedFormatError,
+    ValidationError,
+)
+
+__all__ = ["error_body", "install_error_handlers", "status_of"]
+
+# Most specific first: the first class an error is an instance of gives its status.
+_STATUS: tuple[tuple[type[MlkgError], int], ...] = (
+    (ValidationError, 422),
+    (PayloadTooLargeError, 413),
+    (UnsupportedFormatError, 415),
+    (NotAcceptableError, 406),
+    (InputError, 400),
+    (AuthenticationError, 401),
+    (NotFoundError, 404),
+    (QueryTimeoutError, 503),
+)
+
+
+def status_of(error: MlkgError) -> int:
+    """The HTTP status of an mlkg error; store and reasoning failures are 500."""
+    for cls, status in _STATUS:
+        if isinstance(error, cls):
+            return status
+    return 500
+
+
+def _kind(error: MlkgError) -> str:
+    name = type(error).__name__
+    return name.removesuffix("Error").lower() or "error"
+
+
+def error_body(error: MlkgError) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "error": _kind(error),
+        "message": getattr(error, "message", str(error)),
+        "where": getattr(error, "where", None),
+    }
+    if isinstance(error, ValidationError):
+        body["results"] = error.results
+    return body
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer mlkg errors, malformed parameters and unknown routes with JSON bodies."""
+
+    async def on_mlkg(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, MlkgError)
+        headers = (
+            {"WWW-Authenticate": 'Bearer realm="mlkg"'} if isinstance(error, AuthenticationError) else None
+        )
+        return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+
+    async def on_parameters(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        problems = []
+        for item in error.errors():
+            place = ".".join(str(p) for p in item.get("loc", ()))
+            problems.append(f"{place}: {item.get('msg', 'invalid')}")
+        body = {"error": "input", "message": "; ".join(problems) or "invalid request", "where": None}
+        return JSONResponse(body, status_code=400)
+
+    async def on_http(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, StarletteHTTPException)
+        body = {"error": "http", "message": str(error.detail), "where": request.url.path}
+        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+
+    app.add_exception_handler(MlkgError, on_mlkg)
+    app.add_exception_handler(RequestValidationError, on_parameters)
+    app.add_exception_handler(StarletteHTTPException, on_http)

@@ -1,0 +1,142 @@
+"""The representations the HTTP service writes, chosen by ``Accept`` (SPARQL 1.1 Protocol, section 2.1.6).
+
+SELECT and ASK results: SPARQL Results JSON (the default), XML, CSV and TSV. Graphs (CONSTRUCT, DESCRIBE,
+entities, Graph Store reads): Turtle (the default), JSON-LD, N-Triples, N-Quads, TriG and RDF/XML.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Final
+
+from rdflib import URIRef
+
+from mlkg.api.negotiation import choose
+from mlkg.exports import serialize_triples
+from mlkg.exports.results import ResultsFormat, serialize_results
+from mlkg.store.base import (
+    AskResult,
+    GraphResult,
+    QueryResult,
+    RdfFormat,
+    ResultsMediaType,
+    SelectResult,
+    SerializedQuery,
+    Store,
+    Term,
+)
+
+__all__ = ["GRAPH_TYPES", "RESULT_TYPES", "answer_query", "graph_format", "render_result"]
+
+#: Media types for SELECT / ASK results, in the server's order of preference; aliases last.
+RESULT_TYPES: Final = {
+    "application/sparql-results+json": ResultsFormat.JSON,
+    "application/sparql-results+xml": ResultsFormat.XML,
+    "text/csv": ResultsFormat.CSV,
+    "text/tab-separated-values": ResultsFormat.TSV,
+    "application/json": ResultsFormat.JSON,
+    "application/xml": ResultsFormat.XML,
+    "text/xml": ResultsFormat.XML,
+}
+
+#: Media types for graphs, in the server's order of preference; aliases last.
+GRAPH_TYPES: Final = {
+    "text/turtle": RdfFormat.TURTLE,
+    "application/ld+json": RdfFormat.JSONLD,
+    "application/n-triples": RdfFormat.NTRIPLES,
+    "application/n-quads": RdfFormat.NQUADS,
+    "application/trig": RdfFormat.TRIG,
+    "application/rdf+xml": RdfFormat.RDFXML,
+    "application/x-turtle": RdfFormat.TURTLE,
+    "application/json": RdfFormat.JSONLD,
+    "text/plain": RdfFormat.NTRIPLES,
+}
+
+
+def _canonical(table: Mapping[str, object], chosen: str) -> str:
+    """The main media type of the format ``chosen`` names (an alias is answered with the main type)."""
+    return next(media_type for media_type, fmt in table.items() if fmt == table[chosen])
+
+
+def graph_format(
+    accept: str | None, *, what: str, extra: tuple[str, ...] = ()
+) -> tuple[str, RdfFormat | None]:
+    """The media type and RDF format to answer a graph in; ``extra`` media types (such as ``text/html``)
+    are offered first and come back with format None.
+
+    :raises NotAcceptableError: if the client accepts none of them.
+    """
+    chosen = choose(accept, [*extra, *GRAPH_TYPES], what=what)
+    if chosen in extra:
+        return chosen, None
+    return _canonical(GRAPH_TYPES, chosen), GRAPH_TYPES[chosen]
+
+
+def _content_type(media_type: str) -> str:
+    return f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, str]:
+    """Serialise a query result in the representation the client prefers; returns ``(body, Content-Type)``.
+
+    :raises NotAcceptableError: if the client accepts no representation of this kind of result.
+    """
+    if isinstance(result, (SelectResult, AskResult)):
+        chosen = choose(accept, list(RESULT_TYPES), what="SELECT/ASK results")
+        body = serialize_results(result=result, format=RESULT_TYPES[chosen])
+        return body, _content_type(_canonical(RESULT_TYPES, chosen))
+    assert isinstance(result, GraphResult)
+    media_type, fmt = graph_format(accept, what="a graph (CONSTRUCT/DESCRIBE) result")
+    assert fmt is not None
+    return serialize_triples(triples=result.triples, format=fmt, inline_context=True), _content_type(
+        media_type
+    )
+
+
+def answer_query(
+    *,
+    store: Store,
+    query: str,
+    accept: str | None,
+    bindings: Mapping[str, Term] | None = None,
+    default_graphs: Sequence[URIRef] | None = None,
+    named_graphs: Sequence[URIRef] | None = None,
+    timeout: float | None = None,
+) -> tuple[bytes, str]:
+    """Run a query and serialise its result for the client; ``(body, Content-Type)``.
+
+    A backend that serialises SELECT / ASK results itself (:class:`~mlkg.store.base.SerializedQuery`, the
+    embedded store) does so, which saves building an rdflib term per value; other backends go through
+    :func:`render_result`. Both write the same W3C formats.
+
+    :raises QueryError: for a malformed query.
+    :raises NotAcceptableError: if the client accepts no representation of this kind of result.
+    :raises QueryTimeoutError: if the backend passes ``timeout`` while collecting results.
+    """
+    if isinstance(store, SerializedQuery):
+        chosen: list[str] = []
+
+        def pick() -> ResultsMediaType:
+            offer = _canonical(RESULT_TYPES, choose(accept, list(RESULT_TYPES), what="SELECT/ASK results"))
+            chosen.append(offer)
+            return offer  # type: ignore[return-value]
+
+        found = store.query_serialized(
+            query=query,
+            results_format=pick,
+            bindings=bindings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
+        )
+        if isinstance(found, bytes):
+            return found, _content_type(chosen[0])
+        return render_result(found, accept=accept)
+    result = store.query(
+        query=query,
+        bindings=bindings,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        timeout=timeout,
+    )
+    return render_result(result, accept=accept)

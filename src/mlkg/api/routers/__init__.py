@@ -1,0 +1,2 @@
+"""One router per resource: ``/sparql``, ``/update``, ``/store``, ``/entities``, ``/id`` and ``/export``,
+``/queries``, ``/lineage``, ``/health``."""

@@ -1,0 +1,203 @@
+"""``/store``: the SPARQL 1.1 Graph Store HTTP Protocol (GET, HEAD, PUT, POST, DELETE); writes need the token.
+
+- ``?graph=IRI`` names a graph, ``?default`` the store's default graph (section 4.2). GET returns it (404 if
+  it holds no triple), PUT replaces it (201 if it was new, else 204), POST merges into it (section 5.5),
+  DELETE drops it (404 if it held nothing).
+- Without either parameter (an extension, as in Oxigraph server and Fuseki): GET returns the whole dataset;
+  PUT of a dataset format (N-Quads, TriG) replaces every asserted graph with the body's graphs, and POST
+  merges the body's graphs. The inferred and ontology graphs are skipped on input (mlkg owns them), so an
+  export loads back as it was.
+
+Graphs are stored whole, without the SHACL validation ``/entities`` applies. Every write keeps the inferred
+lineage graph correct, as ingest does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from rdflib import URIRef
+
+from mlkg.api.deps import AppState, read_body, require_writer, run_read, run_write, state_of
+from mlkg.api.representations import GRAPH_TYPES, graph_format
+from mlkg.api.streaming import export_response
+from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
+from mlkg.exports import serialize_triples
+from mlkg.ingest import InputFormat, Source
+from mlkg.store.base import Quad, RdfFormat, Triple
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Graph Store"])
+
+_MLKG_GRAPHS = (INFERRED_GRAPH, ONTOLOGY_GRAPH)
+_DATASET_TYPES = ("application/trig", "application/n-quads", "application/ld+json")
+
+
+def _target(request: Request) -> tuple[str, URIRef | None]:
+    """``("graph", IRI)``, ``("default", None)`` or ``("dataset", None)`` from the query string.
+
+    :raises InputError: for both parameters at once, a repeated ``graph`` or a relative graph IRI.
+    """
+    fields = parse_qs(request.url.query, keep_blank_values=True)
+    graphs = fields.get("graph", [])
+    if graphs and "default" in fields:
+        raise InputError("give either ?graph=IRI or ?default, not both")
+    if len(graphs) > 1:
+        raise InputError("give ?graph once")
+    if graphs:
+        iri = graphs[0]
+        if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in ' <>"{}|^`\\'):
+            raise InputError(f"graph {iri!r} is not an absolute IRI", where="graph")
+        return "graph", URIRef(iri)
+    return ("default", None) if "default" in fields else ("dataset", None)
+
+
+def _owned(graph: URIRef | None) -> None:
+    if graph in _MLKG_GRAPHS:
+        raise InputError(f"the graph {graph} is maintained by mlkg and cannot be written", where="graph")
+
+
+async def _body_quads(request: Request, state: AppState, *, dataset: bool) -> list[Quad]:
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not media_type:
+        raise UnsupportedFormatError("a Graph Store write needs a Content-Type (an RDF media type)")
+    fmt = InputFormat.from_media_type(media_type)
+    if fmt.is_dataset and not dataset:
+        raise UnsupportedFormatError(
+            f"{media_type} carries named graphs: send it to /store without ?graph or ?default, or send a "
+            "triple format (Turtle, N-Triples, RDF/XML)"
+        )
+    data = await read_body(request)
+    if not data.strip():
+        return []
+    return state.ingestor.read_quads(source=Source(name="request body", data=data, format=fmt))
+
+
+def _default_graph_update(triples: list[Triple], *, replace: bool) -> str:
+    """A SPARQL Update writing ``triples`` into the default graph (terms in N-Triples syntax)."""
+    operations = ["DROP SILENT DEFAULT"] if replace else []
+    if triples:
+        lines = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
+        operations.append(f"INSERT DATA {{\n{lines}\n}}")
+    return " ;\n".join(operations)
+
+
+def _write_graph(state: AppState, graph: URIRef, triples: list[Triple], *, merge: bool) -> bool:
+    """Replace (or merge into) one named graph; True if it held nothing before."""
+    store = state.store
+    existed = store.has_graph(graph=graph)
+    if merge and existed:
+        triples = [(s, p, o) for s, p, o, _ in store.quads(graph=graph)] + triples
+    store.replace_graphs(graphs={graph: triples})
+    return not existed
+
+
+def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None:
+    by_graph: dict[URIRef, list[Triple]] = defaultdict(list)
+    default: list[Triple] = []
+    for s, p, o, g in quads:
+        if g is None:
+            default.append((s, p, o))
+        elif g not in _MLKG_GRAPHS:
+            by_graph[g].append((s, p, o))
+    store = state.store
+    if replace:
+        gone = [g for g in store.graph_names() if g not in _MLKG_GRAPHS and g not in by_graph]
+        if gone:
+            store.delete_graphs(graphs=gone)
+    else:
+        for graph, triples in by_graph.items():
+            if store.has_graph(graph=graph):
+                triples[:0] = [(s, p, o) for s, p, o, _ in store.quads(graph=graph)]
+    if by_graph:
+        store.replace_graphs(graphs=dict(by_graph))
+    if default or replace:
+        update = _default_graph_update(default, replace=replace)
+        if update:
+            store.update(update=update)
+
+
+@router.head("/store", summary="Graph Store Protocol: does a graph exist (headers only)")
+async def store_head(request: Request) -> Response:
+    return await store_get(request)
+
+
+@router.get("/store", summary="Graph Store Protocol: read a graph, the default graph or the dataset")
+async def store_get(request: Request) -> Response:
+    state = state_of(request)
+    kind, graph = _target(request)
+    accept = request.headers.get("accept")
+    if kind == "dataset":
+        extra = tuple(t for t in _DATASET_TYPES)
+        media_type, _ = graph_format(accept, what="the dataset", extra=extra)
+        dataset_format = RdfFormat.from_media_type(media_type) or GRAPH_TYPES[media_type]
+        return await export_response(state, format=dataset_format, media_type=media_type)
+    media_type, fmt = graph_format(accept, what="a graph")
+    assert fmt is not None
+    timeout = state.settings.query_timeout
+    if kind == "graph":
+        assert graph is not None
+        if request.method == "HEAD":
+            found = await run_read(state, lambda: state.store.has_graph(graph=graph), timeout=timeout)
+            if not found:
+                raise NotFoundError(f"no graph {graph} in the store")
+            return Response(headers={"content-type": media_type})
+        return await export_response(state, format=fmt, media_type=media_type, entity=graph)
+
+    def default_graph() -> bytes:
+        triples = [(s, p, o) for s, p, o, g in state.store.quads() if g is None]
+        return serialize_triples(triples=triples, format=fmt, inline_context=True)
+
+    body = await run_read(state, default_graph, timeout=timeout)
+    return Response(b"" if request.method == "HEAD" else body, headers={"content-type": media_type})
+
+
+@router.put("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: replace")
+async def store_put(request: Request) -> Response:
+    return await _write(request, merge=False)
+
+
+@router.post("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: merge")
+async def store_post(request: Request) -> Response:
+    return await _write(request, merge=True)
+
+
+async def _write(request: Request, *, merge: bool) -> Response:
+    state = state_of(request)
+    kind, graph = _target(request)
+    _owned(graph)
+    quads = await _body_quads(request, state, dataset=kind == "dataset")
+    if kind == "dataset":
+        await run_write(state, lambda: _write_dataset(state, quads, replace=not merge))
+        return Response(status_code=204)
+    triples: list[Triple] = [(s, p, o) for s, p, o, _ in quads]
+    if kind == "default":
+        update = _default_graph_update(triples, replace=not merge)
+        if update:
+            await run_write(state, lambda: state.store.update(update=update))
+        return Response(status_code=204)
+    assert graph is not None
+    created = await run_write(state, lambda: _write_graph(state, graph, triples, merge=merge))
+    return Response(status_code=201 if created else 204)
+
+
+@router.delete("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: delete")
+async def store_delete(request: Request) -> Response:
+    state = state_of(request)
+    kind, graph = _target(request)
+    if kind == "dataset":
+        raise InputError("DELETE needs ?graph=IRI or ?default; mlkg does not drop the whole store at once")
+    _owned(graph)
+    if kind == "default":
+        await run_write(state, lambda: state.store.update(update="DROP SILENT DEFAULT"))
+        return Response(status_code=204)
+    assert graph is not None
+    existed = await run_write(state, lambda: state.store.delete_graphs(graphs=[graph]))
+    if not existed:
+        raise NotFoundError(f"no graph {graph} in the store")
+    return Response(status_code=204)

@@ -1,0 +1,47 @@
+"""``GET /lineage?entity=IRI&direction=upstream|downstream&depth=N``: the lineage subgraph as JSON.
+
+``entity`` may be an IRI, a fully qualified name or an unambiguous name. The answer has ``nodes`` (IRI,
+kind, name, hop distance) and ``edges`` (data flows from ``source`` to ``target``; ``predicate``, ``subject``
+and ``graph`` name the asserted triple behind the edge), for a UI to draw; ``truncated`` is true when the
+node limit cut it short.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from mlkg.api.deps import run_read, state_of
+from mlkg.queries.resolve import resolve_entity
+from mlkg.reasoning.impact import Direction
+from mlkg.reasoning.lineage import lineage_graph
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Impact"])
+
+
+@router.get("/lineage", summary="The upstream or downstream lineage subgraph of an entity")
+async def lineage(
+    request: Request,
+    entity: Annotated[str, Query(description="IRI, fully qualified name or name of the asset.")],
+    direction: Annotated[Direction, Query()] = Direction.DOWNSTREAM,
+    depth: Annotated[int | None, Query(ge=1, le=100, description="Hops at most (default: all).")] = None,
+    max_nodes: Annotated[int, Query(ge=1, le=20000, description="Node limit.")] = 2000,
+) -> dict[str, Any]:
+    state = state_of(request)
+
+    def walk() -> dict[str, Any]:
+        iri = resolve_entity(store=state.store, text=entity)
+        graph = lineage_graph(
+            store=state.store,
+            program=state.program,
+            entity=iri,
+            direction=direction,
+            depth=depth,
+            max_nodes=max_nodes,
+        )
+        return graph.to_dict()
+
+    return await run_read(state, walk, timeout=state.settings.query_timeout)

@@ -1,0 +1,122 @@
+"""Linked data: ``GET /id/{type}/{fqn}`` dereferences an entity IRI; ``GET /export`` streams the store.
+
+An entity IRI ``{base}{type}/{fqn}`` is served at ``/id/{type}/{fqn}``, the path taken as sent (percent
+escapes kept), so every IRI mlkg mints dereferences on the server that serves its base. The representation
+is chosen by ``Accept`` (the RDF formats, or ``text/html`` for browsers) or forced with ``?format=``. It holds
+the triples of the entity's own document and every other asserted triple whose subject is the entity (a
+column described in its table's document); inferred lineage is linked from the HTML page and served by
+``/lineage``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from rdflib import URIRef
+
+from mlkg.api.deps import AppState, run_read, state_of
+from mlkg.api.html import entity_page
+from mlkg.api.representations import GRAPH_TYPES, graph_format
+from mlkg.api.streaming import export_response
+from mlkg.errors import NotFoundError
+from mlkg.exports import GraphSelection, serialize_triples
+from mlkg.store.base import RdfFormat, Triple
+from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Linked data"])
+
+_HTML = "text/html"
+_LIMIT = 200
+
+
+def _describe(state: AppState, iri: URIRef) -> list[Triple]:
+    """The entity's own graph, plus asserted triples about it stated in other documents."""
+    found: dict[Triple, None] = {}
+    for s, p, o, _ in state.store.quads(graph=iri):
+        found[(s, p, o)] = None
+    for s, p, o, g in state.store.quads(subject=iri):
+        if g not in (INFERRED_GRAPH, ONTOLOGY_GRAPH):
+            found[(s, p, o)] = None
+    if not found:
+        raise NotFoundError(f"no entity {iri} in the store")
+    return list(found)
+
+
+def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
+    store = state.store
+    referrers = [
+        (s, p, o)
+        for s, p, o, g in store.quads(object=iri)
+        if g not in (INFERRED_GRAPH, ONTOLOGY_GRAPH, iri) and isinstance(s, URIRef)
+    ]
+    lineage = {
+        prop: sorted(
+            {o for _, _, o, _ in store.quads(subject=iri, predicate=prop, graph=INFERRED_GRAPH)}, key=str
+        )
+        for prop in (MLKG.upstream, MLKG.downstream)
+    }
+    return entity_page(
+        iri=iri,
+        triples=triples,
+        referrers=sorted(set(referrers), key=str),
+        upstream=[u for u in lineage[MLKG.upstream] if isinstance(u, URIRef)],
+        downstream=[d for d in lineage[MLKG.downstream] if isinstance(d, URIRef)],
+        base=state.settings.base_iri,
+        limit=_LIMIT,
+    )
+
+
+FormatParam = Annotated[RdfFormat | None, Query(description="Force a representation instead of Accept.")]
+
+
+@router.get("/id/{kind}/{fqn:path}", summary="Dereference an entity IRI (RDF by Accept, or HTML)")
+async def entity(request: Request, kind: str, fqn: str, format: FormatParam = None) -> Response:
+    state = state_of(request)
+    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    path = raw.decode("latin-1").split("?", 1)[0]
+    iri = URIRef(state.settings.base_iri + path.split("/id/", 1)[1])
+    if format is not None:
+        fmt: RdfFormat | None = format
+        media_type = format.media_type
+    else:
+        media_type, fmt = graph_format(
+            request.headers.get("accept"), what=f"the entity {iri}", extra=("text/turtle", _HTML)
+        )
+        fmt = GRAPH_TYPES.get(media_type)
+    timeout = state.settings.query_timeout
+
+    def render() -> bytes:
+        triples = _describe(state, iri)
+        if fmt is None:
+            return _page(state, iri, triples).encode("utf-8")
+        return serialize_triples(triples=triples, format=fmt, inline_context=True)
+
+    body = await run_read(state, render, timeout=timeout)
+    if fmt is None:
+        return HTMLResponse(body, headers={"vary": "Accept"})
+    content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
+    return Response(body, headers={"content-type": content_type, "vary": "Accept"})
+
+
+@router.get("/export", summary="The whole store as linked data, streamed")
+async def export_store(
+    request: Request,
+    format: FormatParam = None,
+    graphs: Annotated[
+        GraphSelection, Query(description="'asserted' leaves out inferred and ontology")
+    ] = "all",
+) -> Response:
+    state = state_of(request)
+    if format is None:
+        offers = ("application/trig", "application/n-quads")
+        media_type, _ = graph_format(request.headers.get("accept"), what="the export", extra=offers)
+        chosen = RdfFormat.from_media_type(media_type) or GRAPH_TYPES.get(media_type, RdfFormat.TRIG)
+    else:
+        chosen, media_type = format, format.media_type
+    return await export_response(
+        state, format=chosen, media_type=media_type, graphs=graphs, filename=f"mlkg-export.{chosen.value}"
+    )

@@ -1,0 +1,67 @@
+"""``GET /queries`` lists the named impact queries; ``GET /queries/{name}?param=...`` runs one.
+
+Parameters come from the query string, typed by the query file's header and bound as RDF terms (never
+formatted into the text); a missing, unknown, repeated or mistyped parameter is a 400. Results are negotiated
+like ``/sparql`` (SPARQL Results JSON by default). ``timeout`` (seconds) lowers the server's time limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from mlkg.api.deps import run_read, state_of
+from mlkg.api.representations import answer_query
+from mlkg.api.routers.sparql import timeout_of
+from mlkg.errors import QueryError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["Impact"])
+
+
+@router.get("/queries", summary="The named queries, with their typed parameters")
+async def list_queries(request: Request) -> dict[str, Any]:
+    state = state_of(request)
+    return {
+        "queries": [
+            {
+                "name": q.name,
+                "description": q.description,
+                "url": f"{request.base_url}queries/{q.name}",
+                "parameters": [
+                    {"name": p.name, "type": p.type.value, "required": p.required, "default": p.default}
+                    for p in q.parameters
+                ],
+            }
+            for q in state.catalog
+        ]
+    }
+
+
+@router.get("/queries/{name}", summary="Run a named query with its parameters")
+async def run_query(request: Request, name: str) -> Response:
+    state = state_of(request)
+    query = state.catalog.get(name=name)
+    fields = parse_qs(request.url.query, keep_blank_values=True)
+    timeout = state.timeout(timeout_of(fields))
+    arguments: dict[str, str] = {}
+    for key, values in fields.items():
+        if key == "timeout":
+            continue
+        if len(values) > 1:
+            raise QueryError(f"the parameter {key!r} of query {name!r} is given {len(values)} times")
+        arguments[key] = values[0]
+    bindings = query.bindings(arguments=arguments)
+    accept = request.headers.get("accept")
+
+    def run() -> tuple[bytes, str]:
+        return answer_query(
+            store=state.store.inner, query=query.text, accept=accept, bindings=bindings, timeout=timeout
+        )
+
+    body, content_type = await run_read(state, run, timeout=timeout)
+    return Response(body, headers={"content-type": content_type, "vary": "Accept"})

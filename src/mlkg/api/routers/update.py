@@ -1,0 +1,59 @@
+"""``POST /update``: the SPARQL 1.1 Protocol update operation (section 2.2), behind the write token.
+
+The update runs in one transaction; then the inferred lineage graph is brought up to date (the same
+guarantee as ingest). ``LOAD`` and ``SERVICE`` are refused, so no request makes the server fetch a URL, and
+the inferred graph cannot be written. ``using-graph-uri`` / ``using-named-graph-uri`` are not supported and
+are refused rather than ignored.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from mlkg.api.deps import read_body, require_writer, run_write, state_of
+from mlkg.api.routers.sparql import parse_form, single
+from mlkg.errors import QueryError, UnsupportedFormatError
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["SPARQL"])
+
+
+@router.post(
+    "/update",
+    status_code=204,
+    dependencies=[Depends(require_writer)],
+    summary="SPARQL 1.1 Update (application/sparql-update or form 'update=')",
+)
+async def sparql_update(request: Request) -> Response:
+    state = state_of(request)
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    body = await read_body(request)
+    if media_type == "application/x-www-form-urlencoded":
+        fields = parse_form(body)
+        if "query" in fields:
+            raise QueryError("this is the update endpoint: send queries to /sparql")
+        text = single(fields, "update")
+    elif media_type == "application/sparql-update":
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise QueryError("the update is not valid UTF-8") from error
+        fields = {}
+    else:
+        raise UnsupportedFormatError(
+            f"unsupported Content-Type {media_type or '(none)'!r} for an update: use "
+            "application/sparql-update or application/x-www-form-urlencoded"
+        )
+    url_fields = request.url.query
+    if (
+        "using-graph-uri" in url_fields
+        or "using-named-graph-uri" in url_fields
+        or any(k.startswith("using-") for k in fields)
+    ):
+        raise QueryError("using-graph-uri / using-named-graph-uri are not supported; use USING in the update")
+    if text is None or not text.strip():
+        raise QueryError("no 'update' in the request")
+    await run_write(state, lambda: state.store.update(update=text))
+    return Response(status_code=204)
