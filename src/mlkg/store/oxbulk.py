@@ -1,0 +1,115 @@
+"""Bulk reads and writes of the embedded store with terms as N-Triples text (the
+:class:`~mlkg.store.base.BulkTriples` fast path of :class:`~mlkg.store.oxigraph.OxigraphStore`).
+
+Reading: one SPARQL SELECT per predicate returns only the subject and object (the graph name is never
+decoded), and each term is turned into its N-Triples text, not into an rdflib object: about three times
+faster than :meth:`~mlkg.store.oxigraph.OxigraphStore.quads` with rdflib terms (measured 0.22 s against
+0.65 s for the 46k lineage edges of the 100k benchmark catalog).
+
+Writing: ``Store.bulk_load`` releases the GIL, so the N-Triples text is loaded chunk by chunk in a worker
+thread while the caller builds the next chunks (the reasoner computes and formats the inferred triples in
+Python while RocksDB writes the previous ones). Chunks of a few MB load faster than one big input (measured on
+680k inferred triples, 143 MB: 3.5-4.4 s in chunks of 25-50k lines, 5.0 s in one call); the queue holds at
+most two pending chunks, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Collection, Iterable, Iterator
+
+import pyoxigraph as ox
+from rdflib import URIRef
+
+from mlkg.errors import InputError, StoreError
+
+__all__ = ["load_ntriples", "pairs_ntriples"]
+
+#: Bytes of N-Triples text per ``bulk_load`` call (about 40k inferred triples).
+CHUNK_BYTES = 32 << 20
+
+
+def pairs_ntriples(
+    store: ox.Store, *, predicate: URIRef, exclude_graphs: Collection[URIRef]
+) -> Iterator[tuple[str, str]]:
+    """See :meth:`mlkg.store.base.BulkTriples.pairs_ntriples`.
+
+    :raises InputError: if ``predicate`` or a graph name is not a valid IRI.
+    :raises StoreError: if the store fails.
+    """
+    try:
+        pred = str(ox.NamedNode(predicate))
+        skipped = ", ".join(str(ox.NamedNode(g)) for g in exclude_graphs)
+    except ValueError as exc:
+        raise InputError(f"invalid IRI: {exc}") from exc
+    keep = f"isIRI(?g) && ?g NOT IN ({skipped})" if skipped else "isIRI(?g)"
+    text = (
+        f"SELECT ?s ?o WHERE {{ {{ ?s {pred} ?o }} UNION {{ GRAPH ?g {{ ?s {pred} ?o }} FILTER({keep}) }} }}"
+    )
+    try:
+        for s, o in store.query(text):  # type: ignore[union-attr]
+            yield str(s), str(o)
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the store failed while reading {predicate}: {exc}") from exc
+
+
+def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str]) -> int:
+    """Clear ``graph`` and bulk-load the N-Triples lines of ``chunks`` into it, loading in a worker thread
+    while ``chunks`` is still being produced. Not one transaction (see
+    :meth:`~mlkg.store.oxigraph.OxigraphStore.load_graph`). Returns the number of lines loaded.
+
+    :raises InputError: if the text is not valid N-Triples.
+    :raises StoreError: if the store fails.
+    """
+    try:
+        target = ox.NamedNode(graph)
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        while (data := pending.get()) is not None:
+            if failure:
+                continue  # drain, so the producer never blocks on a dead consumer
+            try:
+                store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target, lenient=True)
+            except BaseException as exc:  # handed to the calling thread below
+                failure.append(exc)
+
+    try:
+        store.clear_graph(target)
+    except OSError as exc:
+        raise StoreError(f"the store failed while clearing {graph}: {exc}") from exc
+    worker = threading.Thread(target=work, name="mlkg-bulk-load", daemon=True)
+    worker.start()
+    written = 0
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in chunks:
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= CHUNK_BYTES:
+                data = "".join(parts)
+                written += data.count("\n")
+                pending.put(data.encode("utf-8"))
+                parts, size = [], 0
+                if failure:
+                    break
+        if parts and not failure:
+            data = "".join(parts)
+            written += data.count("\n")
+            pending.put(data.encode("utf-8"))
+    finally:
+        pending.put(None)
+        worker.join()
+    if failure:
+        error = failure[0]
+        if isinstance(error, (SyntaxError, ValueError)):
+            raise InputError(f"invalid N-Triples for {graph}: {error}") from error
+        if isinstance(error, OSError):
+            raise StoreError(f"the store failed while loading {graph}: {error}") from error
+        raise error
+    return written
