@@ -7,14 +7,16 @@ triples a write removed and added and updates the inferred graph incrementally, 
 it gives the same graph as a recompute (tested with hypothesis).
 
 The state is kept in memory (``LineageState`` and the closure sets), built on first use by reading the store.
-It is only valid while every write to the store goes through the reasoner (:class:`ReasonedStore`); a raw
-SPARQL Update cannot be diffed, so :class:`ReasonedStore` recomputes after one.
+It is only valid while every write to the store goes through the reasoner (:class:`ReasonedStore`); after a
+raw SPARQL Update, whose changes are not known, ``Reasoner.resync()`` reads the asserted lineage triples again
+and applies their difference from the state.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
@@ -109,10 +111,12 @@ class Reasoner:
         """Every asserted lineage triple and class membership, once per graph holding it, nodes as N-Triples
         text: through the store's bulk path when it has one, else through :meth:`Store.quads`."""
         store = self.store
+        classes = {f"<{c}>" for c in self.program.superclasses}
         for prop in sorted(self.program.properties | {RDF.type}):
             if isinstance(store, BulkTriples):
                 for s, o in store.pairs_ntriples(predicate=prop, exclude_graphs=_SKIPPED_GRAPHS):
-                    yield s, prop, o
+                    if prop != RDF.type or o in classes:
+                        yield s, prop, o
                 continue
             for s, p, o, g in store.quads(predicate=prop):
                 if g in _SKIPPED_GRAPHS:
@@ -177,26 +181,65 @@ class Reasoner:
         :raises StoreError: if the store fails. The in-memory state is then dropped and marked stale, so the
             next write through this reasoner recomputes the inferred graph in full instead of trusting it.
         """
+
+        def changes() -> Iterator[tuple[str, URIRef, str, int]]:
+            for s, p, o in removed:
+                yield ntriples_key(s), p, ntriples_key(o), -1
+            for s, p, o in added:
+                yield ntriples_key(s), p, ntriples_key(o), 1
+
+        return self._guarded(changes)
+
+    def resync(self) -> ReasonStats:
+        """Update the inferred graph after writes this reasoner was not told about (a raw SPARQL Update):
+        read the asserted lineage triples and class memberships again (only the predicates the program uses,
+        once per graph holding them), diff them against the state, and apply the difference as
+        :meth:`apply` does. Reading is much cheaper than a recompute, which rewrites the whole inferred graph.
+
+        The state must describe the store as it was before those writes (call :meth:`ensure_state` before
+        them); without a state this recomputes.
+
+        :raises StoreError: as :meth:`apply`.
+        """
+        return self._guarded(self._asserted_difference)
+
+    def _asserted_difference(self) -> Iterator[tuple[str, URIRef, str, int]]:
+        """The asserted triples (N-Triples keys) whose number of graph copies differs between the store and
+        the state, with the signed difference."""
+        state = self._require_state()
+        now: Counter[tuple[str, URIRef, str]] = Counter()
+        for s, p, o in self._asserted_triples():
+            now[(s, p, o)] += 1
+        terms = state.terms
+        known: Counter[tuple[str, URIRef, str]] = Counter()
+        for (p, s_id, o_id), copies in state.asserted.items():
+            known[(terms[s_id], p, terms[o_id])] = copies
+        for (node, cls), copies in state.asserted_types.items():
+            known[(terms[node], RDF.type, f"<{cls}>")] = copies
+        for key in now.keys() | known.keys():
+            delta = now[key] - known[key]
+            s, p, o = key
+            for _ in range(abs(delta)):
+                yield s, p, o, 1 if delta > 0 else -1
+
+    def _guarded(self, changes: Callable[[], Iterable[tuple[str, URIRef, str, int]]]) -> ReasonStats:
         started = time.perf_counter()
         if self._state is None:
             stats = self.recompute()
             return ReasonStats(stats.asserted, stats.inferred_added, 0, time.perf_counter() - started)
         try:
-            return self._apply(self._state, removed=removed, added=added, started=started)
+            return self._apply(self._state, changes=changes(), started=started)
         except BaseException:
             self._state = None
             self._stale = True
             raise
 
     def _apply(
-        self, state: LineageState, *, removed: Iterable[Triple], added: Iterable[Triple], started: float
+        self, state: LineageState, *, changes: Iterable[tuple[str, URIRef, str, int]], started: float
     ) -> ReasonStats:
         count = 0
-        for s, p, o in removed:
-            state.add_triple(ntriples_key(s), p, ntriples_key(o), sign=-1)
-            count += 1
-        for s, p, o in added:
-            state.add_triple(ntriples_key(s), p, ntriples_key(o), sign=1)
+        for s, p, o, sign in changes:
+            state.add_triple(s, p, o, sign=sign)
             count += 1
         touched, closed_touched = state.take_touched()
         insert: list[Triple] = []
