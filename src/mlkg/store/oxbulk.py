@@ -54,10 +54,16 @@ def pairs_ntriples(
         raise StoreError(f"the store failed while reading {predicate}: {exc}") from exc
 
 
-def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str]) -> int:
+def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str], compact: bool) -> int:
     """Clear ``graph`` and bulk-load the N-Triples lines of ``chunks`` into it, loading in a worker thread
     while ``chunks`` is still being produced. Not one transaction (see
     :meth:`~mlkg.store.oxigraph.OxigraphStore.load_graph`). Returns the number of lines loaded.
+
+    ``compact``: call ``Store.optimize()`` afterwards (on-disk stores). Each ``bulk_load`` call adds its own
+    sorted files to RocksDB's first level, and until they are compacted every read looks through all of
+    them: after loading the 1M catalog's inferred graph, "raw upstream of P" took 9.9 ms (median) and
+    reading one predicate 0.81 s; after ``optimize()`` (11.8 s) 3.7 ms and 0.21 s (at 100k: 3.8 -> 1.2 ms
+    for 1.1 s). Incremental updates read the store too, so the compaction is part of the load.
 
     :raises InputError: if the text is not valid N-Triples.
     :raises StoreError: if the store fails.
@@ -105,6 +111,11 @@ def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str]) -> i
     finally:
         pending.put(None)
         worker.join()
+    if compact and not failure:
+        try:
+            store.optimize()
+        except OSError as exc:
+            raise StoreError(f"the store failed while compacting after loading {graph}: {exc}") from exc
     if failure:
         error = failure[0]
         if isinstance(error, (SyntaxError, ValueError)):

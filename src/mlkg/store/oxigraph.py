@@ -147,7 +147,7 @@ class OxigraphStore:
         try:
             chunks = (chunk.text for chunk in _ntriples_chunks(triples))
             with self._write_lock:
-                return load_ntriples(store, graph=graph, chunks=chunks)
+                return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
         except ValueError as exc:  # a blank node or a term pyoxigraph rejects, from _ntriples_chunks
             raise InputError(f"invalid triple for {graph}: {exc}") from exc
 
@@ -160,7 +160,7 @@ class OxigraphStore:
         """
         store = self._open()
         with self._write_lock:
-            return load_ntriples(store, graph=graph, chunks=chunks)
+            return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
 
     def pairs_ntriples(
         self, *, predicate: URIRef, exclude_graphs: Collection[URIRef]
