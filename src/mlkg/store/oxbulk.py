@@ -20,11 +20,13 @@ import threading
 from collections.abc import Collection, Iterable, Iterator
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, StoreError
+from mlkg.store.base import Term, Triple
+from mlkg.store.oxterms import to_ox
 
-__all__ = ["load_ntriples", "pairs_ntriples"]
+__all__ = ["load_ntriples", "ntriples_text", "pairs_ntriples"]
 
 #: Bytes of N-Triples text per ``bulk_load`` call (about 40k inferred triples).
 CHUNK_BYTES = 32 << 20
@@ -124,3 +126,32 @@ def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str], comp
             raise StoreError(f"the store failed while loading {graph}: {error}") from error
         raise error
     return written
+
+
+def ntriples_text(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[str]:
+    """rdflib triples as N-Triples text, ``size`` lines per item; each distinct term is encoded once (IRIs
+    repeat a lot).
+
+    :raises ValueError: on a blank node (a bulk load would merge it with other documents' nodes) or a term
+        pyoxigraph rejects.
+    """
+    cache: dict[Term, str] = {}
+    lines: list[str] = []
+
+    def text(term: Term) -> str:
+        found = cache.get(term)
+        if found is None:
+            if isinstance(term, BNode):
+                raise ValueError(f"blank node {term} cannot be bulk-loaded")
+            found = cache[term] = str(to_ox(term))
+            if len(cache) > 1_000_000:
+                cache.clear()
+        return found
+
+    for s, p, o in triples:
+        lines.append(f"{text(s)} {text(p)} {text(o)} .")
+        if len(lines) >= size:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"

@@ -36,7 +36,7 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
-from mlkg.store.oxbulk import load_ntriples, pairs_ntriples
+from mlkg.store.oxbulk import load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxterms import encode_graph, to_ox, to_rdflib
 from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update, refuse_remote
 
@@ -145,10 +145,10 @@ class OxigraphStore:
         """
         store = self._open()
         try:
-            chunks = (chunk.text for chunk in _ntriples_chunks(triples))
+            chunks = ntriples_text(triples)
             with self._write_lock:
                 return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
-        except ValueError as exc:  # a blank node or a term pyoxigraph rejects, from _ntriples_chunks
+        except ValueError as exc:  # a blank node or a term pyoxigraph rejects, from ntriples_text
             raise InputError(f"invalid triple for {graph}: {exc}") from exc
 
     def load_graph_ntriples(self, *, graph: URIRef, chunks: Iterable[str]) -> int:
@@ -426,38 +426,6 @@ def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
             yield to_rdflib(s), to_rdflib(p), to_rdflib(o), name  # type: ignore[misc]
     except OSError as exc:
         raise StoreError(f"the store failed while reading quads: {exc}") from exc
-
-
-class _Chunk:
-    __slots__ = ("count", "text")
-
-    def __init__(self, text: str, count: int) -> None:
-        self.text = text
-        self.count = count
-
-
-def _ntriples_chunks(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[_Chunk]:
-    """N-Triples text in chunks of ``size`` lines; each distinct term is encoded once (IRIs repeat a lot)."""
-    cache: dict[Term, str] = {}
-    lines: list[str] = []
-
-    def text(term: Term) -> str:
-        found = cache.get(term)
-        if found is None:
-            if isinstance(term, BNode):
-                raise ValueError(f"blank node {term} cannot be bulk-loaded")
-            found = cache[term] = str(to_ox(term))
-            if len(cache) > 1_000_000:
-                cache.clear()
-        return found
-
-    for s, p, o in triples:
-        lines.append(f"{text(s)} {text(p)} {text(o)} .")
-        if len(lines) >= size:
-            yield _Chunk("\n".join(lines) + "\n", len(lines))
-            lines = []
-    if lines:
-        yield _Chunk("\n".join(lines) + "\n", len(lines))
 
 
 def _ground_lines(triples: Iterable[Triple], graph: URIRef) -> str:
