@@ -42,11 +42,14 @@ ANNOTATIONS = {RDFS.label, RDFS.comment, RDFS.seeAlso, OWL.versionInfo, DCTERMS.
 #: The direct lineage properties documents assert (ontology section "Direct lineage properties").
 DIRECT_LINEAGE = {
     MLKG.readsFrom, MLKG.writesTo, MLKG.producedBy, MLKG.columnOf, MLKG.hasColumn, MLKG.derivedFromColumn,
-    MLKG.tableDerivedFrom, MLKG.hasFeatureSource, MLKG.dataSource, MLKG.derivedFrom, MLKG.featureOf,
+    MLKG.tableDerivedFrom, MLKG.derivedFrom, MLKG.featureOf,
     MLKG.usesFeature, MLKG.trainedOn, MLKG.usedDataset, MLKG.producedVersion, MLKG.producedByRun,
     MLKG.versionOf, MLKG.hasVersion, MLKG.servesVersion, MLKG.servesModel, MLKG.writesPredictions,
     MLKG.predictionsFrom, MLKG.monitors, MLKG.performanceDashboard,
 }  # fmt: skip
+#: Lineage only as steps of a property chain (``derivedFrom``): a feature source is a descriptor, never an
+#: upstream/downstream node itself.
+CHAIN_STEPS = {MLKG.hasFeatureSource, MLKG.dataSource}
 #: Object properties that are not lineage: a change to the object does not flow into the subject.
 NOT_LINEAGE = {
     MLKG.service, MLKG.hyperParameter, MLKG.metric, MLKG.measuredOn, MLKG.modelStore, MLKG.experiment,
@@ -157,7 +160,7 @@ def test_direct_lineage_property_reaches_upstream(ontology: rdflib.Graph, prop: 
         MLKG.upstream in super_properties(ontology, inverse) for inverse in inverses
     )
     assert reaches, f"{prop} is neither a sub-property of mlkg:upstream nor the inverse of one"
-    lineage = lineage_properties(ontology=ontology)
+    lineage = lineage_properties(ontology=ontology) | CHAIN_STEPS
     for chain in ontology.objects(prop, OWL.propertyChainAxiom):
         assert MLKG.upstream in super_properties(ontology, prop)
         assert set(Collection(ontology, chain)) <= lineage
@@ -168,8 +171,8 @@ def test_lineage_properties_are_exactly_the_direct_ones_and_upstream_downstream(
 ) -> None:
     # A sub-property or inverse added by mistake (say owner under upstream) would make owners lineage.
     assert lineage_properties(ontology=ontology) == DIRECT_LINEAGE | {MLKG.upstream, MLKG.downstream}
-    assert not NOT_LINEAGE & lineage_properties(ontology=ontology)
-    assert DIRECT_LINEAGE | NOT_LINEAGE | {MLKG.upstream, MLKG.downstream} == of_kind(
+    assert not (NOT_LINEAGE | CHAIN_STEPS) & lineage_properties(ontology=ontology)
+    assert DIRECT_LINEAGE | CHAIN_STEPS | NOT_LINEAGE | {MLKG.upstream, MLKG.downstream} == of_kind(
         ontology, OWL.ObjectProperty
     )
 

@@ -180,3 +180,14 @@ def test_openapi_lists_the_routes(demo_client: TestClient) -> None:
     assert {"/sparql", "/update", "/store", "/entities", "/export", "/queries", "/lineage", "/health"} <= set(
         paths
     )
+
+
+def test_lineage_of_a_column_reaches_features_through_their_feature_sources(demo_client: TestClient) -> None:
+    """Regression: feature sources are lineage only as steps of the derivedFrom chain, so the walk must
+    follow the chain's conclusion; the nodes are then exactly the inferred downstream set."""
+    response = demo_client.get("/lineage", params={"entity": RECENCY_SOURCE, "direction": "downstream"})
+    nodes = {n["id"] for n in response.json()["nodes"]}
+    query = f"SELECT ?x WHERE {{ GRAPH <{INFERRED_GRAPH}> {{ <{RECENCY_SOURCE}> <{MLKG.downstream}> ?x }} }}"
+    rows = demo_client.get("/sparql", params={"query": query}).json()["results"]["bindings"]
+    assert nodes - {RECENCY_SOURCE} == {r["x"]["value"] for r in rows}
+    assert f"{ID}feature/mlflow_prod.customer_churn_predictor.recency" in nodes

@@ -34,8 +34,8 @@ EX = "http://example.org/"
 UPSTREAM_END = {
     MLKG.readsFrom: "object", MLKG.writesTo: "subject", MLKG.producedBy: "object",
     MLKG.columnOf: "object", MLKG.hasColumn: "subject", MLKG.derivedFromColumn: "object",
-    MLKG.tableDerivedFrom: "object", MLKG.hasFeatureSource: "object", MLKG.dataSource: "object",
-    MLKG.derivedFrom: "object", MLKG.featureOf: "object", MLKG.usesFeature: "object",
+    MLKG.tableDerivedFrom: "object", MLKG.derivedFrom: "object", MLKG.featureOf: "object",
+    MLKG.usesFeature: "object",
     MLKG.trainedOn: "object", MLKG.usedDataset: "object", MLKG.producedVersion: "subject",
     MLKG.producedByRun: "object", MLKG.versionOf: "object", MLKG.hasVersion: "subject",
     MLKG.servesVersion: "object", MLKG.servesModel: "object", MLKG.writesPredictions: "subject",
@@ -195,6 +195,18 @@ def test_property_chain_through_a_blank_node(ontology: rdflib.Graph) -> None:
     assert all(isinstance(s, URIRef) and isinstance(o, URIRef) for s, _, o in lineage)
 
 
+def test_a_feature_source_is_not_a_lineage_node(ontology: rdflib.Graph) -> None:
+    # hasFeatureSource and dataSource are lineage only as the steps of the chain derivedFrom: the feature is
+    # linked straight to the column, and the descriptor between them is neither upstream nor downstream.
+    feature, column, source = URIRef(f"{EX}feature"), URIRef(f"{EX}column"), URIRef(f"{EX}source")
+    data = rdflib.Graph()
+    data.add((feature, MLKG.hasFeatureSource, source))
+    data.add((source, MLKG.dataSource, column))
+    lineage = owlrl_lineage(ontology=ontology, data=data)
+    assert (feature, MLKG.upstream, column) in lineage
+    assert not any(source in (s, o) for s, _, o in lineage)
+
+
 def test_table_lineage_from_column_lineage(ontology: rdflib.Graph) -> None:
     t1, c1, t2, c2 = (URIRef(f"{EX}{n}") for n in ("t1", "c1", "t2", "c2"))
     data = rdflib.Graph()
@@ -248,7 +260,8 @@ def independent_upstream(ontology: rdflib.Graph, data: rdflib.Graph) -> set[tupl
         p for p in ontology.subjects(RDF.type, OWL.ObjectProperty)
         if MLKG.upstream in set(ontology.transitive_objects(p, RDFS.subPropertyOf))
     }  # fmt: skip
-    lineage = lineage_properties(ontology=ontology)
+    # Chain steps count as input even when they are not lineage themselves (hasFeatureSource, dataSource).
+    lineage = lineage_properties(ontology=ontology) | {p for steps in chains.values() for p in steps}
     triples = {(s, p, o) for s, p, o in data if p in lineage}
     while True:
         grown = set(triples)

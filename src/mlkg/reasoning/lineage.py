@@ -3,7 +3,10 @@
 A breadth-first walk over *asserted* lineage edges (every property whose instances make data flow, read from
 the ontology through the reasoning program) from the asset, upstream or downstream, up to ``depth`` hops.
 Each edge is drawn in the direction data flows (``source`` is upstream of ``target``) and names the asserted
-predicate and the entity graph that states it, so every edge can be checked against a document.
+predicate and the entity graph that states it, so every edge can be checked against a document. Lineage that
+exists only through a property chain (a feature derived from a column through its feature source, a table
+derived from another through column lineage) is walked through the chain's conclusion in the inferred graph:
+such an edge names the chain property and the inferred graph (``mlkg impact --explain`` expands it).
 """
 
 from __future__ import annotations
@@ -89,6 +92,13 @@ def lineage_graph(
     :raises StoreError: if the store fails.
     """
     signs = upstream_signs(program)
+    chained = {program.members[c.target][0][0] for c in program.chains}
+
+    def walkable(p: URIRef, g: URIRef | None) -> bool:
+        if g == ONTOLOGY_GRAPH:
+            return False
+        return g != INFERRED_GRAPH or p in chained
+
     # +1: p(s, o) makes o upstream of s. Walking upstream from n: follow (n p o) with +1, (s p n) with -1.
     want = 1 if direction is Direction.UPSTREAM else -1
     result = LineageGraph(entity=entity, direction=direction)
@@ -101,10 +111,10 @@ def lineage_graph(
             continue
         steps: list[tuple[URIRef, URIRef, URIRef | None, bool]] = []
         for _, p, o, g in store.quads(subject=node):
-            if g not in (INFERRED_GRAPH, ONTOLOGY_GRAPH) and isinstance(o, URIRef) and signs.get(p) == want:
+            if isinstance(o, URIRef) and signs.get(p) == want and walkable(p, g):
                 steps.append((o, p, g, True))
         for s, p, _, g in store.quads(object=node):
-            if g not in (INFERRED_GRAPH, ONTOLOGY_GRAPH) and isinstance(s, URIRef) and signs.get(p) == -want:
+            if isinstance(s, URIRef) and signs.get(p) == -want and walkable(p, g):
                 steps.append((s, p, g, False))
         for other, predicate, graph, node_is_subject in steps:
             upstream_end, downstream_end = (other, node) if direction is Direction.UPSTREAM else (node, other)

@@ -8,7 +8,7 @@ What counts as a lineage triple (the choice the fast reasoner must match):
 
 - its predicate is a *lineage property* (:func:`lineage_properties`): ``mlkg:upstream``, ``mlkg:downstream``
   and every property the ontology relates to them by ``rdfs:subPropertyOf`` or ``owl:inverseOf``, in any
-  number of steps: the direct lineage properties (``readsFrom``, ``dataSource``, ``versionOf``, ...), their
+  number of steps: the direct lineage properties (``readsFrom``, ``columnOf``, ``versionOf``, ...), their
   inverses (``writesTo``, ``hasColumn``, ``hasVersion``, ...) and the properties defined by a chain
   (``derivedFrom``, ``tableDerivedFrom``, which are sub-properties of ``mlkg:upstream``);
 - it was inferred: it is in the closure but neither in ``data`` nor in the ontology. Asserted triples stay in

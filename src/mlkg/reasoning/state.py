@@ -1,13 +1,16 @@
 """The in-memory lineage state: the entailed extension of every lineage relation, maintained by counting.
 
-Inputs are the asserted lineage triples and asserted class memberships. Each *atomic support* (a distinct
-asserted triple, or one instance of a property chain) adds one to the count of its pair in its relation and
-in every relation that relation flows into by sub-property (prp-spo1, prp-inv1/2, prp-eqp1/2), so a pair is
-entailed exactly while its count is positive. Property chains (prp-spo2) are evaluated tuple at a time when a
-step relation gains or loses a pair, which keeps counts exact for the non-recursive rules the program allows.
-Closed (transitive, prp-trp) relations keep only their *base* pairs here; :mod:`mlkg.reasoning.closure`
-computes the transitive closure over them. Class memberships (prp-dom, prp-rng, cax-sco) are counted the
-same way.
+Inputs are the asserted lineage triples and asserted class memberships. Nodes are named by their N-Triples
+text (:func:`mlkg.store.oxterms.ntriples_key`: ``<iri>``, ``_:label``, or a literal), so the reasoner can read
+and write the store in bulk without building an rdflib term per node; each is interned once as an ``int``.
+
+Each *atomic support* (a distinct asserted triple, or one instance of a property chain) adds one to the count
+of its pair in its relation and in every relation that relation flows into by sub-property (prp-spo1,
+prp-inv1/2, prp-eqp1/2), so a pair is entailed exactly while its count is positive. Property chains (prp-spo2)
+are evaluated tuple at a time when a step relation gains or loses a pair, which keeps counts exact for the
+non-recursive rules the program allows. Closed (transitive, prp-trp) relations keep only their *base* pairs
+here; :mod:`mlkg.reasoning.closure` computes the transitive closure over them. Class memberships (prp-dom,
+prp-rng, cax-sco) are counted the same way.
 
 Every triple whose inferred status may have changed is recorded in :attr:`LineageState.touched`, so the
 caller can write exactly the difference to the inferred graph.
@@ -22,7 +25,6 @@ from typing import TypeVar
 from rdflib import RDF, URIRef
 
 from mlkg.reasoning.program import Chain, LineageProgram
-from mlkg.store.base import Term
 from mlkg.vocab import MLKG
 
 __all__ = ["LineageState"]
@@ -47,8 +49,11 @@ class LineageState:
 
     def __init__(self, *, program: LineageProgram) -> None:
         self.program = program
-        self.ids: dict[Term, int] = {}
-        self.terms: list[Term] = []
+        self.ids: dict[str, int] = {}
+        #: The N-Triples text of each node id.
+        self.terms: list[str] = []
+        #: Classes by their N-Triples text (only classes of the ontology have superclasses to add).
+        self.classes: dict[str, URIRef] = {f"<{c}>": c for c in program.superclasses}
         relations = len(program.members)
         self.count: list[dict[Pair, int]] = [{} for _ in range(relations)]
         self.fwd: list[defaultdict[int, set[int]]] = [defaultdict(set) for _ in range(relations)]
@@ -64,11 +69,11 @@ class LineageState:
 
     # -- node ids ---------------------------------------------------------------------------------------
 
-    def node(self, term: Term) -> int:
-        found = self.ids.get(term)
+    def node(self, key: str) -> int:
+        found = self.ids.get(key)
         if found is None:
-            found = self.ids[term] = len(self.terms)
-            self.terms.append(term)
+            found = self.ids[key] = len(self.terms)
+            self.terms.append(key)
         return found
 
     def _closed_orientation(self, rel: int) -> int:
@@ -81,11 +86,13 @@ class LineageState:
 
     # -- asserted input ----------------------------------------------------------------------------------
 
-    def add_triple(self, s: Term, p: URIRef, o: Term, *, sign: int) -> None:
-        """Add (``sign=1``) or remove (``sign=-1``) one asserted occurrence of a triple (one graph's copy)."""
+    def add_triple(self, s: str, p: URIRef, o: str, *, sign: int) -> None:
+        """Add (``sign=1``) or remove (``sign=-1``) one asserted occurrence of a triple (one graph's copy);
+        ``s`` and ``o`` are N-Triples text."""
         if p == RDF.type:
-            if isinstance(o, URIRef) and o in self.program.superclasses:
-                self._asserted_type(self.node(s), o, sign)
+            cls = self.classes.get(o)
+            if cls is not None:
+                self._asserted_type(self.node(s), cls, sign)
             return
         relation = self.program.relation_of.get(p)
         if relation is None:

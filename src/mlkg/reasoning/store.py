@@ -3,8 +3,9 @@
 Every write goes to the wrapped store first; then the reasoner is told which asserted triples the write
 removed and added (read from the store before and after, so blank nodes carry the labels the store gave them)
 and updates the inferred graph with exactly the difference. Writes to the inferred graph itself are refused:
-it is maintained by mlkg only (DESIGN.md habit 6). A raw SPARQL Update cannot be diffed cheaply, so after one
-the inferred graph is recomputed from scratch.
+it is maintained by mlkg only (DESIGN.md habit 6). A raw SPARQL Update does not say which triples it changed,
+so after one the reasoner reads the asserted lineage triples again and applies their difference from its state
+(:meth:`~mlkg.reasoning.engine.Reasoner.resync`): no full rewrite of the inferred graph.
 """
 
 from __future__ import annotations
@@ -76,14 +77,21 @@ class ReasonedStore:
         return existed
 
     def update(self, *, update: str) -> None:
-        """Run a SPARQL Update, then recompute: an update cannot be diffed cheaply."""
+        """Run a SPARQL Update, then update the inferred graph incrementally: the asserted lineage triples are
+        read again and their difference from the reasoner's state is applied (``Reasoner.resync``).
+
+        :raises InputError: if the text names the inferred graph.
+        :raises QueryError: if the update is malformed or fails (nothing is written, nothing recomputed).
+        :raises StoreError: if the store fails.
+        """
         if INFERRED_GRAPH in update:
             # A conservative check: the text names the inferred graph, which only the reasoner writes.
             raise InputError(
                 f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written"
             )
+        self.reasoner.ensure_state()  # the state must describe the store before the update, to be diffed
         self.inner.update(update=update)
-        self.last = self.reasoner.recompute()
+        self.last = self.reasoner.resync()
 
     def recompute(self) -> ReasonStats:
         """Recompute the inferred graph from scratch (``mlkg reason``)."""

@@ -14,7 +14,7 @@ Semantics every backend guarantees (checked by ``tests/store/test_contract.py``)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from types import TracebackType
@@ -25,6 +25,7 @@ from rdflib import BNode, Literal, URIRef
 
 __all__ = [
     "AskResult",
+    "BulkTriples",
     "GraphName",
     "GraphResult",
     "Object",
@@ -220,3 +221,27 @@ class Store(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+@runtime_checkable
+class BulkTriples(Protocol):
+    """An optional fast path a backend may offer next to :class:`Store`, for bulk readers and writers such as
+    the reasoner: terms cross it as their N-Triples text (``<iri>``, ``_:label``, ``"lexical"^^<datatype>``),
+    so neither side builds an rdflib object per term. Code using it must fall back to the :class:`Store`
+    methods when a backend does not offer it (``isinstance(store, BulkTriples)``).
+
+    Keys must be exactly :func:`mlkg.store.oxterms.ntriples_key` of the rdflib term the :class:`Store`
+    methods return for the same node, so both paths can be mixed.
+    """
+
+    def pairs_ntriples(
+        self, *, predicate: URIRef, exclude_graphs: Collection[URIRef]
+    ) -> Iterator[tuple[str, str]]:
+        """``(subject, object)`` of every ``predicate`` triple of the default graph and of every IRI-named
+        graph not in ``exclude_graphs``, once per graph holding it, as N-Triples terms."""
+        ...
+
+    def load_graph_ntriples(self, *, graph: URIRef, chunks: Iterable[str]) -> int:
+        """:meth:`Store.load_graph` for N-Triples text: each chunk holds whole lines (triples of IRIs and
+        literals, no blank nodes). Returns the number of triples written."""
+        ...

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, BinaryIO, Final, Self
 
 import pyoxigraph as ox
-from rdflib import BNode, URIRef
+from rdflib import URIRef
 
 from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
 from mlkg.store.base import (
@@ -39,6 +39,7 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
+from mlkg.store.oxbulk import load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxterms import encode_graph, ground_lines, to_ox, to_rdflib
 from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update, refuse_remote
 
@@ -159,21 +160,33 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
-        written = 0
+        try:
+            chunks = ntriples_text(triples)
+            with self._write_lock:
+                return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
+        except ValueError as exc:  # a blank node or a term pyoxigraph rejects, from ntriples_text
+            raise InputError(f"invalid triple for {graph}: {exc}") from exc
+
+    def load_graph_ntriples(self, *, graph: URIRef, chunks: Iterable[str]) -> int:
+        """:meth:`load_graph` for N-Triples text (:class:`~mlkg.store.base.BulkTriples`): no term is converted
+        in Python, and the text is loaded in a worker thread while ``chunks`` is produced.
+
+        :raises InputError: if the text is not valid N-Triples.
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
         with self._write_lock:
-            try:
-                target = ox.NamedNode(graph)
-                store.clear_graph(target)
-                for chunk in _ntriples_chunks(triples):
-                    store.bulk_load(
-                        chunk.text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES, to_graph=target
-                    )
-                    written += chunk.count
-            except (SyntaxError, ValueError) as exc:
-                raise InputError(f"invalid triple for {graph}: {exc}") from exc
-            except OSError as exc:
-                raise StoreError(f"the store failed while loading {graph}: {exc}") from exc
-        return written
+            return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
+
+    def pairs_ntriples(
+        self, *, predicate: URIRef, exclude_graphs: Collection[URIRef]
+    ) -> Iterator[tuple[str, str]]:
+        """Subjects and objects of ``predicate`` as N-Triples text (:class:`~mlkg.store.base.BulkTriples`).
+
+        :raises InputError: if an IRI is invalid.
+        :raises StoreError: if the store fails.
+        """
+        return pairs_ntriples(self._open(), predicate=predicate, exclude_graphs=exclude_graphs)
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
         """Remove ``delete`` from and add ``insert`` to ``graph`` in one SPARQL Update (one transaction).
@@ -526,35 +539,3 @@ def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
             yield to_rdflib(s), to_rdflib(p), to_rdflib(o), name  # type: ignore[misc]
     except OSError as exc:
         raise StoreError(f"the store failed while reading quads: {exc}") from exc
-
-
-class _Chunk:
-    __slots__ = ("count", "text")
-
-    def __init__(self, text: str, count: int) -> None:
-        self.text = text
-        self.count = count
-
-
-def _ntriples_chunks(triples: Iterable[Triple], *, size: int = 200_000) -> Iterator[_Chunk]:
-    """N-Triples text in chunks of ``size`` lines; each distinct term is encoded once (IRIs repeat a lot)."""
-    cache: dict[Term, str] = {}
-    lines: list[str] = []
-
-    def text(term: Term) -> str:
-        found = cache.get(term)
-        if found is None:
-            if isinstance(term, BNode):
-                raise ValueError(f"blank node {term} cannot be bulk-loaded")
-            found = cache[term] = str(to_ox(term))
-            if len(cache) > 1_000_000:
-                cache.clear()
-        return found
-
-    for s, p, o in triples:
-        lines.append(f"{text(s)} {text(p)} {text(o)} .")
-        if len(lines) >= size:
-            yield _Chunk("\n".join(lines) + "\n", len(lines))
-            lines = []
-    if lines:
-        yield _Chunk("\n".join(lines) + "\n", len(lines))

@@ -12,7 +12,7 @@ from rdflib.namespace import XSD
 from mlkg.errors import InputError, StoreError
 from mlkg.store.base import Term, Triple
 
-__all__ = ["encode_graph", "ground_lines", "to_ox", "to_rdflib"]
+__all__ = ["encode_graph", "ground_lines", "ntriples_key", "to_ox", "to_rdflib"]
 
 _XSD_STRING: Final = str(XSD.string)
 
@@ -33,6 +33,20 @@ def to_rdflib(term: object) -> Term:
     if kind is ox.BlankNode:
         return BNode(term.value)  # type: ignore[attr-defined]
     raise StoreError(f"mlkg cannot represent the RDF term {term} (RDF-star triple terms are not supported)")
+
+
+def ntriples_key(term: Term) -> str:
+    """The N-Triples text of ``term`` as pyoxigraph writes it (``str`` of its pyoxigraph term): ``<iri>``,
+    ``_:label`` or a literal. It is the key of a node in :class:`~mlkg.store.base.BulkTriples`; IRIs and
+    blank nodes are written directly (pyoxigraph writes them without escaping), literals through pyoxigraph.
+
+    :raises ValueError: if pyoxigraph rejects a literal.
+    """
+    if isinstance(term, URIRef):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(to_ox(term))
 
 
 def to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:

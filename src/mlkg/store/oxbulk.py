@@ -1,0 +1,157 @@
+"""Bulk reads and writes of the embedded store with terms as N-Triples text (the
+:class:`~mlkg.store.base.BulkTriples` fast path of :class:`~mlkg.store.oxigraph.OxigraphStore`).
+
+Reading: one SPARQL SELECT per predicate returns only the subject and object (the graph name is never
+decoded), and each term is turned into its N-Triples text, not into an rdflib object: about three times
+faster than :meth:`~mlkg.store.oxigraph.OxigraphStore.quads` with rdflib terms (measured 0.22 s against
+0.65 s for the 46k lineage edges of the 100k benchmark catalog).
+
+Writing: ``Store.bulk_load`` releases the GIL, so the N-Triples text is loaded chunk by chunk in a worker
+thread while the caller builds the next chunks (the reasoner computes and formats the inferred triples in
+Python while RocksDB writes the previous ones). Chunks of a few MB load faster than one big input (measured on
+680k inferred triples, 143 MB: 3.5-4.4 s in chunks of 25-50k lines, 5.0 s in one call); the queue holds at
+most two pending chunks, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Collection, Iterable, Iterator
+
+import pyoxigraph as ox
+from rdflib import BNode, URIRef
+
+from mlkg.errors import InputError, StoreError
+from mlkg.store.base import Term, Triple
+from mlkg.store.oxterms import to_ox
+
+__all__ = ["load_ntriples", "ntriples_text", "pairs_ntriples"]
+
+#: Bytes of N-Triples text per ``bulk_load`` call (about 40k inferred triples).
+CHUNK_BYTES = 32 << 20
+
+
+def pairs_ntriples(
+    store: ox.Store, *, predicate: URIRef, exclude_graphs: Collection[URIRef]
+) -> Iterator[tuple[str, str]]:
+    """See :meth:`mlkg.store.base.BulkTriples.pairs_ntriples`.
+
+    :raises InputError: if ``predicate`` or a graph name is not a valid IRI.
+    :raises StoreError: if the store fails.
+    """
+    try:
+        pred = str(ox.NamedNode(predicate))
+        skipped = ", ".join(str(ox.NamedNode(g)) for g in exclude_graphs)
+    except ValueError as exc:
+        raise InputError(f"invalid IRI: {exc}") from exc
+    keep = f"isIRI(?g) && ?g NOT IN ({skipped})" if skipped else "isIRI(?g)"
+    text = (
+        f"SELECT ?s ?o WHERE {{ {{ ?s {pred} ?o }} UNION {{ GRAPH ?g {{ ?s {pred} ?o }} FILTER({keep}) }} }}"
+    )
+    try:
+        for s, o in store.query(text):  # type: ignore[union-attr]
+            yield str(s), str(o)
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the store failed while reading {predicate}: {exc}") from exc
+
+
+def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str], compact: bool) -> int:
+    """Clear ``graph`` and bulk-load the N-Triples lines of ``chunks`` into it, loading in a worker thread
+    while ``chunks`` is still being produced. Not one transaction (see
+    :meth:`~mlkg.store.oxigraph.OxigraphStore.load_graph`). Returns the number of lines loaded.
+
+    ``compact``: call ``Store.optimize()`` afterwards (on-disk stores). Each ``bulk_load`` call adds its own
+    sorted files to RocksDB's first level, and until they are compacted every read looks through all of
+    them: after loading the 1M catalog's inferred graph, "raw upstream of P" took 9.9 ms (median) and
+    reading one predicate 0.81 s; after ``optimize()`` (11.8 s) 3.7 ms and 0.21 s (at 100k: 3.8 -> 1.2 ms
+    for 1.1 s). Incremental updates read the store too, so the compaction is part of the load.
+
+    :raises InputError: if the text is not valid N-Triples.
+    :raises StoreError: if the store fails.
+    """
+    try:
+        target = ox.NamedNode(graph)
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    pending: queue.Queue[bytes | None] = queue.Queue(maxsize=1)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        while (data := pending.get()) is not None:
+            if failure:
+                continue  # drain, so the producer never blocks on a dead consumer
+            try:
+                store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target, lenient=True)
+            except BaseException as exc:  # handed to the calling thread below
+                failure.append(exc)
+
+    try:
+        store.clear_graph(target)
+    except OSError as exc:
+        raise StoreError(f"the store failed while clearing {graph}: {exc}") from exc
+    worker = threading.Thread(target=work, name="mlkg-bulk-load", daemon=True)
+    worker.start()
+    written = 0
+    parts: list[str] = []
+    size = 0
+    try:
+        for chunk in chunks:
+            parts.append(chunk)
+            size += len(chunk)
+            if size >= CHUNK_BYTES:
+                data = "".join(parts)
+                written += data.count("\n")
+                pending.put(data.encode("utf-8"))
+                parts, size = [], 0
+                if failure:
+                    break
+        if parts and not failure:
+            data = "".join(parts)
+            written += data.count("\n")
+            pending.put(data.encode("utf-8"))
+    finally:
+        pending.put(None)
+        worker.join()
+    if compact and not failure:
+        try:
+            store.optimize()
+        except OSError as exc:
+            raise StoreError(f"the store failed while compacting after loading {graph}: {exc}") from exc
+    if failure:
+        error = failure[0]
+        if isinstance(error, (SyntaxError, ValueError)):
+            raise InputError(f"invalid N-Triples for {graph}: {error}") from error
+        if isinstance(error, OSError):
+            raise StoreError(f"the store failed while loading {graph}: {error}") from error
+        raise error
+    return written
+
+
+def ntriples_text(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[str]:
+    """rdflib triples as N-Triples text, ``size`` lines per item; each distinct term is encoded once (IRIs
+    repeat a lot).
+
+    :raises ValueError: on a blank node (a bulk load would merge it with other documents' nodes) or a term
+        pyoxigraph rejects.
+    """
+    cache: dict[Term, str] = {}
+    lines: list[str] = []
+
+    def text(term: Term) -> str:
+        found = cache.get(term)
+        if found is None:
+            if isinstance(term, BNode):
+                raise ValueError(f"blank node {term} cannot be bulk-loaded")
+            found = cache[term] = str(to_ox(term))
+            if len(cache) > 1_000_000:
+                cache.clear()
+        return found
+
+    for s, p, o in triples:
+        lines.append(f"{text(s)} {text(p)} {text(o)} .")
+        if len(lines) >= size:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"
