@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from mlkg.cli import app
+from mlkg.cli import app, hoist_store_options, main
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = sorted(str(p) for p in (ROOT / "examples" / "demo").glob("*.json"))
@@ -271,3 +271,37 @@ def test_a_file_over_the_size_limit_is_refused_with_its_real_size(
     result = run(runner, "load", "--store", store_dir, str(big))
     assert result.exit_code == 2
     assert f"file is {big.stat().st_size} bytes, more than the limit of 100 bytes" in result.stderr
+
+
+def test_every_store_option_works_after_the_subcommand(store_dir: str) -> None:
+    """Regression: only the options a command declared itself were accepted after its name (DESIGN.md says
+    store options may come before or after the sub-command)."""
+    assert hoist_store_options(["query", "ASK {}", "--update-endpoint=http://x", "--store", "memory:"]) == [
+        "--update-endpoint=http://x",
+        "--store",
+        "memory:",
+        "query",
+        "ASK {}",
+    ]
+    assert hoist_store_options(["--store", "a", "reason", "--", "--store"]) == [
+        "--store",
+        "a",
+        "reason",
+        "--",
+        "--store",
+    ]
+    with pytest.raises(SystemExit) as exited:
+        main(
+            [
+                "export",
+                "--format",
+                "nt",
+                "--sparql-user",
+                "someone",
+                "--base-iri",
+                "http://x.org/id/",
+                "--store",
+                store_dir,
+            ]
+        )
+    assert exited.value.code == 0

@@ -416,7 +416,49 @@ def serve(
         )
 
 
+#: Options that select the store: accepted before or after any sub-command (DESIGN.md, store selection).
+STORE_OPTIONS = frozenset(
+    {
+        "--store",
+        "--sparql-endpoint",
+        "--update-endpoint",
+        "--gsp-endpoint",
+        "--sparql-user",
+        "--sparql-password",
+        "--base-iri",
+    }
+)
+
+
+def hoist_store_options(argv: list[str]) -> list[str]:
+    """Move store options given after the sub-command in front of it, where the top-level callback reads
+    them, so every command takes all of them in either place. Nothing after ``--`` is touched; a store option
+    a command declares itself means the same in front of it."""
+    index = 0
+    while index < len(argv) and argv[index].startswith("-"):
+        index += 2 if argv[index] in STORE_OPTIONS else 1
+    if index >= len(argv):
+        return list(argv)
+    front, command, rest = list(argv[:index]), argv[index], argv[index + 1 :]
+    kept: list[str] = []
+    position = 0
+    while position < len(rest):
+        token = rest[position]
+        if token == "--":
+            kept.extend(rest[position:])
+            break
+        name = token.split("=", 1)[0]
+        if name in STORE_OPTIONS:
+            taken = 1 if "=" in token else 2
+            front.extend(rest[position : position + taken])
+            position += taken
+            continue
+        kept.append(token)
+        position += 1
+    return [*front, command, *kept]
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``mlkg`` console script."""
     run: Callable[..., Any] = app
-    run(args=argv, prog_name="mlkg")
+    run(args=hoist_store_options(sys.argv[1:] if argv is None else argv), prog_name="mlkg")
