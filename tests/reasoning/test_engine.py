@@ -23,6 +23,7 @@ from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store.base import Store, Triple
 from mlkg.store.oxigraph import OxigraphStore
+from mlkg.store.sparqltext import writes_unnamed_graphs
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
@@ -430,3 +431,40 @@ def test_a_sparql_update_in_a_new_process_is_diffed_against_the_stored_state(pro
         after = inferred(inner)
         fresh.recompute()
         assert inferred(inner) == after
+
+
+def test_an_update_through_graph_variables_cannot_corrupt_the_inferred_graph() -> None:
+    """Regression (found by hypothesis): DELETE WHERE { GRAPH ?g { ?s mlkg:columnOf ?o } } also deleted the
+    inferred graph's columnOf triples, and diffing the asserted lineage did not bring them back."""
+    program = LineageProgram.from_ontology(load_ontology())
+    n0 = URIRef("https://example.org/n0")
+    with ReasonedStore(inner=OxigraphStore(path=None), program=program) as store:
+        store.update(update=update_text("INSERT", n0, [(n0, MLKG.hasColumn, n0)]))
+        store.update(update=update_text("WHERE", MLKG.columnOf, []))
+        incremental = inferred(store)
+        assert (n0, MLKG.columnOf, n0) in incremental
+        store.recompute()
+        assert inferred(store) == incremental
+
+
+def test_drop_all_keeps_the_ontology_graph_and_empties_the_inferred_graph(reasoned: ReasonedStore) -> None:
+    ingest_demo(reasoned)
+    reasoned.update(update="DROP ALL")
+    assert inferred(reasoned) == set()
+    assert reasoned.has_graph(graph=ONTOLOGY_GRAPH)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", True),
+        ("DELETE { GRAPH $g { ?s ?p ?o } } WHERE { GRAPH $g { ?s ?p ?o } }", True),
+        ("DROP ALL", True),
+        ("CLEAR SILENT NAMED", True),
+        ("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 'GRAPH ?g' } }", False),
+        ("DROP GRAPH <urn:g> ; CLEAR DEFAULT", False),
+        ("# GRAPH ?g\nINSERT DATA { <urn:a> <urn:b> <urn:c> }", False),
+    ],
+)
+def test_updates_that_may_write_unnamed_graphs_are_recognised(text: str, expected: bool) -> None:
+    assert writes_unnamed_graphs(text) is expected

@@ -19,7 +19,9 @@ from rdflib import URIRef
 from mlkg.errors import InputError
 from mlkg.reasoning.engine import Reasoner, ReasonStats
 from mlkg.reasoning.program import LineageProgram
+from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
+from mlkg.store.sparqltext import writes_unnamed_graphs
 from mlkg.vocab import INFERRED_GRAPH
 
 __all__ = ["ReasonedStore"]
@@ -80,6 +82,10 @@ class ReasonedStore:
         """Run a SPARQL Update, then update the inferred graph incrementally: the asserted lineage triples are
         read again and their difference from the reasoner's state is applied (``Reasoner.resync``).
 
+        An update that may write graphs it does not name (``GRAPH ?g``, ``DROP ALL``, ``CLEAR NAMED``...) can
+        change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
+        the inferred graph recomputed from scratch, so both are right again.
+
         :raises InputError: if the text names the inferred graph.
         :raises QueryError: if the update is malformed or fails (nothing is written, nothing recomputed).
         :raises StoreError: if the store fails.
@@ -89,6 +95,11 @@ class ReasonedStore:
             raise InputError(
                 f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written"
             )
+        if writes_unnamed_graphs(update):
+            self.inner.update(update=update)
+            install_ontology(store=self.inner)
+            self.last = self.reasoner.recompute()
+            return
         self.reasoner.ensure_state()  # the state must describe the store before the update, to be diffed
         self.inner.update(update=update)
         self.last = self.reasoner.resync()

@@ -25,6 +25,7 @@ __all__ = [
     "looks_like_update",
     "query_form",
     "refuse_remote",
+    "writes_unnamed_graphs",
 ]
 
 _SPARQL_TOKEN: Final = re.compile(
@@ -248,3 +249,17 @@ def dataset_clause(text: str) -> tuple[list[URIRef], list[URIRef]] | None:
     default = [c["default"] for c in clauses if "default" in c and isinstance(c["default"], URIRef)]
     named = [c["named"] for c in clauses if "named" in c and isinstance(c["named"], URIRef)]
     return (default, named) if default or named else None
+
+
+def writes_unnamed_graphs(text: str) -> bool:
+    """True if a SPARQL Update may write graphs it does not name by IRI: ``GRAPH ?var`` (in a template, a
+    ``DELETE WHERE`` or, conservatively, a ``WHERE`` clause), or ``DROP`` / ``CLEAR`` of ``ALL`` or ``NAMED``
+    (SPARQL 1.1 Update, sections 3.1.3 and 3.2.2). Such an update can reach graphs mlkg owns."""
+    tokens = [kind for kind, _, _ in _significant(text)]
+    for index, kind in enumerate(tokens):
+        following = tokens[index + 1 : index + 3]
+        if kind == "graph" and following and following[0].startswith("?"):
+            return True
+        if kind in ("drop", "clear") and ("all" in following or "named" in following):
+            return True
+    return False
