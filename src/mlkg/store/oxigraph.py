@@ -13,38 +13,31 @@ with :class:`~mlkg.errors.QueryError` before the engine sees the text.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
-import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from types import TracebackType
-from typing import TYPE_CHECKING, BinaryIO, Final, Self
+from typing import BinaryIO, Final, Self
 
 import pyoxigraph as ox
 from rdflib import URIRef
 
-from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
+from mlkg.errors import InputError, QueryError, StoreError, UnsupportedFormatError
 from mlkg.store.base import (
-    AskResult,
     GraphResult,
     Object,
     Quad,
     QueryResult,
     RdfFormat,
     ResultsMediaType,
-    SelectResult,
     Subject,
     Term,
     Triple,
 )
 from mlkg.store.oxbulk import load_ntriples, ntriples_text, pairs_ntriples
+from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import encode_graph, ground_lines, to_ox, to_rdflib
-from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update, refuse_remote
-
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
+from mlkg.store.sparqltext import refuse_remote
 
 __all__ = ["OxigraphStore"]
 
@@ -53,14 +46,6 @@ _OX_FORMATS: Final = {
     RdfFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
     RdfFormat.NQUADS: ox.RdfFormat.N_QUADS,
     RdfFormat.TRIG: ox.RdfFormat.TRIG,
-}
-
-
-_RESULTS_FORMATS: Final = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
 }
 
 
@@ -74,8 +59,7 @@ class OxigraphStore:
     def __init__(self, *, path: str | os.PathLike[str] | None) -> None:
         self.path = None if path is None else os.fspath(path)
         self._write_lock = threading.Lock()
-        #: What the SPARQL lexer found in recent query texts (see :meth:`_scan`).
-        self._scanned: dict[str, tuple[bool, bool]] = {}
+        self._queries = QueryRunner()
         try:
             self._store: ox.Store | None = ox.Store(self.path) if self.path is not None else ox.Store()
         except OSError as exc:
@@ -307,40 +291,15 @@ class OxigraphStore:
         named_graphs: Sequence[URIRef] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE).
-
-        The RDF dataset (SPARQL 1.1 Protocol, section 2.1.4): ``default_graphs`` / ``named_graphs`` when
-        given (they override ``FROM`` / ``FROM NAMED`` in the query); else the query's own ``FROM`` clauses;
-        else the union of all graphs as the default graph. ``bindings`` are bound as RDF terms by pyoxigraph
-        (SEP-0007 substitution), never formatted into the text; in a SELECT query, pyoxigraph only binds
-        variables of the projection.
-
-        ``timeout`` is checked while results are collected, so a query returning many rows stops in time,
-        but one long evaluation step (a sort, an aggregate) cannot be interrupted: the HTTP layer enforces its
-        own limit around this call.
-
-        :raises QueryError: if the query is malformed (with pyoxigraph's parser message), is an update, uses
-            ``SERVICE``, or binds a variable it cannot bind.
-        :raises QueryTimeoutError: if collecting the results passes ``timeout`` seconds.
-        :raises StoreError: if the store fails.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._query_errors(query):
-            result = self._evaluate(query, bindings, default_graphs, named_graphs)
-            # pyoxigraph's results must be dropped on the thread that made them: never let an exception's
-            # traceback carry one to another thread (the HTTP layer runs queries in worker threads).
-            try:
-                if isinstance(result, ox.QueryBoolean):
-                    return AskResult(value=bool(result))
-                if isinstance(result, ox.QuerySolutions):
-                    rows: list[tuple[Term | None, ...]] = []
-                    for solution in result:
-                        rows.append(tuple(None if t is None else to_rdflib(t) for t in solution))
-                        _check_deadline(deadline, timeout)
-                    return SelectResult(variables=[v.value for v in result.variables], rows=rows)
-                return _graph_result(result, deadline, timeout)
-            finally:
-                del result
+        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE): see :meth:`QueryRunner.query`."""
+        return self._queries.query(
+            self._open(),
+            query=query,
+            bindings=bindings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
+        )
 
     def query_serialized(
         self,
@@ -352,93 +311,16 @@ class OxigraphStore:
         named_graphs: Sequence[URIRef] | None = None,
         timeout: float | None = None,
     ) -> bytes | GraphResult:
-        """Run a query like :meth:`query`; SELECT and ASK results come back already serialised by pyoxigraph
-        in the media type ``results_format()`` picks (called once the query form is known), which skips
-        converting every term to rdflib: the fast path of the HTTP ``/sparql`` endpoint. CONSTRUCT and
-        DESCRIBE results come back as a :class:`GraphResult`.
-
-        ``timeout`` is checked each time the serialiser writes, so a query streaming many results stops in
-        time; one long evaluation step (an aggregate over everything) cannot be interrupted.
-
-        :raises QueryError: as :meth:`query`; and whatever ``results_format`` raises.
-        :raises QueryTimeoutError: if writing the results passes ``timeout`` seconds.
-        :raises StoreError: if the store fails.
-        """
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._query_errors(query):
-            result = self._evaluate(query, bindings, default_graphs, named_graphs)
-            output = _DeadlineBuffer(deadline, timeout)
-            try:  # as in query(): the result is dropped on this thread, whatever happens
-                if isinstance(result, ox.QueryTriples):
-                    return _graph_result(result, deadline, timeout)
-                result.serialize(output, format=_RESULTS_FORMATS[results_format()])
-            except OSError:
-                if output.expired:
-                    raise QueryTimeoutError(f"the query did not finish within {timeout} s") from None
-                raise
-            finally:
-                del result
-            return output.getvalue()
-
-    def _scan(self, query: str) -> tuple[bool, bool]:
-        """``(refused, has FROM)`` of a query text, remembered for recent texts (the lexer is slow)."""
-        found = self._scanned.get(query)
-        if found is None:
-            try:
-                refuse_remote(query, update=False)
-                refused = False
-            except QueryError:
-                refused = True
-            found = (refused, has_dataset_clause(query))
-            if len(self._scanned) >= 1024:
-                self._scanned.clear()
-            self._scanned[query] = found
-        return found
-
-    def _evaluate(
-        self,
-        query: str,
-        bindings: Mapping[str, Term] | None,
-        default_graphs: Sequence[URIRef] | None,
-        named_graphs: Sequence[URIRef] | None,
-    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        store = self._open()
-        refused, has_from = self._scan(query)
-        if refused:
-            refuse_remote(query, update=False)
-        try:
-            options: dict[str, object] = {}
-            if default_graphs is not None:
-                options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-            elif named_graphs is not None or not has_from:
-                options["use_default_graph_as_union"] = True
-            if named_graphs is not None:
-                options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-            if bindings:
-                options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
-        except ValueError as exc:
-            raise QueryError(f"invalid graph IRI or binding: {exc}") from exc
-        return store.query(query, **options)  # type: ignore[arg-type]
-
-    @contextmanager
-    def _query_errors(self, query: str) -> Iterator[None]:
-        """Map pyoxigraph's errors while a query is parsed, evaluated or its results read."""
-        try:
-            yield
-        except SyntaxError as exc:
-            hint = " (this is a SPARQL Update: run it as an update)" if looks_like_update(query) else ""
-            raise QueryError(f"malformed SPARQL query: {exc}{hint}") from exc
-        except RuntimeError as exc:
-            unbindable = NOT_PROJECTED.search(str(exc))
-            if unbindable:
-                name = unbindable.group(1)
-                raise QueryError(
-                    f"cannot bind ?{name}: the embedded store binds only variables of the SELECT projection "
-                    f"(SEP-0007); add ?{name} to the SELECT clause"
-                ) from exc
-            raise QueryError(f"SPARQL query failed: {exc}") from exc
-        except OSError as exc:
-            raise StoreError(f"the store failed during a query: {exc}") from exc
+        """SELECT / ASK results serialised by pyoxigraph: see :meth:`QueryRunner.query_serialized`."""
+        return self._queries.query_serialized(
+            self._open(),
+            query=query,
+            results_format=results_format,
+            bindings=bindings,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
+        )
 
     # -- native serialisation (used by mlkg.exports) -------------------------------------------------------
 
@@ -493,38 +375,6 @@ class OxigraphStore:
                 ox.serialize(triples, output, fmt, prefixes=pfx)  # type: ignore[arg-type]
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write {format.value}: {exc}") from exc
-
-
-class _DeadlineBuffer(io.BytesIO):
-    """A bytes buffer whose ``write`` fails once ``deadline`` has passed, to stop a native serialiser."""
-
-    def __init__(self, deadline: float | None, timeout: float | None) -> None:
-        super().__init__()
-        self.deadline = deadline
-        self.timeout = timeout
-        self.expired = False
-
-    def write(self, data: ReadableBuffer, /) -> int:
-        if self.deadline is not None and time.monotonic() > self.deadline:
-            self.expired = True
-            raise QueryTimeoutError(f"the query did not finish within {self.timeout} s")
-        return super().write(data)
-
-
-def _graph_result(result: ox.QueryTriples, deadline: float | None, timeout: float | None) -> GraphResult:
-    triples: list[Triple] = []
-    try:
-        for s, p, o in result:
-            triples.append((to_rdflib(s), to_rdflib(p), to_rdflib(o)))  # type: ignore[arg-type]
-            _check_deadline(deadline, timeout)
-    finally:
-        del result  # see OxigraphStore.query
-    return GraphResult(triples=triples)
-
-
-def _check_deadline(deadline: float | None, timeout: float | None) -> None:
-    if deadline is not None and time.monotonic() > deadline:
-        raise QueryTimeoutError(f"the query did not finish within {timeout} s")
 
 
 def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
