@@ -12,7 +12,8 @@ import pytest
 import rdflib
 from typer.testing import CliRunner
 
-from mlkg.cli import app, hoist_store_options, main
+from mlkg.cli import app, main
+from mlkg.cli_options import hoist_store_options
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = sorted(str(p) for p in (ROOT / "examples" / "demo").glob("*.json"))
