@@ -36,7 +36,7 @@ from mlkg.store.base import (
 )
 from mlkg.store.oxbulk import load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
-from mlkg.store.oxterms import encode_graph, ground_lines, to_ox, to_rdflib
+from mlkg.store.oxterms import change_operations, encode_graph, to_ox, to_rdflib
 from mlkg.store.sparqltext import refuse_remote
 
 __all__ = ["OxigraphStore"]
@@ -178,14 +178,7 @@ class OxigraphStore:
         :raises InputError: if a term is not valid RDF or a triple holds a blank node; nothing is changed.
         :raises StoreError: if the store fails; nothing is changed.
         """
-        name = encode_graph(0, graph, (), {})[0].removeprefix("DROP SILENT GRAPH ")
-        removed = ground_lines(delete, graph)
-        added = ground_lines(insert, graph)
-        operations = []
-        if removed:
-            operations.append(f"DELETE DATA {{ GRAPH {name} {{\n{removed}\n}} }}")
-        if added:
-            operations.append(f"INSERT DATA {{ GRAPH {name} {{\n{added}\n}} }}")
+        operations = change_operations(graph, delete=delete, insert=insert)
         if operations:
             with self._write_lock:
                 self._run_update(" ;\n".join(operations))

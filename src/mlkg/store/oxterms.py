@@ -12,7 +12,7 @@ from rdflib.namespace import XSD
 from mlkg.errors import InputError, StoreError
 from mlkg.store.base import Term, Triple
 
-__all__ = ["encode_graph", "ground_lines", "ntriples_key", "to_ox", "to_rdflib"]
+__all__ = ["change_operations", "encode_graph", "ground_lines", "ntriples_key", "to_ox", "to_rdflib"]
 
 _XSD_STRING: Final = str(XSD.string)
 
@@ -103,6 +103,24 @@ def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict
     ]
     drop = f"DROP SILENT GRAPH {graph}"
     return [drop, f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"] if lines else [drop]
+
+
+def change_operations(graph: URIRef, *, delete: Iterable[Triple], insert: Iterable[Triple]) -> list[str]:
+    """``DELETE DATA`` then ``INSERT DATA`` operations changing one graph (SPARQL 1.1 Update 3.1.2, 3.1.1);
+    none for an empty side.
+
+    :raises InputError: on a blank node or an invalid term, before anything is built.
+    """
+    try:
+        name = str(ox.NamedNode(graph))
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}", where=str(graph)) from exc
+    operations = []
+    for keyword, triples in (("DELETE DATA", delete), ("INSERT DATA", insert)):
+        lines = ground_lines(triples, graph)
+        if lines:
+            operations.append(f"{keyword} {{ GRAPH {name} {{\n{lines}\n}} }}")
+    return operations
 
 
 def ground_lines(triples: Iterable[Triple], graph: URIRef) -> str:

@@ -50,7 +50,7 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
-from mlkg.store.oxterms import encode_graph, ground_lines
+from mlkg.store.oxterms import change_operations, encode_graph, ground_lines
 from mlkg.store.sparqlhttp import Endpoints, SparqlHttp
 from mlkg.store.sparqlresults import (
     binding,
@@ -198,12 +198,14 @@ class SparqlStore:
             wanted.add(triple)
         ground_lines(wanted, graph)  # refuses blank nodes and invalid terms before anything is sent
         current = {(s, p, o) for s, p, o, _ in self.quads(graph=graph)}
+        gone, new = list(current - wanted), list(wanted - current)
         with self._write_lock:
-            for keyword, part in (("DELETE DATA", current - wanted), ("INSERT DATA", wanted - current)):
-                ordered = list(part)
-                for i in range(0, len(ordered), _INSERT_CHUNK):
-                    lines = ground_lines(ordered[i : i + _INSERT_CHUNK], graph)
-                    self._open().update(text=f"{keyword} {{ GRAPH {nt(graph)} {{\n{lines}\n}} }}")
+            for i in range(0, len(gone), _INSERT_CHUNK):
+                (text,) = change_operations(graph, delete=gone[i : i + _INSERT_CHUNK], insert=())
+                self._open().update(text=text)
+            for i in range(0, len(new), _INSERT_CHUNK):
+                (text,) = change_operations(graph, delete=(), insert=new[i : i + _INSERT_CHUNK])
+                self._open().update(text=text)
         return given
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
@@ -213,14 +215,7 @@ class SparqlStore:
         :raises InputError: if a term is not valid RDF or a triple holds a blank node; nothing is sent.
         :raises StoreError: if the engine fails.
         """
-        name = nt(graph)
-        removed = ground_lines(delete, graph)
-        added = ground_lines(insert, graph)
-        operations = []
-        if removed:
-            operations.append(f"DELETE DATA {{ GRAPH {name} {{\n{removed}\n}} }}")
-        if added:
-            operations.append(f"INSERT DATA {{ GRAPH {name} {{\n{added}\n}} }}")
+        operations = change_operations(graph, delete=delete, insert=insert)
         if operations:
             self._run_update(" ;\n".join(operations))
 
