@@ -21,6 +21,7 @@ from mlkg.locks import RDFLIB_GLOBALS
 from mlkg.reasoning import load_ontology, owlrl_lineage
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
+from mlkg.store import install_ontology
 from mlkg.store.base import Store, Triple
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.sparqltext import writes_unnamed_graphs
@@ -468,3 +469,12 @@ def test_drop_all_keeps_the_ontology_graph_and_empties_the_inferred_graph(reason
 )
 def test_updates_that_may_write_unnamed_graphs_are_recognised(text: str, expected: bool) -> None:
     assert writes_unnamed_graphs(text) is expected
+
+
+def test_the_ontology_graph_cannot_be_written(reasoned: ReasonedStore) -> None:
+    install_ontology(store=reasoned.inner)
+    with pytest.raises(InputError, match="maintained by mlkg"):
+        reasoned.delete_graphs(graphs=[ONTOLOGY_GRAPH])
+    with pytest.raises(InputError, match="maintained by mlkg"):
+        reasoned.update(update=f"DROP GRAPH <{ONTOLOGY_GRAPH}>")
+    assert reasoned.has_graph(graph=ONTOLOGY_GRAPH)

@@ -2,8 +2,9 @@
 
 Every write goes to the wrapped store first; then the reasoner is told which asserted triples the write
 removed and added (read from the store before and after, so blank nodes carry the labels the store gave them)
-and updates the inferred graph with exactly the difference. Writes to the inferred graph itself are refused:
-it is maintained by mlkg only (DESIGN.md habit 6). A raw SPARQL Update does not say which triples it changed,
+and updates the inferred graph with exactly the difference. Writes to the inferred graph and to the ontology
+graph are refused: mlkg maintains both (DESIGN.md habit 6; the ontology graph is installed on the wrapped
+store by :func:`mlkg.store.install_ontology`). A raw SPARQL Update does not say which triples it changed,
 so after one the reasoner reads the asserted lineage triples again and applies their difference from its state
 (:meth:`~mlkg.reasoning.engine.Reasoner.resync`): no full rewrite of the inferred graph.
 """
@@ -22,9 +23,12 @@ from mlkg.reasoning.program import LineageProgram
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
 from mlkg.store.sparqltext import writes_unnamed_graphs
-from mlkg.vocab import INFERRED_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 __all__ = ["ReasonedStore"]
+
+#: The graphs mlkg maintains: nothing written through a ReasonedStore may touch them.
+_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH)
 
 
 class ReasonedStore:
@@ -44,35 +48,36 @@ class ReasonedStore:
         return [(s, p, o) for g in graphs for s, p, o, _ in self.inner.quads(graph=g)]
 
     @staticmethod
-    def _refuse_inferred(graphs: Iterable[URIRef]) -> list[URIRef]:
+    def _refuse_owned(graphs: Iterable[URIRef]) -> list[URIRef]:
         names = list(graphs)
-        if INFERRED_GRAPH in names:
-            raise InputError(
-                f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written"
-            )
+        for owned in _OWNED:
+            if owned in names:
+                raise InputError(
+                    f"the graph {owned} is maintained by mlkg and cannot be written", where=owned
+                )
         return names
 
     def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
-        names = self._refuse_inferred(graphs)
+        names = self._refuse_owned(graphs)
         before = self._snapshot(names)
         self.inner.replace_graphs(graphs=graphs)
         self.last = self.reasoner.apply(removed=before, added=self._snapshot(names))
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
-        self._refuse_inferred([graph])
+        self._refuse_owned([graph])
         before = self._snapshot([graph])
         written = self.inner.load_graph(graph=graph, triples=triples)
         self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
         return written
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
-        self._refuse_inferred([graph])
+        self._refuse_owned([graph])
         before = self._snapshot([graph])
         self.inner.change_graph(graph=graph, delete=delete, insert=insert)
         self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
 
     def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
-        names = self._refuse_inferred(graphs)
+        names = self._refuse_owned(graphs)
         before = self._snapshot(names)
         existed = self.inner.delete_graphs(graphs=names)
         self.last = self.reasoner.apply(removed=before, added=[])
@@ -86,15 +91,12 @@ class ReasonedStore:
         change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
         the inferred graph recomputed from scratch, so both are right again.
 
-        :raises InputError: if the text names the inferred graph.
+        :raises InputError: if the text names the inferred or the ontology graph.
         :raises QueryError: if the update is malformed or fails (nothing is written, nothing recomputed).
         :raises StoreError: if the store fails.
         """
-        if INFERRED_GRAPH in update:
-            # A conservative check: the text names the inferred graph, which only the reasoner writes.
-            raise InputError(
-                f"the graph {INFERRED_GRAPH} is maintained by mlkg's reasoner and cannot be written"
-            )
+        # A conservative check: the text names a graph only mlkg writes.
+        self._refuse_owned(g for g in _OWNED if g in update)
         if writes_unnamed_graphs(update):
             self.inner.update(update=update)
             install_ontology(store=self.inner)

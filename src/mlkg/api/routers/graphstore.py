@@ -57,11 +57,6 @@ def _target(request: Request) -> tuple[str, URIRef | None]:
     return ("default", None) if "default" in fields else ("dataset", None)
 
 
-def _owned(graph: URIRef | None) -> None:
-    if graph in _MLKG_GRAPHS:
-        raise InputError(f"the graph {graph} is maintained by mlkg and cannot be written", where="graph")
-
-
 async def _body_quads(request: Request, state: AppState, *, dataset: bool) -> list[Quad]:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if not media_type:
@@ -170,7 +165,6 @@ async def store_post(request: Request) -> Response:
 async def _write(request: Request, *, merge: bool) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
-    _owned(graph)
     quads = await _body_quads(request, state, dataset=kind == "dataset")
     if kind == "dataset":
         await run_write(state, lambda: _write_dataset(state, quads, replace=not merge))
@@ -192,7 +186,6 @@ async def store_delete(request: Request) -> Response:
     kind, graph = _target(request)
     if kind == "dataset":
         raise InputError("DELETE needs ?graph=IRI or ?default; mlkg does not drop the whole store at once")
-    _owned(graph)
     if kind == "default":
         await run_write(state, lambda: state.store.update(update="DROP SILENT DEFAULT"))
         return Response(status_code=204)
