@@ -18,16 +18,17 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import Request
+from rdflib import URIRef
 
 from mlkg.config import Settings
-from mlkg.errors import AuthenticationError, PayloadTooLargeError, QueryTimeoutError
+from mlkg.errors import AuthenticationError, InputError, PayloadTooLargeError, QueryTimeoutError
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor
 from mlkg.queries import QueryCatalog
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 
-__all__ = ["AppState", "read_body", "require_writer", "run_read", "run_write", "state_of"]
+__all__ = ["AppState", "absolute_iri", "read_body", "require_writer", "run_read", "run_write", "state_of"]
 
 T = TypeVar("T")
 
@@ -54,6 +55,16 @@ class AppState:
         """The time limit of one request: the server's limit, or a lower one the client asked for."""
         limit = self.settings.query_timeout
         return limit if requested is None or requested <= 0 else min(limit, requested)
+
+
+def absolute_iri(value: str, *, name: str) -> URIRef:
+    """A request parameter that must be an absolute IRI (a graph name).
+
+    :raises InputError: if it is relative or holds characters an IRI cannot (RFC 3987), naming ``name``.
+    """
+    if not value.startswith(("http://", "https://", "urn:")) or any(c in value for c in ' <>"{}|^`\\'):
+        raise InputError(f"{name} {value!r} is not an absolute IRI", where=name)
+    return URIRef(value)
 
 
 def state_of(request: Request) -> AppState:

@@ -21,7 +21,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from rdflib import URIRef
 
-from mlkg.api.deps import AppState, read_body, require_writer, run_read, run_write, state_of
+from mlkg.api.deps import AppState, absolute_iri, read_body, require_writer, run_read, run_write, state_of
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
 from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
@@ -50,10 +50,7 @@ def _target(request: Request) -> tuple[str, URIRef | None]:
     if len(graphs) > 1:
         raise InputError("give ?graph once")
     if graphs:
-        iri = graphs[0]
-        if not iri.startswith(("http://", "https://", "urn:")) or any(c in iri for c in ' <>"{}|^`\\'):
-            raise InputError(f"graph {iri!r} is not an absolute IRI", where="graph")
-        return "graph", URIRef(iri)
+        return "graph", absolute_iri(graphs[0], name="graph")
     return ("default", None) if "default" in fields else ("dataset", None)
 
 

@@ -16,7 +16,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 from starlette.routing import Route
 
-from mlkg.api.deps import AppState, read_body, run_read, state_of
+from mlkg.api.deps import AppState, absolute_iri, read_body, run_read, state_of
 from mlkg.api.representations import answer_query, graph_format
 from mlkg.errors import QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
@@ -73,10 +73,7 @@ def _graphs(fields: dict[str, list[str]], name: str) -> list[URIRef] | None:
     values = fields.get(name)
     if not values:
         return None
-    for value in values:
-        if not value.startswith(("http://", "https://", "urn:")) or any(c in value for c in ' <>"{}|^`\\'):
-            raise QueryError(f"{name} {value!r} is not an absolute IRI")
-    return [URIRef(v) for v in values]
+    return [absolute_iri(v, name=name) for v in values]
 
 
 async def _fields(request: Request) -> tuple[dict[str, list[str]], str | None]:

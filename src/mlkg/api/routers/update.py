@@ -8,6 +8,8 @@ are refused rather than ignored.
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
@@ -46,12 +48,8 @@ async def sparql_update(request: Request) -> Response:
             f"unsupported Content-Type {media_type or '(none)'!r} for an update: use "
             "application/sparql-update or application/x-www-form-urlencoded"
         )
-    url_fields = request.url.query
-    if (
-        "using-graph-uri" in url_fields
-        or "using-named-graph-uri" in url_fields
-        or any(k.startswith("using-") for k in fields)
-    ):
+    given = set(fields) | set(parse_qs(request.url.query, keep_blank_values=True))
+    if given & {"using-graph-uri", "using-named-graph-uri"}:
         raise QueryError("using-graph-uri / using-named-graph-uri are not supported; use USING in the update")
     if text is None or not text.strip():
         raise QueryError("no 'update' in the request")
