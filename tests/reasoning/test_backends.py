@@ -13,6 +13,7 @@ import rdflib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import RDF, URIRef
+from tests.reasoning.conftest import apply_writes
 
 from mlkg.config import DEFAULT_BASE_IRI
 from mlkg.ids import IriMinter
@@ -116,11 +117,7 @@ def test_incremental_equals_recompute_on_every_backend(
     store.update(update="DROP ALL")  # hypothesis runs many examples in one test: start each from empty
     reasoned = ReasonedStore(inner=store, program=program)
     reasoned.recompute()
-    for graph, triples in operations:
-        if triples is None:
-            reasoned.delete_graphs(graphs=[graph])
-        else:
-            reasoned.replace_graphs(graphs={graph: triples})
+    apply_writes(reasoned, operations)
     incremental = inferred(store)
     reasoned.recompute()
     assert inferred(store) == incremental

@@ -12,6 +12,7 @@ import rdflib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rdflib import OWL, RDF, RDFS, BNode, URIRef
+from tests.reasoning.conftest import apply_writes
 
 from mlkg.config import DEFAULT_BASE_IRI
 from mlkg.errors import InputError, ReasoningError
@@ -218,11 +219,7 @@ def test_incremental_equals_recompute_and_owlrl(operations: list[tuple[URIRef, l
     program = LineageProgram.from_ontology(load_ontology())
     with ReasonedStore(inner=OxigraphStore(path=None), program=program) as store:
         store.recompute()
-        for graph, triples in operations:
-            if triples is None:
-                store.delete_graphs(graphs=[graph])
-            else:
-                store.replace_graphs(graphs={graph: triples})
+        apply_writes(store, operations)
         incremental = inferred(store)
         store.recompute()
         assert inferred(store) == incremental
@@ -397,11 +394,7 @@ def test_incremental_after_sparql_update_equals_recompute(
 ) -> None:
     program = LineageProgram.from_ontology(load_ontology())
     with ReasonedStore(inner=OxigraphStore(path=None), program=program) as store:
-        for graph, triples in documents:
-            if triples is None:
-                store.delete_graphs(graphs=[graph])
-            else:
-                store.replace_graphs(graphs={graph: triples})
+        apply_writes(store, documents)
         for kind, target, triples in updates:
             store.update(update=update_text(kind, target, triples))
         incremental = inferred(store)
