@@ -90,6 +90,8 @@ def _write_graph(state: AppState, graph: URIRef, triples: list[Triple], *, merge
 
 
 def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None:
+    """Write a dataset body: its named graphs in one transaction (with ``replace``, the asserted graphs it
+    does not hold are dropped in that same transaction), then its default-graph triples."""
     by_graph: dict[URIRef, list[Triple]] = defaultdict(list)
     default: list[Triple] = []
     for s, p, o, g in quads:
@@ -99,13 +101,12 @@ def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None
             by_graph[g].append((s, p, o))
     store = state.store
     if replace:
-        gone = [g for g in store.graph_names() if g not in _MLKG_GRAPHS and g not in by_graph]
-        if gone:
-            store.delete_graphs(graphs=gone)
+        for gone in store.graph_names():
+            if gone not in _MLKG_GRAPHS and gone not in by_graph:
+                by_graph[gone] = []  # replace_graphs drops a graph given no triples
     else:
         for graph, triples in by_graph.items():
-            if store.has_graph(graph=graph):
-                triples[:0] = [(s, p, o) for s, p, o, _ in store.quads(graph=graph)]
+            triples[:0] = [(s, p, o) for s, p, o, _ in store.quads(graph=graph)]
     if by_graph:
         store.replace_graphs(graphs=dict(by_graph))
     if default or replace:
