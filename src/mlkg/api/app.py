@@ -55,15 +55,13 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     try:
         if store is not None:
             install_ontology(store=store)  # open_store does it for the stores it opens
-        program = LineageProgram.from_ontology(load_ontology())
         minter = IriMinter.from_ontology(base=settings.base_iri)
         state = AppState(
             settings=settings,
-            store=ReasonedStore(inner=opened, program=program),
+            store=ReasonedStore(inner=opened, program=LineageProgram.from_ontology(load_ontology())),
             ingestor=Ingestor(minter=minter, max_bytes=settings.max_document_bytes),
             catalog=QueryCatalog.load(),
             minter=minter,
-            program=program,
         )
         if demo:
             load_demo(state=state)

@@ -43,13 +43,17 @@ class AppState:
     ingestor: Ingestor
     catalog: QueryCatalog
     minter: IriMinter
-    program: LineageProgram
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     #: The worker threads reads run in (a plain executor: its hand-off costs less than anyio's), bounded so a
     #: burst of slow queries cannot exhaust the process.
     readers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="mlkg-read")
     )
+
+    @property
+    def program(self) -> LineageProgram:
+        """The lineage rules, as compiled from the ontology for the store's reasoner."""
+        return self.store.reasoner.program
 
     def timeout(self, requested: float | None) -> float:
         """The time limit of one request: the server's limit, or a lower one the client asked for."""
