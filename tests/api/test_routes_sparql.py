@@ -210,3 +210,15 @@ def test_json_results_are_valid_sparql_json(demo_client: TestClient) -> None:
     document = json.loads(response.text)
     assert document["head"]["vars"] == ["s"]
     assert len(document["results"]["bindings"]) == 3
+
+
+def test_the_fast_lane_leaves_other_methods_and_the_openapi_paths_alone(demo_client: TestClient) -> None:
+    # /sparql's GET and POST skip FastAPI's stack; anything else still gets its answers.
+    refused = demo_client.put("/sparql", content=b"ASK {}")
+    assert refused.status_code == 405
+    assert refused.json()["error"] == "http"
+    paths = demo_client.get("/openapi.json").json()["paths"]
+    assert {"get", "post"} <= set(paths["/sparql"])
+    head = demo_client.head("/sparql", params={"query": "ASK {}"})
+    assert head.status_code == 200
+    assert head.headers["content-type"] == "application/sparql-results+json"

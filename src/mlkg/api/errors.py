@@ -25,7 +25,7 @@ from mlkg.errors import (
     ValidationError,
 )
 
-__all__ = ["error_body", "install_error_handlers", "status_of"]
+__all__ = ["error_body", "error_response", "install_error_handlers", "status_of"]
 
 # Most specific first: the first class an error is an instance of gives its status.
 _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
@@ -64,15 +64,18 @@ def error_body(error: MlkgError) -> dict[str, Any]:
     return body
 
 
+def error_response(error: MlkgError) -> JSONResponse:
+    """The JSON answer to an mlkg error (a 401 also names the authentication scheme)."""
+    headers = {"WWW-Authenticate": 'Bearer realm="mlkg"'} if isinstance(error, AuthenticationError) else None
+    return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer mlkg errors, malformed parameters and unknown routes with JSON bodies."""
 
     async def on_mlkg(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, MlkgError)
-        headers = (
-            {"WWW-Authenticate": 'Bearer realm="mlkg"'} if isinstance(error, AuthenticationError) else None
-        )
-        return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+        return error_response(error)
 
     async def on_parameters(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
