@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mlkg.errors import NotAcceptableError
 
@@ -76,15 +77,22 @@ def choose(header: str | None, offers: Sequence[str], *, what: str) -> str:
 
     :raises NotAcceptableError: if the client accepts none of ``offers`` (HTTP 406); the message lists them.
     """
+    chosen = _preferred(header, tuple(offers))
+    if chosen is None:
+        raise NotAcceptableError(
+            f"cannot answer {what} in any type the Accept header {header!r} allows; available: "
+            + ", ".join(offers)
+        )
+    return chosen
+
+
+@lru_cache(maxsize=512)
+def _preferred(header: str | None, offers: tuple[str, ...]) -> str | None:
+    """:func:`choose` without the error, remembered: a client sends the same header with every request."""
     ranges = parse_accept(header)
     best, chosen = 0.0, None
     for offer in offers:
         quality = _quality(ranges, offer)
         if quality > best:
             best, chosen = quality, offer
-    if chosen is None:
-        raise NotAcceptableError(
-            f"cannot answer {what} in any type the Accept header {header!r} allows; available: "
-            + ", ".join(offers)
-        )
     return chosen
