@@ -3,8 +3,10 @@
 The three servers hold the same data: the generated catalog (``bench/generate.py``) loaded with ``mlkg load``
 into an on-disk store (so mlkg computes the inferred lineage graph), then exported from that store as N-Quads,
 inferred and ontology graphs included, and that export loaded into Oxigraph server (``oxigraph load``) and
-rdflib-endpoint (an rdflib ``Dataset``). The "downstream of T" query is therefore a materialized lookup in the
-inferred graph on all three:
+rdflib-endpoint (an rdflib ``Dataset``). A fourth server, ``bare`` (``bench/bare_app.py``), is a bare Starlette
+app answering from mlkg's store opened read-only with pyoxigraph and nothing else: the yardstick of what a
+Python server on this engine can do here. The "downstream of T" query is a materialized lookup in the inferred
+graph on all of them:
 
     SELECT ?x WHERE { GRAPH <https://w3id.org/mlkg/graph/inferred> { <T> mlkg:downstream ?x } }
 
@@ -341,6 +343,11 @@ def servers(args: argparse.Namespace, *, store: Path, export: Path) -> list[Serv
         made.append(
             Server("mlkg", [*command, "--write-token", TOKEN], "/sparql", out / "mlkg-serve.log", port=port)
         )
+    if "bare" not in args.skip:
+        port = free_port()
+        command = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--store", str(store)]
+        command += ["--port", str(port)]
+        made.append(Server("bare", command, "/sparql", out / "bare-serve.log", port=port))
     if "oxigraph" not in args.skip:
         port = free_port()
         command = [args.oxigraph, "serve", "--location", str(oxigraph_dir), "--bind", f"127.0.0.1:{port}"]
@@ -381,7 +388,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rdflib-endpoint", help="rdflib-endpoint executable (default: BENCHENV/bin/...)")
     parser.add_argument("--wrk", default=shutil.which("wrk"), help="wrk executable (default: wrk on PATH)")
     parser.add_argument("--load-generator", choices=["wrk", "python"], default=None)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["mlkg", "oxigraph", "rdflib-endpoint"])
+    names = ["mlkg", "bare", "oxigraph", "rdflib-endpoint"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=names)
     parser.add_argument("--no-uploads", action="store_true", help="skip the mlkg run with uploads")
     parser.add_argument("--rebuild", action="store_true", help="regenerate the catalog and reload the stores")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
@@ -485,7 +493,7 @@ def report(
     )
     mlkg = results.get("mlkg")
     if mlkg:
-        for peer in ("oxigraph", "rdflib-endpoint"):
+        for peer in ("bare", "oxigraph", "rdflib-endpoint"):
             if peer in results:
                 print(f"mlkg / {peer} requests/s: {mlkg.per_second / results[peer].per_second:.2f}")
     if uploads is not None and uploads.latencies:
