@@ -36,6 +36,3 @@ class Settings(BaseSettings):
     write_token: SecretStr | None = None
     max_document_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest accepted input.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
-    query_concurrency: int | None = Field(
-        default=None, gt=0, description="Quick queries the server runs at once; default: the CPU cores."
-    )

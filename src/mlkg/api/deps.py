@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +20,6 @@ import anyio.to_thread
 from fastapi import Request
 from rdflib import URIRef
 
-from mlkg.api.readgate import ReadGate
 from mlkg.config import Settings
 from mlkg.errors import AuthenticationError, InputError, PayloadTooLargeError, QueryTimeoutError
 from mlkg.ids import IriMinter
@@ -33,9 +31,6 @@ from mlkg.reasoning.store import ReasonedStore
 __all__ = ["AppState", "absolute_iri", "read_body", "require_writer", "run_read", "run_write", "state_of"]
 
 T = TypeVar("T")
-
-#: Seconds after which a running read counts as slow and stops holding a place in the read gate.
-SLOW_READ = 0.02
 
 
 @dataclass
@@ -54,12 +49,6 @@ class AppState:
     readers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="mlkg-read")
     )
-    #: Reads in the engine at once (:mod:`mlkg.api.readgate`): ``settings.query_concurrency``, or the cores.
-    read_gate: ReadGate = field(init=False)
-
-    def __post_init__(self) -> None:
-        slots = self.settings.query_concurrency or os.cpu_count() or 2
-        self.read_gate = ReadGate(slots=slots, slow_after=SLOW_READ)
 
     @property
     def program(self) -> LineageProgram:
@@ -130,23 +119,14 @@ async def read_body(request: Request) -> bytes:
 async def run_read(state: AppState, call: Callable[[], T], *, timeout: float) -> T:
     """Run a store read in a worker thread, giving up after ``timeout`` seconds.
 
-    The read first takes a place in ``state.read_gate`` (the time spent waiting counts against ``timeout``).
     The engine cannot always be interrupted mid-evaluation: on timeout the request is answered (503) and the
     thread is abandoned; the store call also gets the deadline and stops collecting results by itself.
 
     :raises QueryTimeoutError: if ``timeout`` passes.
     """
     loop = asyncio.get_running_loop()
-    started = loop.time()
     try:
-        slot = state.read_gate.try_enter()
-        if slot is None:
-            slot = await asyncio.wait_for(state.read_gate.enter(), timeout)
-        try:
-            left = timeout - (loop.time() - started)
-            return await asyncio.wait_for(loop.run_in_executor(state.readers, call), left)
-        finally:
-            slot.leave()
+        return await asyncio.wait_for(loop.run_in_executor(state.readers, call), timeout)
     except asyncio.TimeoutError as error:  # TimeoutError from Python 3.11 on
         raise QueryTimeoutError(f"the request did not finish within {timeout:g} s") from error
 
