@@ -3,10 +3,10 @@
 The three servers hold the same data: the generated catalog (``bench/generate.py``) loaded with ``mlkg load``
 into an on-disk store (so mlkg computes the inferred lineage graph), then exported from that store as N-Quads,
 inferred and ontology graphs included, and that export loaded into Oxigraph server (``oxigraph load``) and
-rdflib-endpoint (an rdflib ``Dataset``). A fourth server, ``bare`` (``bench/bare_app.py``), is a bare Starlette
-app answering from mlkg's store opened read-only with pyoxigraph and nothing else: the yardstick of what a
-Python server on this engine can do here. The "downstream of T" query is a materialized lookup in the inferred
-graph on all of them:
+rdflib-endpoint (an rdflib ``Dataset``). A fourth server, ``bare`` (``bench/bare_app.py``), is a bare
+Starlette app answering from mlkg's store opened read-only with pyoxigraph and nothing else: the yardstick of
+what a Python server on this engine can do here. The "downstream of T" query is a materialized lookup in the
+inferred graph on all of them:
 
     SELECT ?x WHERE { GRAPH <https://w3id.org/mlkg/graph/inferred> { <T> mlkg:downstream ?x } }
 
