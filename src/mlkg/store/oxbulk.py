@@ -11,13 +11,20 @@ thread while the caller builds the next chunks (the reasoner computes and format
 Python while RocksDB writes the previous ones). Chunks of a few MB load faster than one big input (measured on
 680k inferred triples, 143 MB: 3.5-4.4 s in chunks of 25-50k lines, 5.0 s in one call); the queue holds at
 most two pending chunks, so memory stays bounded.
+
+Reading one graph back: ``Store.dump`` writes N-Triples natively; it runs in a worker thread writing into a
+bounded queue, so the caller iterates over the text while it is produced and memory stays bounded (0.7 s for
+500k triples in memory, against 1.2 s through ``quads_for_pattern`` and ``str`` of each term). Changing one
+graph by lines: one SPARQL Update ``DELETE DATA`` / ``INSERT DATA`` (one transaction), or several for a very
+large change.
 """
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -26,10 +33,16 @@ from mlkg.errors import InputError, StoreError
 from mlkg.store.base import Term, Triple
 from mlkg.store.oxterms import to_ox
 
-__all__ = ["load_ntriples", "ntriples_text", "pairs_ntriples"]
+__all__ = ["change_ntriples", "graph_ntriples", "load_ntriples", "ntriples_text", "pairs_ntriples"]
 
 #: Bytes of N-Triples text per ``bulk_load`` call (about 40k inferred triples).
 CHUNK_BYTES = 32 << 20
+
+#: Bytes of N-Triples text per item of :func:`graph_ntriples`.
+READ_BYTES = 1 << 20
+
+#: Lines per transaction of :func:`change_ntriples`: a larger change is split.
+TRANSACTION_LINES = 200_000
 
 
 def pairs_ntriples(
@@ -126,6 +139,113 @@ def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str], comp
             raise StoreError(f"the store failed while loading {graph}: {error}") from error
         raise error
     return written
+
+
+def graph_ntriples(store: ox.Store, *, graph: URIRef) -> Iterator[str]:
+    """See :meth:`mlkg.store.base.BulkTriples.graph_ntriples`: ``Store.dump`` of the graph in a worker thread,
+    handed over in items of about :data:`READ_BYTES`. Closing the iterator early stops the dump.
+
+    :raises InputError: if ``graph`` is not a valid IRI.
+    :raises StoreError: if the store fails.
+    """
+    try:
+        source = ox.NamedNode(graph)
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    return _dumped(store, source)
+
+
+class _Stopped(Exception):
+    """Raised inside the dump's writer when the reader has gone away."""
+
+
+def _dumped(store: ox.Store, source: ox.NamedNode) -> Iterator[str]:
+    pending: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    class Writer:
+        def __init__(self) -> None:
+            self.parts: list[bytes] = []
+            self.size = 0
+
+        def write(self, data: bytes) -> int:
+            if stop.is_set():
+                raise _Stopped
+            self.parts.append(bytes(data))
+            self.size += len(data)
+            if self.size >= READ_BYTES:
+                pending.put(b"".join(self.parts))
+                self.parts, self.size = [], 0
+            return len(data)
+
+        def flush(self) -> None:
+            return None
+
+    def work() -> None:
+        writer = Writer()
+        try:
+            store.dump(writer, ox.RdfFormat.N_TRIPLES, from_graph=source)  # type: ignore[arg-type]
+            if writer.parts:
+                pending.put(b"".join(writer.parts))
+            pending.put(None)
+        except BaseException as exc:  # handed to the reading thread
+            if not stop.is_set():
+                pending.put(exc)
+
+    worker = threading.Thread(target=work, name="mlkg-graph-dump", daemon=True)
+    worker.start()
+    rest = b""
+    try:
+        while (item := pending.get()) is not None:
+            if isinstance(item, BaseException):
+                raise StoreError(f"the store failed while reading {source.value}: {item}") from item
+            cut = item.rfind(b"\n") + 1
+            yield (rest + item[:cut]).decode("utf-8")
+            rest = item[cut:]
+        if rest:
+            yield rest.decode("utf-8")
+    finally:
+        stop.set()
+        while worker.is_alive():  # unblock a writer waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                pending.get(timeout=0.05)
+        worker.join()
+
+
+def change_ntriples(store: ox.Store, *, graph: URIRef, delete: Sequence[str], insert: Sequence[str]) -> None:
+    """Remove the N-Triples lines ``delete`` from ``graph`` and add ``insert``: one SPARQL Update
+    (``DELETE DATA`` then ``INSERT DATA``, SPARQL 1.1 Update 3.1.2 and 3.1.1; one transaction) when the two
+    hold at most :data:`TRANSACTION_LINES` lines together, else one update per that many lines, deletions
+    first, so a reader may then see part of the change. Each line ends with a newline and holds no blank
+    node (DELETE DATA may not).
+
+    :raises InputError: if a line is not a valid triple; nothing of its transaction is written.
+    :raises StoreError: if the store fails; nothing of its transaction is written.
+    """
+    try:
+        name = str(ox.NamedNode(graph))
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    size = TRANSACTION_LINES
+    if len(delete) + len(insert) <= size:
+        batches = [(delete, insert)]
+    else:
+        batches = [(delete[i : i + size], insert[:0]) for i in range(0, len(delete), size)]
+        batches += [(delete[:0], insert[i : i + size]) for i in range(0, len(insert), size)]
+    for gone, new in batches:
+        operations = [
+            f"{keyword} {{ GRAPH {name} {{\n{''.join(lines)}\n}} }}"
+            for keyword, lines in (("DELETE DATA", gone), ("INSERT DATA", new))
+            if lines
+        ]
+        if not operations:
+            continue
+        try:
+            store.update(" ;\n".join(operations))
+        except (SyntaxError, RuntimeError) as exc:
+            raise InputError(f"invalid N-Triples change for {graph}: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed while changing {graph}: {exc}") from exc
 
 
 def ntriples_text(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[str]:
