@@ -247,8 +247,8 @@ class BulkTriples(Protocol):
         ...
 
     def graph_ntriples(self, *, graph: URIRef) -> Iterator[str]:
-        """The triples of one named graph as N-Triples text, read from one snapshot: each item holds whole
-        lines, each ending with a newline. Nothing for an empty or absent graph."""
+        """The triples of one named graph, one N-Triples line per item (ending with a newline); nothing for
+        an empty or absent graph. A backend says whether the read is one snapshot."""
         ...
 
     def change_graph_ntriples(self, *, graph: URIRef, delete: Sequence[str], insert: Sequence[str]) -> None:

@@ -163,8 +163,7 @@ class OxigraphStore:
             return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
 
     def graph_ntriples(self, *, graph: URIRef) -> Iterator[str]:
-        """The triples of ``graph`` as N-Triples text, streamed from one snapshot
-        (:class:`~mlkg.store.base.BulkTriples`; see :func:`~mlkg.store.oxbulk.graph_ntriples`).
+        """``graph`` as N-Triples lines (:class:`~mlkg.store.base.BulkTriples`), not read from one snapshot.
 
         :raises InputError: if ``graph`` is not a valid IRI.
         :raises StoreError: if the store fails, now or while iterating.
@@ -172,10 +171,8 @@ class OxigraphStore:
         return graph_ntriples(self._open(), graph=graph)
 
     def change_graph_ntriples(self, *, graph: URIRef, delete: Sequence[str], insert: Sequence[str]) -> None:
-        """:meth:`change_graph` for N-Triples lines (:class:`~mlkg.store.base.BulkTriples`): one transaction
-        up to :data:`~mlkg.store.oxbulk.TRANSACTION_LINES` lines in all; a larger change is written in
-        transactions of that many lines, deletions first, so a reader may see part of it (as with
-        :meth:`load_graph`).
+        """:meth:`change_graph` for N-Triples lines (:class:`~mlkg.store.base.BulkTriples`): one
+        transaction up to 200k lines, a larger change in several (a reader may then see part of it).
 
         :raises InputError: if a line is not a valid triple or holds a blank node.
         :raises StoreError: if the store fails.
