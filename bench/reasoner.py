@@ -5,6 +5,9 @@ For each catalog size it times, on the same catalog in an on-disk embedded store
 - owlrl's OWL 2 RL closure (the reference; skipped above ``--owlrl-max`` triples), and whether mlkg's inferred
   lineage triples are exactly owlrl's;
 - mlkg's full recompute, end to end (read the asserted edges, compute, write the inferred graph);
+- the same recompute again right away, over the inferred graph it just wrote (``mlkg reason`` re-run on a
+  store whose inferred graph is already right), and once more after 1,000 inferred triples were deleted and
+  1,000 wrong ones added around the reasoner (a repair);
 - one incremental single-entity update: re-uploading a model document without one of its features, and then
   with it again (40 updates over 20 models, through the same write path as ``mlkg load``);
 - a raw SPARQL Update deleting and re-inserting one feature edge (10 updates), after which the reasoner
@@ -77,6 +80,21 @@ def _time_query(store: Any, query: str, bindings: list[dict[str, URIRef]]) -> tu
     return _ms(samples), rows // max(len(bindings), 1)
 
 
+def _corrupt(inner: OxigraphStore, *, count: int) -> None:
+    """Delete the first ``count`` inferred triples and add ``count`` wrong ones, around the reasoner."""
+    victims = []
+    for s, p, o, _ in inner.quads(graph=INFERRED_GRAPH):
+        victims.append(f"<{s}> <{p}> <{o}> .")
+        if len(victims) >= count:
+            break
+    wrong = [f"<{MLKG}bench-wrong-{i}> <{MLKG}upstream> <{MLKG}bench-wrong-{i + 1}> ." for i in range(count)]
+    graph = f"<{INFERRED_GRAPH}>"
+    inner.update(
+        update=f"DELETE DATA {{ GRAPH {graph} {{ {' '.join(victims)} }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {graph} {{ {' '.join(wrong)} }} }}"
+    )
+
+
 def run_size(*, triples: int, seed: int, owlrl_max: int) -> dict[str, Any]:
     """Everything for one catalog size (run in a fresh process by :func:`main`)."""
     out: dict[str, Any] = {"target_triples": triples}
@@ -101,6 +119,15 @@ def run_size(*, triples: int, seed: int, owlrl_max: int) -> dict[str, Any]:
         out["mlkg_recompute_s"] = stats.seconds
         out["inferred_triples"] = stats.inferred_added
         out["asserted_lineage"] = stats.asserted
+
+        again = store.recompute()
+        out["recompute_again_s"] = again.seconds
+        out["recompute_again_changed"] = again.inferred_added + again.inferred_removed
+        _corrupt(inner, count=1000)
+        repair = store.recompute()
+        out["recompute_repair_s"] = repair.seconds
+        out["recompute_repair_added"] = repair.inferred_added
+        out["recompute_repair_removed"] = repair.inferred_removed
 
         if triples <= owlrl_max:
             data = rdflib.Graph()
@@ -186,6 +213,18 @@ def report(results: list[dict[str, Any]]) -> str:
         _row("inferred triples", fmt("inferred_triples", "{:,}")),
         _row("owlrl closure (s)", fmt("owlrl_s")),
         _row("mlkg full recompute (s)", fmt("mlkg_recompute_s")),
+        _row("recompute again, inferred graph right (s)", fmt("recompute_again_s")),
+        _row("  inferred triples it changed", fmt("recompute_again_changed", "{:,}")),
+        _row("recompute repairing 1,000 + 1,000 (s)", fmt("recompute_repair_s")),
+        _row(
+            "  inferred triples it added / removed",
+            [
+                f"{r['recompute_repair_added']:,} / {r['recompute_repair_removed']:,}"
+                if "recompute_repair_s" in r
+                else "-"
+                for r in results
+            ],
+        ),
         _row(
             "speed-up over owlrl (x)",
             [f"{r['owlrl_s'] / r['mlkg_recompute_s']:.0f}" if "owlrl_s" in r else "-" for r in results],

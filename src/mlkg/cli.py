@@ -300,8 +300,8 @@ def reason(
     with _reasoned(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
         stats = opened.recompute()
     typer.echo(
-        f"mlkg: inferred {stats.inferred_added} triples from {stats.asserted} asserted lineage triples "
-        f"in {stats.seconds:.2f} s",
+        f"mlkg: inferred graph recomputed from {stats.asserted} asserted lineage triples in "
+        f"{stats.seconds:.2f} s: {stats.inferred_added} triples added, {stats.inferred_removed} removed",
         err=True,
     )
 

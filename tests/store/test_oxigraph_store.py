@@ -10,14 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
 
 from mlkg.config import Settings
-from mlkg.errors import QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
-from mlkg.store import install_ontology, open_store
-from mlkg.store.base import AskResult, RdfFormat, SelectResult
+from mlkg.errors import InputError, QueryError, QueryTimeoutError, StoreError, UnsupportedFormatError
+from mlkg.store import install_ontology, open_store, oxbulk
+from mlkg.store.base import AskResult, RdfFormat, SelectResult, Triple
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.vocab import MLKG, ONTOLOGY_GRAPH
 
@@ -134,3 +134,43 @@ def test_open_store_installs_the_ontology_graph_once(tmp_path: Path) -> None:
         opened.delete_graphs(graphs=[ONTOLOGY_GRAPH])
     with open_store(settings=settings) as reopened:
         assert reopened.has_graph(graph=ONTOLOGY_GRAPH)
+
+
+# -- the N-Triples bulk path (BulkTriples) -------------------------------------------------------------------
+
+
+def numbered(count: int) -> list[str]:
+    return [f"<{EX}s{i}> <{EX}p> <{EX}o{i % 7}> .\n" for i in range(count)]
+
+
+def test_graph_ntriples_reads_the_lines_of_one_graph(store: OxigraphStore) -> None:
+    lines = numbered(500)
+    store.load_graph_ntriples(graph=G1, chunks=["".join(lines)])
+    odd: list[Triple] = [(A, P, Literal("a literal", lang="en")), (A, URIRef(EX + "q"), BNode("b1"))]
+    store.replace_graphs(graphs={G2: odd})
+    assert sorted(store.graph_ntriples(graph=G1)) == sorted(lines)
+    assert sorted(store.graph_ntriples(graph=G2)) == sorted(
+        f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o, _ in store.quads(graph=G2)
+    )
+    assert list(store.graph_ntriples(graph=URIRef(EX + "graph/empty"))) == []
+
+
+@pytest.mark.parametrize("per_transaction", [200_000, 2])
+def test_change_graph_ntriples_deletes_and_inserts_lines(
+    store: OxigraphStore, monkeypatch: pytest.MonkeyPatch, per_transaction: int
+) -> None:
+    monkeypatch.setattr(oxbulk, "TRANSACTION_LINES", per_transaction)
+    lines = numbered(10)
+    store.load_graph_ntriples(graph=G1, chunks=["".join(lines[:6])])
+    store.change_graph_ntriples(graph=G1, delete=lines[:3], insert=lines[6:])
+    assert sorted(store.graph_ntriples(graph=G1)) == sorted(lines[3:])
+
+
+def test_a_bad_line_changes_nothing(store: OxigraphStore) -> None:
+    lines = numbered(4)
+    store.load_graph_ntriples(graph=G1, chunks=["".join(lines[:2])])
+    with pytest.raises(InputError):
+        store.change_graph_ntriples(graph=G1, delete=lines[:1], insert=[lines[2], "<not a triple> .\n"])
+    with pytest.raises(InputError):
+        store.change_graph_ntriples(graph=G1, delete=[f"_:b <{EX}p> <{EX}o> .\n"], insert=[])
+    assert sorted(store.graph_ntriples(graph=G1)) == sorted(lines[:2])

@@ -1,8 +1,9 @@
 """The lineage reasoner: exactly the lineage triples OWL 2 RL entails, written to the inferred graph.
 
 ``Reasoner.recompute()`` reads the asserted lineage triples and class memberships from the store, computes
-every entailed lineage triple (see :mod:`mlkg.reasoning.program` for the rules) and replaces the inferred
-graph (:data:`mlkg.vocab.INFERRED_GRAPH`) with those that are not asserted. ``Reasoner.apply()`` takes the
+every entailed lineage triple (see :mod:`mlkg.reasoning.program` for the rules) and makes the inferred graph
+(:data:`mlkg.vocab.INFERRED_GRAPH`) hold exactly those that are not asserted, writing only the difference from
+the stored one when it can (:mod:`mlkg.reasoning.rewrite`). ``Reasoner.apply()`` takes the
 triples a write removed and added and updates the inferred graph incrementally, writing only the difference;
 it gives the same graph as a recompute (tested with hypothesis).
 
@@ -23,6 +24,7 @@ from rdflib import RDF, URIRef
 
 from mlkg.reasoning.closure import predecessors, reach_sets
 from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.rewrite import Expected, rewrite_graph
 from mlkg.reasoning.state import LineageState
 from mlkg.store.base import BulkTriples, Store, Triple
 from mlkg.store.oxterms import ntriples_key
@@ -58,18 +60,21 @@ class Reasoner:
     # -- full recompute ------------------------------------------------------------------------------------
 
     def recompute(self) -> ReasonStats:
-        """Drop the inferred graph and compute it again from the asserted triples (``mlkg reason``).
+        """Compute the inferred graph again from the asserted triples (``mlkg reason``) and make the stored
+        one exactly that. On a store with the bulk path (the embedded one) only the difference from the stored
+        inferred graph is written when that is cheaper (:mod:`mlkg.reasoning.rewrite`), and the stats count
+        the triples added and removed; on other stores every triple written counts as added.
 
         :raises StoreError: if the store fails.
         """
         started = time.perf_counter()
         asserted = self._build()
         self._stale = False
-        written = self._write_all()
+        added, removed = self._write_all()
         return ReasonStats(
             asserted=asserted,
-            inferred_added=written,
-            inferred_removed=0,
+            inferred_added=added,
+            inferred_removed=removed,
             seconds=time.perf_counter() - started,
         )
 
@@ -125,11 +130,21 @@ class Reasoner:
                     continue
                 yield ntriples_key(s), p, ntriples_key(o)
 
-    def _write_all(self) -> int:
-        """Replace the inferred graph with every inferred triple; return how many were written."""
-        if isinstance(self.store, BulkTriples):
-            return self.store.load_graph_ntriples(graph=INFERRED_GRAPH, chunks=self._inferred_text())
-        return self.store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred())
+    def _write_all(self) -> tuple[int, int]:
+        """Make the inferred graph hold every inferred triple; return how many were added and removed."""
+        store = self.store
+        if isinstance(store, BulkTriples):
+            state = self._require_state()
+            expected = Expected(program=self.program, state=state, emitted=self._emitted, reach=self._reach)
+            done = rewrite_graph(
+                store=store,
+                stored=store.has_graph(graph=INFERRED_GRAPH),
+                graph=INFERRED_GRAPH,
+                expected=expected,
+                lines=self._inferred_text,
+            )
+            return done.added, done.removed
+        return store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred()), 0
 
     def _inferred_text(self) -> Iterator[str]:
         """Every inferred triple as N-Triples lines, a few lines per item.
@@ -226,7 +241,9 @@ class Reasoner:
         started = time.perf_counter()
         if self._state is None:
             stats = self.recompute()
-            return ReasonStats(stats.asserted, stats.inferred_added, 0, time.perf_counter() - started)
+            return ReasonStats(
+                stats.asserted, stats.inferred_added, stats.inferred_removed, time.perf_counter() - started
+            )
         try:
             return self._apply(self._state, changes=changes(), started=started)
         except BaseException:

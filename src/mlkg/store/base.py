@@ -245,3 +245,13 @@ class BulkTriples(Protocol):
         """:meth:`Store.load_graph` for N-Triples text: each chunk holds whole lines (triples of IRIs and
         literals, no blank nodes). Returns the number of triples written."""
         ...
+
+    def graph_ntriples(self, *, graph: URIRef) -> Iterator[str]:
+        """The triples of one named graph, one N-Triples line per item (ending with a newline); nothing for
+        an empty or absent graph. A backend says whether the read is one snapshot."""
+        ...
+
+    def change_graph_ntriples(self, *, graph: URIRef, delete: Sequence[str], insert: Sequence[str]) -> None:
+        """:meth:`Store.change_graph` for N-Triples lines (one triple each, ending with a newline, no blank
+        nodes). A backend may split a very large change into several transactions and must say so."""
+        ...

@@ -11,13 +11,18 @@ thread while the caller builds the next chunks (the reasoner computes and format
 Python while RocksDB writes the previous ones). Chunks of a few MB load faster than one big input (measured on
 680k inferred triples, 143 MB: 3.5-4.4 s in chunks of 25-50k lines, 5.0 s in one call); the queue holds at
 most two pending chunks, so memory stays bounded.
+
+Reading one graph back: one SELECT per predicate, terms as N-Triples text (2.7 s for the 523k inferred
+triples of the 100k catalog on disk; ``Store.dump`` of the graph took 3.9 s, ``quads_for_pattern`` 3.6 s).
+Changing one graph by lines: one SPARQL Update ``DELETE DATA`` / ``INSERT DATA`` (one transaction), or several
+for a very large change.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -26,10 +31,13 @@ from mlkg.errors import InputError, StoreError
 from mlkg.store.base import Term, Triple
 from mlkg.store.oxterms import to_ox
 
-__all__ = ["load_ntriples", "ntriples_text", "pairs_ntriples"]
+__all__ = ["change_ntriples", "graph_ntriples", "load_ntriples", "ntriples_text", "pairs_ntriples"]
 
 #: Bytes of N-Triples text per ``bulk_load`` call (about 40k inferred triples).
 CHUNK_BYTES = 32 << 20
+
+#: Lines per transaction of :func:`change_ntriples`: a larger change is split.
+TRANSACTION_LINES = 200_000
 
 
 def pairs_ntriples(
@@ -126,6 +134,67 @@ def load_ntriples(store: ox.Store, *, graph: URIRef, chunks: Iterable[str], comp
             raise StoreError(f"the store failed while loading {graph}: {error}") from error
         raise error
     return written
+
+
+def graph_ntriples(store: ox.Store, *, graph: URIRef) -> Iterator[str]:
+    """See :meth:`mlkg.store.base.BulkTriples.graph_ntriples`: one SPARQL SELECT for the graph's predicates,
+    then one per predicate for its subjects and objects. Not one snapshot: a write to the graph during the
+    read may be seen in part.
+
+    :raises InputError: if ``graph`` is not a valid IRI.
+    :raises StoreError: if the store fails.
+    """
+    try:
+        name = str(ox.NamedNode(graph))
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    try:
+        found = store.query(f"SELECT DISTINCT ?p {{ GRAPH {name} {{ ?s ?p ?o }} }}")
+        assert isinstance(found, ox.QuerySolutions)
+        for p in [str(solution[0]) for solution in found]:
+            middle = f" {p} "
+            pairs = store.query(f"SELECT ?s ?o {{ GRAPH {name} {{ ?s {p} ?o }} }}")
+            assert isinstance(pairs, ox.QuerySolutions)
+            for s, o in pairs:
+                yield f"{s}{middle}{o} .\n"
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(f"the store failed while reading {graph}: {exc}") from exc
+
+
+def change_ntriples(store: ox.Store, *, graph: URIRef, delete: Sequence[str], insert: Sequence[str]) -> None:
+    """Remove the N-Triples lines ``delete`` from ``graph`` and add ``insert``: one SPARQL Update
+    (``DELETE DATA`` then ``INSERT DATA``, SPARQL 1.1 Update 3.1.2 and 3.1.1; one transaction) when the two
+    hold at most :data:`TRANSACTION_LINES` lines together, else one update per that many lines, deletions
+    first, so a reader may then see part of the change. Each line ends with a newline and holds no blank
+    node (DELETE DATA may not).
+
+    :raises InputError: if a line is not a valid triple; nothing of its transaction is written.
+    :raises StoreError: if the store fails; nothing of its transaction is written.
+    """
+    try:
+        name = str(ox.NamedNode(graph))
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    size = TRANSACTION_LINES
+    if len(delete) + len(insert) <= size:
+        batches = [(delete, insert)]
+    else:
+        batches = [(delete[i : i + size], insert[:0]) for i in range(0, len(delete), size)]
+        batches += [(delete[:0], insert[i : i + size]) for i in range(0, len(insert), size)]
+    for gone, new in batches:
+        operations = [
+            f"{keyword} {{ GRAPH {name} {{\n{''.join(lines)}\n}} }}"
+            for keyword, lines in (("DELETE DATA", gone), ("INSERT DATA", new))
+            if lines
+        ]
+        if not operations:
+            continue
+        try:
+            store.update(" ;\n".join(operations))
+        except (SyntaxError, RuntimeError) as exc:
+            raise InputError(f"invalid N-Triples change for {graph}: {exc}") from exc
+        except OSError as exc:
+            raise StoreError(f"the store failed while changing {graph}: {exc}") from exc
 
 
 def ntriples_text(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[str]:

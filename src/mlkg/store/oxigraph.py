@@ -34,7 +34,7 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
-from mlkg.store.oxbulk import load_ntriples, ntriples_text, pairs_ntriples
+from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import change_operations, encode_graph, to_ox, to_rdflib
 from mlkg.store.sparqltext import refuse_remote
@@ -161,6 +161,25 @@ class OxigraphStore:
         store = self._open()
         with self._write_lock:
             return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
+
+    def graph_ntriples(self, *, graph: URIRef) -> Iterator[str]:
+        """``graph`` as N-Triples lines (:class:`~mlkg.store.base.BulkTriples`), not read from one snapshot.
+
+        :raises InputError: if ``graph`` is not a valid IRI.
+        :raises StoreError: if the store fails, now or while iterating.
+        """
+        return graph_ntriples(self._open(), graph=graph)
+
+    def change_graph_ntriples(self, *, graph: URIRef, delete: Sequence[str], insert: Sequence[str]) -> None:
+        """:meth:`change_graph` for N-Triples lines (:class:`~mlkg.store.base.BulkTriples`): one
+        transaction up to 200k lines, a larger change in several (a reader may then see part of it).
+
+        :raises InputError: if a line is not a valid triple or holds a blank node.
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        with self._write_lock:
+            change_ntriples(store, graph=graph, delete=delete, insert=insert)
 
     def pairs_ntriples(
         self, *, predicate: URIRef, exclude_graphs: Collection[URIRef]
