@@ -160,8 +160,10 @@ class Store(Protocol):
         ...
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
-        """Replace one named graph with a large stream of triples (the inferred graph on a full recompute);
-        readers see the old graph or the new one, never a mix. Returns the number of triples written."""
+        """Replace one named graph with a large stream of triples (the inferred graph on a full recompute).
+        Returns the number of triples written. Not one transaction on either backend (the graph is too large
+        to stage): a reader during the load may see part of the new graph, and a failed load leaves it partial
+        until the next recompute."""
         ...
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
