@@ -121,3 +121,21 @@ def test_incremental_equals_recompute_on_every_backend(
     incremental = inferred(store)
     reasoned.recompute()
     assert inferred(store) == incremental
+
+
+def test_a_recompute_reports_what_it_changed_on_every_backend(store: Store, program: LineageProgram) -> None:
+    reasoned = ReasonedStore(inner=store, program=program)
+    chain = [(NODES[0], MLKG.readsFrom, NODES[1]), (NODES[1], MLKG.writesTo, NODES[2])]
+    store.replace_graphs(graphs={NODES[0]: chain})  # written around the reasoner: nothing inferred yet
+    first = reasoned.recompute()
+    assert first.inferred_added == len(inferred(store)) > 0
+    assert first.inferred_removed == 0
+    again = reasoned.recompute()  # the graph is right: nothing to write
+    assert (again.inferred_added, again.inferred_removed) == (0, 0)
+    wrong = (NODES[4], MLKG.upstream, NODES[5])
+    store.update(
+        update=f"INSERT DATA {{ GRAPH <{INFERRED_GRAPH}> {{ <{wrong[0]}> <{wrong[1]}> <{wrong[2]}> }} }}"
+    )
+    repaired = reasoned.recompute()
+    assert (repaired.inferred_added, repaired.inferred_removed) == (0, 1)
+    assert wrong not in inferred(store)

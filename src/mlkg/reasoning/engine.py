@@ -26,7 +26,7 @@ from mlkg.reasoning.closure import predecessors, reach_sets
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.rewrite import Expected, rewrite_graph
 from mlkg.reasoning.state import LineageState
-from mlkg.store.base import BulkTriples, Store, Triple
+from mlkg.store.base import BulkTriples, GraphSync, Store, Triple
 from mlkg.store.oxterms import ntriples_key
 from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
@@ -144,6 +144,8 @@ class Reasoner:
                 lines=self._inferred_text,
             )
             return done.added, done.removed
+        if isinstance(store, GraphSync):
+            return store.sync_graph(graph=INFERRED_GRAPH, triples=self._all_inferred())
         return store.load_graph(graph=INFERRED_GRAPH, triples=self._all_inferred()), 0
 
     def _inferred_text(self) -> Iterator[str]:

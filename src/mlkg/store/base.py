@@ -28,6 +28,7 @@ __all__ = [
     "BulkTriples",
     "GraphName",
     "GraphResult",
+    "GraphSync",
     "Object",
     "Quad",
     "QueryResult",
@@ -223,6 +224,17 @@ class Store(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+@runtime_checkable
+class GraphSync(Protocol):
+    """Optional: a backend that makes one graph hold exactly some triples by writing only the difference, and
+    says what that changed. The reasoner uses it for a full recompute (``mlkg reason``) so it can report what
+    it added and removed, not what it was given."""
+
+    def sync_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> tuple[int, int]:
+        """Make ``graph`` hold exactly ``triples``, as :meth:`Store.load_graph`; ``(added, removed)``."""
+        ...
 
 
 @runtime_checkable
