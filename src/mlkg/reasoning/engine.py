@@ -62,8 +62,9 @@ class Reasoner:
     def recompute(self) -> ReasonStats:
         """Compute the inferred graph again from the asserted triples (``mlkg reason``) and make the stored
         one exactly that. On a store with the bulk path (the embedded one) only the difference from the stored
-        inferred graph is written when that is cheaper (:mod:`mlkg.reasoning.rewrite`), and the stats count
-        the triples added and removed; on other stores every triple written counts as added.
+        inferred graph is written when that is cheaper (:mod:`mlkg.reasoning.rewrite`); a store that syncs a
+        graph itself (:class:`~mlkg.store.base.GraphSync`, the remote one) sends only the difference. The
+        stats count the triples added and removed; on any other store every triple written counts as added.
 
         :raises StoreError: if the store fails.
         """
