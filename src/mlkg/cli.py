@@ -376,8 +376,6 @@ def serve(
         if write_token:
             settings = settings.model_copy(update={"write_token": SecretStr(write_token)})
         check_listen(settings=settings, host=host)
-        if demo:
-            typer.echo("mlkg: loading the demo catalog ...", err=True)
         run_server(
             settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)
         )
