@@ -25,7 +25,7 @@ from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import install_ontology
 from mlkg.store.base import Store, Triple
 from mlkg.store.oxigraph import OxigraphStore
-from mlkg.store.sparqltext import writes_unnamed_graphs
+from mlkg.store.sparqlcheck import check_update
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
@@ -458,10 +458,12 @@ def test_drop_all_keeps_the_ontology_graph_and_empties_the_inferred_graph(reason
         ("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 'GRAPH ?g' } }", False),
         ("DROP GRAPH <urn:g> ; CLEAR DEFAULT", False),
         ("# GRAPH ?g\nINSERT DATA { <urn:a> <urn:b> <urn:c> }", False),
+        ("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", False),  # reads ?g, writes the default
+        ("INSERT { GRAPH ?g { ?s ?p ?o } } WHERE { VALUES ?g { <urn:g> } ?s ?p ?o }", True),
     ],
 )
 def test_updates_that_may_write_unnamed_graphs_are_recognised(text: str, expected: bool) -> None:
-    assert writes_unnamed_graphs(text) is expected
+    assert check_update(text).unnamed is expected
 
 
 def test_the_ontology_graph_cannot_be_written(reasoned: ReasonedStore) -> None:

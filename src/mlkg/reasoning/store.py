@@ -22,7 +22,7 @@ from mlkg.reasoning.engine import Reasoner, ReasonStats
 from mlkg.reasoning.program import LineageProgram
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
-from mlkg.store.sparqltext import writes_unnamed_graphs
+from mlkg.store.sparqlcheck import check_update
 from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
 
 __all__ = ["ReasonedStore"]
@@ -87,17 +87,20 @@ class ReasonedStore:
         """Run a SPARQL Update, then update the inferred graph incrementally: the asserted lineage triples are
         read again and their difference from the reasoner's state is applied (``Reasoner.resync``).
 
-        An update that may write graphs it does not name (``GRAPH ?g``, ``DROP ALL``, ``CLEAR NAMED``...) can
+        The update is parsed first (:func:`~mlkg.store.sparqlcheck.check_update`), so the graphs it writes are
+        known with ``BASE``, prefixes and escapes resolved as the engine resolves them. An update that
+        may write graphs it does not name (``GRAPH ?g`` in a template, ``DROP ALL``, ``CLEAR NAMED``...) can
         change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
         the inferred graph recomputed from scratch, so both are right again.
 
-        :raises InputError: if the text names the inferred or the ontology graph.
-        :raises QueryError: if the update is malformed or fails (nothing is written, nothing recomputed).
+        :raises InputError: if the update names the inferred or the ontology graph as one it writes.
+        :raises QueryError: if the update is malformed, uses ``LOAD`` or ``SERVICE``, or fails (nothing is
+            written, nothing recomputed).
         :raises StoreError: if the store fails.
         """
-        # A conservative check: the text names a graph only mlkg writes.
-        self._refuse_owned(g for g in _OWNED if g in update)
-        if writes_unnamed_graphs(update):
+        graphs = check_update(update)
+        self._refuse_owned(g for g in _OWNED if g in graphs.named)
+        if graphs.unnamed:
             self.inner.update(update=update)
             install_ontology(store=self.inner)
             self.last = self.reasoner.recompute()

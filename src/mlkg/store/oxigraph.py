@@ -8,7 +8,8 @@ operation succeeds, or nothing is written"), so :meth:`OxigraphStore.replace_gra
 :meth:`OxigraphStore.delete_graphs` are all-or-nothing over all the graphs of a call.
 
 pyoxigraph can fetch remote data (``LOAD <url>``, ``SERVICE <url>``); mlkg never lets it: both are refused
-with :class:`~mlkg.errors.QueryError` before the engine sees the text.
+with :class:`~mlkg.errors.QueryError`, decided on the parsed text before the engine sees it
+(:mod:`mlkg.store.sparqlcheck`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from mlkg.store.base import (
 from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import change_operations, encode_graph, to_ox, to_rdflib
-from mlkg.store.sparqltext import refuse_remote
+from mlkg.store.sparqlcheck import check_update
 
 __all__ = ["OxigraphStore"]
 
@@ -226,7 +227,7 @@ class OxigraphStore:
             or uses ``LOAD`` or ``SERVICE`` (disabled: mlkg never fetches remote data).
         :raises StoreError: if the store fails.
         """
-        refuse_remote(update, update=True)
+        check_update(update)
         with self._write_lock:
             self._run_update(update)
 

@@ -26,7 +26,8 @@ from mlkg.store.base import (
     Triple,
 )
 from mlkg.store.oxterms import to_ox, to_rdflib
-from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update, refuse_remote
+from mlkg.store.sparqlcheck import check_query
+from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -42,10 +43,10 @@ _RESULTS_FORMATS: Final = {
 
 
 class QueryRunner:
-    """Runs queries on a pyoxigraph store; remembers what the SPARQL lexer found in recent query texts."""
+    """Runs queries on a pyoxigraph store; remembers which recent query texts have ``FROM`` clauses."""
 
     def __init__(self) -> None:
-        self._scanned: dict[str, tuple[bool, bool]] = {}
+        self._scanned: dict[str, bool] = {}
 
     def query(
         self,
@@ -131,16 +132,11 @@ class QueryRunner:
                 del result
             return output.getvalue()
 
-    def _scan(self, query: str) -> tuple[bool, bool]:
-        """``(refused, has FROM)`` of a query text, remembered for recent texts (the lexer is slow)."""
+    def _has_from(self, query: str) -> bool:
+        """True if the query has ``FROM`` clauses, remembered for recent texts (the lexer is slow)."""
         found = self._scanned.get(query)
         if found is None:
-            try:
-                refuse_remote(query, update=False)
-                refused = False
-            except QueryError:
-                refused = True
-            found = (refused, has_dataset_clause(query))
+            found = has_dataset_clause(query)
             if len(self._scanned) >= 1024:
                 self._scanned.clear()
             self._scanned[query] = found
@@ -154,9 +150,8 @@ class QueryRunner:
         default_graphs: Sequence[URIRef] | None,
         named_graphs: Sequence[URIRef] | None,
     ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
-        refused, has_from = self._scan(query)
-        if refused:
-            refuse_remote(query, update=False)
+        check_query(query)
+        has_from = self._has_from(query)
         try:
             options: dict[str, object] = {}
             if default_graphs is not None:

@@ -51,6 +51,7 @@ from mlkg.store.base import (
     Triple,
 )
 from mlkg.store.oxterms import change_operations, encode_graph, ground_lines
+from mlkg.store.sparqlcheck import check_query, check_update
 from mlkg.store.sparqlhttp import Endpoints, SparqlHttp
 from mlkg.store.sparqlresults import (
     binding,
@@ -66,7 +67,6 @@ from mlkg.store.sparqltext import (
     dataset_clause,
     looks_like_update,
     query_form,
-    refuse_remote,
 )
 from mlkg.vocab import ONTOLOGY_GRAPH
 
@@ -251,7 +251,7 @@ class SparqlStore:
             ``SERVICE`` (refused before sending: mlkg never makes an engine fetch remote data).
         :raises StoreError: if the engine fails.
         """
-        refuse_remote(update, update=True)
+        check_update(update)
         self._run_update(update)
 
     # -- reads --------------------------------------------------------------------------------------------
@@ -360,7 +360,7 @@ class SparqlStore:
         :raises StoreError: if the engine is unreachable, refuses the credentials or fails.
         """
         http = self._open()
-        refuse_remote(query, update=False)
+        check_query(query)
         form = query_form(query)
         if form is None and looks_like_update(query):
             raise QueryError("malformed SPARQL query: this is a SPARQL Update: run it as an update")

@@ -1,7 +1,10 @@
-"""A conservative SPARQL lexer for the checks the embedded store makes before pyoxigraph sees a text.
+"""A small SPARQL lexer for conveniences on query texts mlkg runs: is there a ``FROM`` clause, which query
+form, where a ``VALUES`` block binding parameters goes (the remote backend), a hint that a text is an update.
 
 It skips comments, strings, IRIs, variables and language tags (SPARQL 1.1 Query, section 19.8), so the words
-left are keywords, prefixed names, blank node labels and numbers.
+left are keywords, prefixed names, blank node labels and numbers. It decides nothing about safety: what a
+text may do (``SERVICE``, ``LOAD``, the graphs an update writes) is decided on its parsed form by
+:mod:`mlkg.store.sparqlcheck`.
 """
 
 from __future__ import annotations
@@ -24,8 +27,6 @@ __all__ = [
     "has_dataset_clause",
     "looks_like_update",
     "query_form",
-    "refuse_remote",
-    "writes_unnamed_graphs",
 ]
 
 _SPARQL_TOKEN: Final = re.compile(
@@ -52,19 +53,6 @@ def _words(text: str) -> Iterator[str]:
         word = match.group("word")
         if word:
             yield from (part for part in word.lower().split(".") if part)
-
-
-def refuse_remote(text: str, *, update: bool) -> None:
-    """Refuse ``SERVICE`` (SPARQL 1.1 Federated Query) and, in updates, ``LOAD`` (SPARQL 1.1 Update 3.1.4).
-
-    pyoxigraph would fetch the URL. The check is conservative: a prefixed name whose local part contains
-    ``.service`` is refused too.
-    """
-    for word in _words(text):
-        if word == "service":
-            raise QueryError("SERVICE (federated query) is disabled: mlkg never contacts other endpoints")
-        if update and word == "load":
-            raise QueryError("LOAD of remote documents is disabled")
 
 
 def has_dataset_clause(text: str) -> bool:
@@ -249,17 +237,3 @@ def dataset_clause(text: str) -> tuple[list[URIRef], list[URIRef]] | None:
     default = [c["default"] for c in clauses if "default" in c and isinstance(c["default"], URIRef)]
     named = [c["named"] for c in clauses if "named" in c and isinstance(c["named"], URIRef)]
     return (default, named) if default or named else None
-
-
-def writes_unnamed_graphs(text: str) -> bool:
-    """True if a SPARQL Update may write graphs it does not name by IRI: ``GRAPH ?var`` (in a template, a
-    ``DELETE WHERE`` or, conservatively, a ``WHERE`` clause), or ``DROP`` / ``CLEAR`` of ``ALL`` or ``NAMED``
-    (SPARQL 1.1 Update, sections 3.1.3 and 3.2.2). Such an update can reach graphs mlkg owns."""
-    tokens = [kind for kind, _, _ in _significant(text)]
-    for index, kind in enumerate(tokens):
-        following = tokens[index + 1 : index + 3]
-        if kind == "graph" and following and following[0].startswith("?"):
-            return True
-        if kind in ("drop", "clear") and ("all" in following or "named" in following):
-            return True
-    return False
