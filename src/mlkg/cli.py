@@ -358,6 +358,22 @@ def serve(
         str | None,
         typer.Option("--write-token", help="Bearer token writes must carry [env MLKG_WRITE_TOKEN]."),
     ] = None,
+    cors_origin: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--cors-origin",
+            help="Origin (https://host[:port]) whose browser pages may call the API; repeatable; '*' opens "
+            "reads to every page [env MLKG_CORS_ORIGINS, comma-separated].",
+        ),
+    ] = None,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Host name requests may be addressed to; repeatable; '*' for any. Default on a loopback "
+            "address: the loopback names and the base IRI's host [env MLKG_ALLOWED_HOSTS].",
+        ),
+    ] = None,
     store: StoreOpt = None,
     sparql_endpoint: EndpointOpt = None,
     base_iri: BaseOpt = None,
@@ -373,8 +389,14 @@ def serve(
         options.store = MEMORY_STORE
     with _errors():
         settings = options.settings()
-        if write_token:
-            settings = settings.model_copy(update={"write_token": SecretStr(write_token)})
+        if write_token is not None:
+            # an empty --write-token is no token, as an empty MLKG_WRITE_TOKEN is (Settings)
+            token = SecretStr(write_token) if write_token.strip() else None
+            settings = settings.model_copy(update={"write_token": token})
+        if cors_origin:
+            settings = settings.model_copy(update={"cors_origins": cors_origin})
+        if allowed_host:
+            settings = settings.model_copy(update={"allowed_hosts": allowed_host})
         check_listen(settings=settings, host=host)
         run_server(
             settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)

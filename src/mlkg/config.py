@@ -5,8 +5,10 @@ There is no module-level instance: the CLI and ``create_app`` each build one and
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_BASE_IRI", "DEFAULT_STORE", "MEMORY_STORE", "Settings"]
 
@@ -21,7 +23,8 @@ class Settings(BaseSettings):
 
     Environment variables: ``MLKG_STORE``, ``MLKG_BASE_IRI``, ``MLKG_SPARQL_ENDPOINT``,
     ``MLKG_UPDATE_ENDPOINT``, ``MLKG_GSP_ENDPOINT``, ``MLKG_SPARQL_USER``, ``MLKG_SPARQL_PASSWORD``,
-    ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``.
+    ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_CORS_ORIGINS`` and
+    ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
     """
 
     model_config = SettingsConfigDict(env_prefix="MLKG_", extra="ignore")
@@ -36,3 +39,35 @@ class Settings(BaseSettings):
     write_token: SecretStr | None = None
     max_document_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest accepted input.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Origins (scheme://host[:port]) whose browser pages may call the API; '*' lets any page read. "
+            "Empty (the default): no cross-origin access."
+        ),
+    )
+    allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(
+        default=None,
+        description=(
+            "Host names requests may be addressed to ('*.example.org' for a domain); None: any. "
+            "'mlkg serve' on a loopback address defaults it to the loopback names and the base IRI's host."
+        ),
+    )
+
+    @field_validator("write_token", mode="before")
+    @classmethod
+    def _no_empty_token(cls, value: object) -> object:
+        """An empty or blank token is no token: it must never make an empty ``Bearer`` value a credential."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``MLKG_CORS_ORIGINS=https://a.example,https://b.example``: a comma-separated list."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value

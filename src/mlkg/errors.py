@@ -26,6 +26,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "ContextError",
+    "ForbiddenError",
     "InputError",
     "MlkgError",
     "NotAcceptableError",
@@ -92,6 +93,10 @@ class NotAcceptableError(InputError):
 
 class AuthenticationError(MlkgError):
     """A write came without the configured bearer token, or with a wrong one."""
+
+
+class ForbiddenError(MlkgError):
+    """The request is refused whoever sends it: a write from a browser page of another origin (CSRF)."""
 
 
 class NotFoundError(MlkgError):

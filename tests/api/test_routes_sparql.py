@@ -10,6 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import rdflib
 from fastapi.testclient import TestClient
+from tests.api.conftest import ClientFactory
 
 from mlkg.vocab import INFERRED_GRAPH, SD
 
@@ -194,15 +195,25 @@ def test_query_past_its_time_limit_is_503(make_client) -> None:
     assert response.json()["error"] == "querytimeout"
 
 
-def test_cors_lets_browser_clients_query(demo_client: TestClient) -> None:
-    response = demo_client.options(
+def test_cors_lets_configured_browser_clients_query(make_client: ClientFactory) -> None:
+    client = make_client(cors_origins=["https://yasgui.example"])
+    response = client.options(
         "/sparql",
         headers={"Origin": "https://yasgui.example", "Access-Control-Request-Method": "POST"},
     )
     assert response.status_code == 200
-    assert response.headers["access-control-allow-origin"] == "*"
-    got = demo_client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://yasgui.example"})
-    assert got.headers["access-control-allow-origin"] == "*"
+    assert response.headers["access-control-allow-origin"] == "https://yasgui.example"
+    got = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://yasgui.example"})
+    assert got.headers["access-control-allow-origin"] == "https://yasgui.example"
+    other = client.get("/sparql", params={"query": "ASK {}"}, headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_no_cross_origin_reads_unless_configured(demo_client: TestClient) -> None:
+    """A page on another site must not read a local catalog through the visitor's browser."""
+    for path in ("/sparql?query=ASK%20%7B%7D", "/health", "/export?format=nt"):
+        got = demo_client.get(path, headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in got.headers, path
 
 
 def test_json_results_are_valid_sparql_json(demo_client: TestClient) -> None:

@@ -6,7 +6,7 @@ The store is opened when the app is made and closed when the app shuts down. Eve
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,10 +16,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mlkg import __version__
 from mlkg.api.deps import AppState
-from mlkg.api.errors import install_error_handlers
+from mlkg.api.errors import error_response, install_error_handlers
+from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
 from mlkg.config import Settings
-from mlkg.errors import StoreError
+from mlkg.errors import InputError, StoreError
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
 from mlkg.queries import QueryCatalog
@@ -31,15 +32,6 @@ from mlkg.store import Store, install_ontology, open_store
 
 __all__ = ["MlkgApp", "create_app", "load_demo"]
 
-#: Cross-origin reads and writes from browser clients (YASGUI and the like); the same everywhere.
-CORS: dict[str, Any] = {
-    "allow_origins": ["*"],
-    "allow_methods": ["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-    "allow_headers": ["Authorization", "Content-Type", "Accept"],
-    "expose_headers": ["Location", "Content-Type"],
-    "max_age": 3600,
-}
-
 _LANE_METHODS = frozenset({"GET", "HEAD", "POST"})
 
 
@@ -47,13 +39,36 @@ class MlkgApp(FastAPI):
     """The FastAPI app, with a fast lane: requests to a path of ``lanes`` (``/sparql``) go straight to its
     ASGI app, with CORS, instead of through FastAPI's middleware stack and router. The SPARQL endpoint is the
     route clients call thousands of times a second; the stack cost about as much CPU as a small query.
+
+    With ``allowed_hosts``, a request whose ``Host`` is not one of them is refused (400) before anything
+    else, fast lane included (:mod:`mlkg.api.guard`).
     """
 
-    def __init__(self, *, lanes: Mapping[str, ASGIApp], **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        lanes: Mapping[str, ASGIApp],
+        cors: Mapping[str, Any] | None,
+        allowed_hosts: Sequence[str] | None,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
-        self._lanes = {path: CORSMiddleware(lane, **CORS) for path, lane in lanes.items()}
+        self._lanes = {
+            path: lane if cors is None else CORSMiddleware(lane, **cors) for path, lane in lanes.items()
+        }
+        self._allowed_hosts = None if allowed_hosts is None else tuple(allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self._allowed_hosts is not None and scope["type"] in ("http", "websocket"):
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
+            if not host_allowed(host, self._allowed_hosts):
+                refused = InputError(
+                    f"this server does not answer to the host name {host!r} (allowed: "
+                    f"{', '.join(self._allowed_hosts)}; set --allowed-host or MLKG_ALLOWED_HOSTS)",
+                    where="Host",
+                )
+                await error_response(refused)(scope, receive, send)
+                return
         if scope["type"] == "http" and scope["method"] in _LANE_METHODS:
             lane = self._lanes.get(scope["path"])
             if lane is not None:
@@ -112,8 +127,11 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         if store is None:
             opened.close()
 
+    cors = cors_options(settings)
     app = MlkgApp(
         lanes={"/sparql": sparql.endpoint},
+        cors=cors,
+        allowed_hosts=settings.allowed_hosts,
         title="mlkg",
         version=__version__,
         description=(
@@ -124,7 +142,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     )
     app.state.mlkg = state
     install_error_handlers(app)
-    app.add_middleware(CORSMiddleware, **CORS)
+    if cors is not None:
+        app.add_middleware(CORSMiddleware, **cors)
     for router in (sparql, update, graphstore, entities, linked, named, lineage, health):
         app.include_router(router.router)
     return app

@@ -20,6 +20,7 @@ import anyio.to_thread
 from fastapi import Request
 from rdflib import URIRef
 
+from mlkg.api.guard import check_write_origin
 from mlkg.config import Settings
 from mlkg.errors import AuthenticationError, InputError, PayloadTooLargeError, QueryTimeoutError
 from mlkg.ids import IriMinter
@@ -77,16 +78,26 @@ def state_of(request: Request) -> AppState:
 
 
 def require_writer(request: Request) -> None:
-    """Check ``Authorization: Bearer <token>`` when a write token is configured (DESIGN.md, HTTP).
+    """Check that a write may be made: from no browser page of another origin (:mod:`mlkg.api.guard`), and
+    with ``Authorization: Bearer <token>`` when a write token is configured (DESIGN.md, HTTP).
 
     The token is compared in constant time (:func:`hmac.compare_digest`) and never logged or echoed.
 
+    :raises ForbiddenError: if a browser page of another origin sent the write (HTTP 403).
     :raises AuthenticationError: if a token is configured and the request does not carry it (HTTP 401).
     """
-    token = state_of(request).settings.write_token
+    settings = state_of(request).settings
+    headers = request.headers
+    check_write_origin(
+        origin=headers.get("origin"),
+        host=headers.get("host"),
+        fetch_site=headers.get("sec-fetch-site"),
+        settings=settings,
+    )
+    token = settings.write_token
     if token is None:
         return
-    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    scheme, _, given = headers.get("authorization", "").partition(" ")
     expected = token.get_secret_value().encode("utf-8")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode("utf-8"), expected):
         raise AuthenticationError("this write needs 'Authorization: Bearer <token>' with the server's token")

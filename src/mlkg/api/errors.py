@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlkg.errors import (
     AuthenticationError,
+    ForbiddenError,
     InputError,
     MlkgError,
     NotAcceptableError,
@@ -35,6 +36,7 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
     (NotAcceptableError, 406),
     (InputError, 400),
     (AuthenticationError, 401),
+    (ForbiddenError, 403),
     (NotFoundError, 404),
     (QueryTimeoutError, 503),
 )

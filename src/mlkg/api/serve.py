@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 
 from mlkg.api.app import create_app
+from mlkg.api.guard import default_allowed_hosts
 from mlkg.config import Settings
 from mlkg.errors import InputError
 
@@ -49,7 +50,9 @@ def run_server(
     *, settings: Settings, host: str, port: int, demo: bool, announce: Callable[[str], None]
 ) -> None:
     """Listen, build the app (loading the demo catalog if asked), say where it listens, and serve until
-    interrupted. The socket is bound first, so a port in use is reported before the store is opened, and a
+    interrupted. On a loopback address, requests must name a loopback host or the base IRI's host unless
+    ``settings.allowed_hosts`` says otherwise (:mod:`mlkg.api.guard`). The socket is bound first, so a port
+    in use is reported before the store is opened, and a
     client that connects as soon as the URL is printed is answered (it waits in the listen queue).
 
     :raises InputError: as :func:`check_listen`, or if the address cannot be listened on.
@@ -58,6 +61,11 @@ def run_server(
     import uvicorn
 
     check_listen(settings=settings, host=host)
+    if settings.allowed_hosts is None and is_loopback(host):
+        # DNS rebinding: a page whose name resolves to 127.0.0.1 would otherwise be "same-origin" here.
+        settings = settings.model_copy(
+            update={"allowed_hosts": default_allowed_hosts(base_iri=settings.base_iri)}
+        )
     listener = listen(host=host, port=port)
     if demo:
         announce("mlkg: loading the demo catalog ...")
