@@ -36,6 +36,7 @@ from mlkg.ingest.document import (
     is_absolute_iri,
 )
 from mlkg.ingest.formats import Source
+from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep
 from mlkg.ingest.loader import FrozenContextLoader, remote_context_message
 from mlkg.ingest.normalize import ContextTerms, Normaliser, json_pointer
 from mlkg.ingest.report import Notice, Rejected
@@ -97,6 +98,12 @@ class JsonReader:
         outcome = ParseOutcome()
         try:
             data = json.loads(text, parse_constant=_reject_constant)
+        except RecursionError:
+            message = f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep"
+            outcome.rejected.append(
+                Rejected.from_error(ParseError(message, where=source.name), source=source.name)
+            )
+            return outcome
         except json.JSONDecodeError as error:
             message = f"malformed JSON: {error.msg} at line {error.lineno} column {error.colno}"
             outcome.rejected.append(
@@ -120,6 +127,14 @@ class JsonReader:
                     Rejected.from_error(ParseError(message, where=where), source=source.name)
                 )
                 continue
+            deep = too_deep(item)
+            if deep is not None:
+                message = f"the document is nested more than {MAX_JSON_DEPTH} levels deep"
+                at = f"{source.name}#{pointer}{'' if deep == '/' else deep}"
+                outcome.rejected.append(
+                    Rejected.from_error(ParseError(message, where=at), source=source.name)
+                )
+                continue
             try:
                 document = self._document(
                     item, inherited=inherited, pointer=pointer, source=source, outcome=outcome
@@ -128,6 +143,12 @@ class JsonReader:
                 # Errors carry a JSON pointer from the source's root ("" for the root itself).
                 error.where = f"{source.name}#{error.where}" if error.where else where
                 outcome.rejected.append(Rejected.from_error(error, source=source.name))
+                continue
+            except RecursionError:  # a deep inherited @context: the JSON-LD processor recurses
+                message = f"the document or its @context is nested more than {MAX_JSON_DEPTH} levels deep"
+                outcome.rejected.append(
+                    Rejected.from_error(ParseError(message, where=where), source=source.name)
+                )
                 continue
             if document is not None:
                 outcome.documents.append(document)

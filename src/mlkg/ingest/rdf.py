@@ -31,6 +31,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from mlkg.errors import InputError, ParseError
 from mlkg.ingest.document import EntityDocument, ParseOutcome, check_document, describing_nodes, is_reserved
 from mlkg.ingest.formats import InputFormat, Source
+from mlkg.ingest.limits import refuse_doctype
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.locks import RDFLIB_GLOBALS
 from mlkg.store.base import Quad, Subject, Triple
@@ -119,8 +120,11 @@ class RdfReader:
     def _parse(self, *, source: Source, data: str | bytes) -> rdflib.Dataset:
         """Parse with rdflib into a dataset (triple formats land in its default graph).
 
-        :raises ParseError: rdflib's error, with the line (and column) when rdflib gives them.
+        :raises ParseError: rdflib's error, with the line (and column) when rdflib gives them; an RDF/XML
+            document with a ``<!DOCTYPE>`` (:func:`~mlkg.ingest.limits.refuse_doctype`).
         """
+        if source.format is InputFormat.RDFXML:
+            refuse_doctype(data, where=source.name)
         dataset = rdflib.Dataset()
         target: rdflib.Graph = dataset if source.format.is_dataset else dataset.default_graph
         # rdflib's own dataset parsers go through APIs it deprecated (ConjunctiveGraph, default_context):
