@@ -18,6 +18,7 @@ from mlkg import __version__
 from mlkg.api.deps import AppState
 from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
+from mlkg.api.openapi import describe
 from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
 from mlkg.config import Settings
 from mlkg.errors import InputError, StoreError
@@ -57,6 +58,13 @@ class MlkgApp(FastAPI):
             path: lane if cors is None else CORSMiddleware(lane, **cors) for path, lane in lanes.items()
         }
         self._allowed_hosts = None if allowed_hosts is None else tuple(allowed_hosts)
+        self._described: dict[str, Any] | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's description, completed for routes that read the request themselves (:mod:`.openapi`)."""
+        if self._described is None:
+            self._described = describe(super().openapi())
+        return self._described
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._allowed_hosts is not None and scope["type"] in ("http", "websocket"):

@@ -6,6 +6,7 @@ a SHACL failure adds ``"results"`` (one object per violation) and an ingest fail
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -91,8 +92,25 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, StarletteHTTPException)
         body = {"error": "http", "message": str(error.detail), "where": request.url.path}
-        return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            # Starlette names the methods of the first route on the path only; RFC 9110 15.5.6 wants all.
+            headers["Allow"] = ", ".join(_methods_of(request.app, request.url.path))
+        return JSONResponse(body, status_code=error.status_code, headers=headers)
 
     app.add_exception_handler(MlkgError, on_mlkg)
     app.add_exception_handler(RequestValidationError, on_parameters)
     app.add_exception_handler(StarletteHTTPException, on_http)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    """The methods the OpenAPI description documents for ``path`` (``{name}`` matches one segment, ``{fqn}``
+    of the entity route any rest), sorted: the same list API clients and fuzzers read."""
+    methods: set[str] = set()
+    for template, operations in app.openapi().get("paths", {}).items():
+        pattern = re.sub(
+            r"\\\{(\w+)\\\}", lambda m: ".+" if m.group(1) == "fqn" else "[^/]+", re.escape(template)
+        )
+        if re.fullmatch(pattern, path):
+            methods.update(method.upper() for method in operations)
+    return sorted(methods)

@@ -41,9 +41,12 @@ _DATASET_TYPES = ("application/trig", "application/n-quads", "application/ld+jso
 def _target(request: Request) -> tuple[str, URIRef | None]:
     """``("graph", IRI)``, ``("default", None)`` or ``("dataset", None)`` from the query string.
 
-    :raises InputError: for both parameters at once, a repeated ``graph`` or a relative graph IRI.
+    :raises InputError: for both parameters at once, a repeated ``graph``, a relative graph IRI, or a value
+        given to ``default`` (Graph Store Protocol 4.1: the parameter has none).
     """
     fields = parse_qs(request.url.query, keep_blank_values=True)
+    if any(value for value in fields.get("default", [])):
+        raise InputError("?default takes no value: write ?default, not ?default=...", where="default")
     graphs = fields.get("graph", [])
     if graphs and "default" in fields:
         raise InputError("give either ?graph=IRI or ?default, not both")

@@ -24,7 +24,7 @@ from mlkg.exports import serialize_triples
 from mlkg.store.base import Triple
 from mlkg.vocab import FORMATS, SD
 
-__all__ = ["endpoint", "parse_form", "router", "single", "timeout_of"]
+__all__ = ["MIN_TIMEOUT", "endpoint", "parse_form", "router", "single", "timeout_of"]
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -53,10 +53,14 @@ def single(fields: dict[str, list[str]], name: str) -> str | None:
     return values[0] if values else None
 
 
+#: The shortest time limit a client may ask for, in seconds: below it only a timeout can be answered.
+MIN_TIMEOUT = 0.1
+
+
 def timeout_of(fields: dict[str, list[str]]) -> float | None:
     """The ``timeout`` parameter in seconds, if given.
 
-    :raises QueryError: if it is not a positive number.
+    :raises QueryError: if it is not a number of seconds of at least :data:`MIN_TIMEOUT`.
     """
     text = single(fields, "timeout")
     if text is None:
@@ -65,8 +69,11 @@ def timeout_of(fields: dict[str, list[str]]) -> float | None:
         value = float(text)
     except ValueError:
         value = -1.0
-    if not value > 0:
-        raise QueryError(f"the parameter 'timeout' must be a positive number of seconds, not {text!r}")
+    if not value >= MIN_TIMEOUT:
+        raise QueryError(
+            f"the parameter 'timeout' must be a number of seconds of at least {MIN_TIMEOUT:g}, not {text!r}",
+            where="timeout",
+        )
     return value
 
 
@@ -142,6 +149,9 @@ async def _answer(request: Request) -> Response:
     state = state_of(request)
     fields, query = await _fields(request)
     accept = request.headers.get("accept")
+    default_graphs = _graphs(fields, "default-graph-uri")
+    named_graphs = _graphs(fields, "named-graph-uri")
+    timeout = state.timeout(timeout_of(fields))
     if query is None:
         if request.method == "POST":
             raise QueryError("no 'query' parameter in the request")
@@ -153,9 +163,6 @@ async def _answer(request: Request) -> Response:
         return Response(body, media_type=media_type)
     if not query.strip():
         raise QueryError("the query is empty")
-    default_graphs = _graphs(fields, "default-graph-uri")
-    named_graphs = _graphs(fields, "named-graph-uri")
-    timeout = state.timeout(timeout_of(fields))
 
     def run() -> tuple[bytes, str]:
         return answer_query(

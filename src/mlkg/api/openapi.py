@@ -1,0 +1,251 @@
+"""The OpenAPI description of the routes FastAPI cannot describe from their signatures.
+
+The SPARQL, Graph Store and upload routes read their parameters and bodies themselves (the protocols allow
+repeated parameters, several body media types and content negotiation), so FastAPI's generated description
+listed no parameters, no bodies and one status code for them, and API fuzzers never reached their logic
+(issue 11, point 9). :func:`describe` completes the generated document in one place: parameters, request
+bodies by media type, every status code a route answers with its media types, and the error body.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable
+from typing import Any, Final
+
+from mlkg.api.representations import GRAPH_TYPES, RESULT_TYPES
+from mlkg.api.routers.sparql import MIN_TIMEOUT
+
+__all__ = ["describe"]
+
+_ERROR_REF: Final = {"$ref": "#/components/schemas/Error"}
+ERROR_SCHEMA: Final = {
+    "title": "Error",
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "The kind of error (query, input, forbidden, ...)."},
+        "message": {"type": "string", "description": "What is wrong, in words."},
+        "where": {"type": ["string", "null"], "description": "The file, JSON pointer, parameter or header."},
+        "results": {"type": "array", "items": {"type": "object"}, "description": "SHACL violations (422)."},
+    },
+}
+
+_REASONS: Final = {
+    400: "Malformed request: a bad query, update, document, parameter or Host header",
+    401: "A write without the configured credentials",
+    403: "A write from a browser page of another origin",
+    404: "No such entity, graph or named query",
+    406: "No representation matches the Accept header",
+    413: "The body is larger than MLKG_MAX_DOCUMENT_BYTES",
+    415: "Unsupported Content-Type",
+    422: "The document violates the SHACL shapes",
+    503: "The request did not finish within its time limit",
+}
+
+_RDF_TYPES: Final = [t for t in GRAPH_TYPES if t not in ("application/json", "text/plain")]
+#: What the Graph Store takes in a write: RDF syntaxes (JSON-LD documents go to /entities).
+_GSP_BODY: Final = [t for t in _RDF_TYPES if t != "application/ld+json"]
+_RESULTS: Final = [t for t in RESULT_TYPES if t not in ("application/json", "application/xml", "text/xml")]
+_TEXT: Final = {"type": "string"}
+_SPARQL: Final = {"type": "string", "minLength": 1, "description": "SPARQL 1.1 text."}
+_IRI: Final = {"type": "string", "format": "iri", "description": "An absolute IRI."}
+_IRIS: Final = {"type": "array", "items": _IRI}
+
+
+def _content(types: Iterable[str]) -> dict[str, Any]:
+    """Each media type with its body's schema: any JSON value for JSON types, else text."""
+    return {t: {"schema": {} if t.endswith(("json", "+json")) else _TEXT} for t in types}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {
+        str(code): {"description": _REASONS[code], "content": {"application/json": {"schema": _ERROR_REF}}}
+        for code in codes
+    }
+
+
+def _query_param(
+    name: str, schema: dict[str, Any], description: str, *, required: bool = False
+) -> dict[str, Any]:
+    param: dict[str, Any] = {"name": name, "in": "query", "required": required, "schema": schema}
+    param["description"] = description
+    if schema.get("type") == "array":
+        param["style"], param["explode"] = "form", True
+    return param
+
+
+_DATASET_PARAMS: Final = [
+    _query_param(
+        "default-graph-uri", _IRIS, "Graphs merged into the default graph (SPARQL 1.1 Protocol 2.1.4)."
+    ),
+    _query_param("named-graph-uri", _IRIS, "Graphs available to GRAPH (SPARQL 1.1 Protocol 2.1.4)."),
+]
+_TIMEOUT: Final = _query_param(
+    "timeout",
+    {"type": "number", "minimum": MIN_TIMEOUT},
+    "Seconds the query may run (at most the server's limit).",
+)
+_QUERY_ANSWERS: Final = {
+    "200": {
+        "description": "SELECT/ASK results, or the CONSTRUCT/DESCRIBE graph, by Accept",
+        "content": _content([*_RESULTS, *_RDF_TYPES]),
+    },
+    **_errors(400, 406, 503),
+}
+_GRAPH_TARGET: Final = [
+    _query_param("graph", _IRI, "The named graph (Graph Store Protocol 4.2)."),
+    _query_param(
+        "default", {"type": "string", "enum": [""]}, "The default graph (Graph Store Protocol 4.1), no value."
+    ),
+]
+_WRITE_ERRORS: Final = (400, 401, 403, 413, 415)
+
+#: What FastAPI's generated description lacks, by path and method.
+_OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
+    ("/sparql", "get"): {
+        "parameters": [
+            _query_param("query", _SPARQL, "The SPARQL 1.1 query; without it, the service description."),
+            *_DATASET_PARAMS,
+            _TIMEOUT,
+        ],
+        "responses": _QUERY_ANSWERS,
+    },
+    ("/sparql", "post"): {
+        "parameters": [*_DATASET_PARAMS, _TIMEOUT],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/sparql-query": {"schema": _SPARQL},
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["query"],
+                        "properties": {
+                            "query": _SPARQL,
+                            "default-graph-uri": _IRIS,
+                            "named-graph-uri": _IRIS,
+                        },
+                    }
+                },
+            },
+        },
+        "responses": {**_QUERY_ANSWERS, **_errors(413, 415)},
+    },
+    ("/update", "post"): {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/sparql-update": {"schema": _SPARQL},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "required": ["update"], "properties": {"update": _SPARQL}}
+                },
+            },
+        },
+        "responses": {
+            "204": {"description": "Done; the inferred graph is up to date"},
+            **_errors(*_WRITE_ERRORS),
+        },
+    },
+    ("/store", "get"): {
+        "parameters": _GRAPH_TARGET,
+        "responses": {
+            "200": {"description": "The graph, or the whole dataset", "content": _content(_RDF_TYPES)},
+            **_errors(400, 404, 406, 503),
+        },
+    },
+    ("/store", "head"): {
+        "parameters": _GRAPH_TARGET,
+        "responses": {"200": {"description": "The graph exists"}, **_errors(400, 404, 406, 503)},
+    },
+    ("/store", "put"): {
+        "parameters": _GRAPH_TARGET,
+        "requestBody": {"required": True, "content": _content(_GSP_BODY)},
+        "responses": {
+            "201": {"description": "The graph was created"},
+            "204": {"description": "The graph was replaced"},
+            **_errors(*_WRITE_ERRORS),
+        },
+    },
+    ("/store", "post"): {
+        "parameters": _GRAPH_TARGET,
+        "requestBody": {"required": True, "content": _content(_GSP_BODY)},
+        "responses": {
+            "201": {"description": "The graph was created"},
+            "204": {"description": "The triples were merged in"},
+            **_errors(*_WRITE_ERRORS),
+        },
+    },
+    ("/store", "delete"): {
+        "parameters": _GRAPH_TARGET,
+        "responses": {"204": {"description": "The graph was dropped"}, **_errors(400, 401, 403, 404)},
+    },
+    ("/entities", "post"): {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {}},
+                "application/ld+json": {"schema": {}},
+            },
+        },
+        "responses": {
+            "201": {
+                "description": "The report: the entity IRIs written",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(*_WRITE_ERRORS, 422),
+        },
+    },
+    ("/id/{kind}/{fqn}", "get"): {
+        "responses": {
+            "200": {"description": "The entity", "content": _content([*_RDF_TYPES, "text/html"])},
+            **_errors(400, 404, 406, 503),
+        },
+    },
+    ("/export", "get"): {
+        "responses": {
+            "200": {"description": "The whole store", "content": _content(_RDF_TYPES)},
+            **_errors(400, 406, 503),
+        },
+    },
+    ("/queries/{name}", "get"): {
+        "parameters": [_TIMEOUT],
+        "responses": {
+            "200": {"description": "The query's results, by Accept", "content": _content(_RESULTS)},
+            **_errors(400, 404, 406, 503),
+        },
+    },
+    ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
+    ("/health", "get"): {"responses": _errors(503)},
+}
+
+
+def describe(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec`` (FastAPI's generated document) with the operations above completed: their parameters added
+    (FastAPI's own kept), request bodies set, responses merged; FastAPI's 422 for parameter errors is dropped
+    where mlkg answers 400 instead. Returns a new document."""
+    document = copy.deepcopy(spec)
+    paths = document.setdefault("paths", {})
+    for (path, method), extra in _OPERATIONS.items():
+        operation = paths.get(path, {}).get(method)
+        if operation is None:
+            continue
+        if "parameters" in extra:
+            known = {(p["name"], p["in"]) for p in operation.get("parameters", [])}
+            added = [p for p in extra["parameters"] if (p["name"], p["in"]) not in known]
+            operation["parameters"] = [*operation.get("parameters", []), *copy.deepcopy(added)]
+        if "requestBody" in extra:
+            operation["requestBody"] = copy.deepcopy(extra["requestBody"])
+        responses = operation.setdefault("responses", {})
+        if "422" in responses and "422" not in extra["responses"]:
+            del responses["422"]
+        for code, answer in extra["responses"].items():
+            if code in responses and "content" in answer and code.startswith("2"):
+                responses[code]["content"] = copy.deepcopy(answer["content"])
+            else:
+                responses[code] = copy.deepcopy(answer)
+        for code in [c for c in responses if c.startswith("2") and c not in extra["responses"]]:
+            if any(c.startswith("2") for c in extra["responses"]):
+                del responses[code]
+    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = copy.deepcopy(ERROR_SCHEMA)
+    return document
