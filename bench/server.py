@@ -50,7 +50,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -471,7 +471,7 @@ def report(
     uploads: Uploads | None,
     catalog: Path,
 ) -> None:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"\n{now}, {os.cpu_count()} CPUs, catalog {catalog.name}, load generator {generator}")
     print(
         f"'downstream of T' over {len(tables)} raw tables ({min(rows)}-{max(rows)} rows, "

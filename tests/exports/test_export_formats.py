@@ -10,7 +10,7 @@ from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from mlkg.errors import ContextError, InputError, NotFoundError, UnsupportedFormatError
+from mlkg.errors import ContextError, InputError, NotAcceptableError, NotFoundError, UnsupportedFormatError
 from mlkg.exports import export, serialize_triples
 from mlkg.exports.jsonld import refuse_remote_documents
 from mlkg.store.base import RdfFormat, Store
@@ -152,7 +152,7 @@ def test_control_characters_round_trip(store: Store, fmt: RdfFormat) -> None:
 
 def test_rdfxml_refuses_what_it_cannot_carry(store: Store) -> None:
     store.replace_graphs(graphs={MODEL: [(MODEL, MLKG.description, CONTROL)]})
-    with pytest.raises(UnsupportedFormatError, match="U\\+0007"):
+    with pytest.raises(NotAcceptableError, match="U\\+0007"):
         written(store, RdfFormat.RDFXML)
     for predicate in (
         URIRef("http://example.org/p/1"),

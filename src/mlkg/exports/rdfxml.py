@@ -18,6 +18,7 @@ from rdflib.namespace import RDF
 
 from mlkg.errors import UnsupportedFormatError
 from mlkg.store.base import Quad, Subject, Term
+from mlkg.xmltext import xml_attr, xml_text
 
 __all__ = ["rdfxml_lines"]
 
@@ -27,12 +28,6 @@ _START: Final = (
 )
 #: The longest suffix of an IRI that is an XML NCName (Namespaces in XML 1.0, production [4]).
 _LOCAL_NAME: Final = re.compile(f"[{_START}][{_START}\\-.0-9\u00b7\u0300-\u036f\u203f-\u2040]*\\Z")
-#: Characters XML 1.0 cannot carry at all (production [2]).
-_NOT_XML: Final = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_TEXT_ESCAPES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
-_ATTR_ESCAPES: Final = {**_TEXT_ESCAPES, '"': "&quot;", "\t": "&#9;", "\n": "&#10;"}
-_TEXT: Final = re.compile("[&<>\r]")
-_ATTR: Final = re.compile('[&<>\r"\t\n]')
 _NODE_ID: Final = re.compile(r"[A-Za-z0-9_\-.]+\Z")
 #: RDF/XML syntax terms that cannot be property elements (RDF 1.1 XML Syntax, section 7.2.5; rdf:li is
 #: read back as rdf:_n).
@@ -45,22 +40,12 @@ _RESERVED: Final = frozenset(
 )
 
 
-def _check(value: str) -> str:
-    bad = _NOT_XML.search(value)
-    if bad:
-        raise UnsupportedFormatError(
-            f"RDF/XML cannot carry the character U+{ord(bad.group()):04X} in {value[:60]!r}; "
-            "choose another format"
-        )
-    return value
-
-
 def _text(value: str) -> str:
-    return _TEXT.sub(lambda m: _TEXT_ESCAPES[m.group()], _check(value))
+    return xml_text(value, what="RDF/XML")
 
 
 def _attr(value: str) -> str:
-    return '"' + _ATTR.sub(lambda m: _ATTR_ESCAPES[m.group()], _check(value)) + '"'
+    return xml_attr(value, what="RDF/XML")
 
 
 def _node_id(term: BNode) -> str:

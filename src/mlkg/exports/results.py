@@ -18,12 +18,12 @@ import io
 import json
 from collections.abc import Callable
 from enum import Enum
-from xml.sax.saxutils import escape, quoteattr
 
 from rdflib import BNode, URIRef
 
 from mlkg.errors import UnsupportedFormatError
 from mlkg.store.base import AskResult, SelectResult, Term
+from mlkg.xmltext import xml_attr, xml_text
 
 __all__ = ["ResultsFormat", "serialize_results"]
 
@@ -78,15 +78,23 @@ def _json(result: SelectResult | AskResult) -> bytes:
 
 def _xml_term(term: Term) -> str:
     if isinstance(term, URIRef):
-        return f"<uri>{escape(str(term))}</uri>"
+        return f"<uri>{_text(term)}</uri>"
     if isinstance(term, BNode):
-        return f"<bnode>{escape(str(term))}</bnode>"
+        return f"<bnode>{_text(term)}</bnode>"
     attrs = ""
     if term.language:
-        attrs = f" xml:lang={quoteattr(term.language)}"
+        attrs = f" xml:lang={_attr(term.language)}"
     elif term.datatype is not None:
-        attrs = f" datatype={quoteattr(str(term.datatype))}"
-    return f"<literal{attrs}>{escape(str(term))}</literal>"
+        attrs = f" datatype={_attr(term.datatype)}"
+    return f"<literal{attrs}>{_text(term)}</literal>"
+
+
+def _text(value: str) -> str:
+    return xml_text(value, what="SPARQL XML results")
+
+
+def _attr(value: str) -> str:
+    return xml_attr(value, what="SPARQL XML results")
 
 
 def _xml(result: SelectResult | AskResult) -> bytes:
@@ -95,12 +103,12 @@ def _xml(result: SelectResult | AskResult) -> bytes:
         parts.append(f"<head/>\n<boolean>{'true' if result.value else 'false'}</boolean>\n")
     else:
         parts.append("<head>")
-        parts.extend(f"<variable name={quoteattr(v)}/>" for v in result.variables)
+        parts.extend(f"<variable name={_attr(v)}/>" for v in result.variables)
         parts.append("</head>\n<results>\n")
         for row in result.rows:
             parts.append("<result>")
             parts.extend(
-                f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>"
+                f"<binding name={_attr(v)}>{_xml_term(t)}</binding>"
                 for v, t in zip(result.variables, row, strict=True)
                 if t is not None
             )

@@ -28,6 +28,7 @@ from mlkg.store.base import (
 from mlkg.store.oxterms import to_ox, to_rdflib
 from mlkg.store.sparqlcheck import check_query
 from mlkg.store.sparqltext import NOT_PROJECTED, has_dataset_clause, looks_like_update
+from mlkg.xmltext import xml_results
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -123,14 +124,16 @@ class QueryRunner:
             try:  # as in query(): the result is dropped on this thread, whatever happens
                 if isinstance(result, ox.QueryTriples):
                     return _graph_result(result, deadline, timeout)
-                result.serialize(output, format=_RESULTS_FORMATS[results_format()])
+                fmt = _RESULTS_FORMATS[results_format()]
+                result.serialize(output, format=fmt)
             except OSError:
                 if output.expired:
                     raise QueryTimeoutError(f"the query did not finish within {timeout} s") from None
                 raise
             finally:
                 del result
-            return output.getvalue()
+            # pyoxigraph writes carriage returns and control characters into XML as they are: repair or refuse
+            return xml_results(output.getvalue()) if fmt == ox.QueryResultsFormat.XML else output.getvalue()
 
     def _has_from(self, query: str) -> bool:
         """True if the query has ``FROM`` clauses, remembered for recent texts (the lexer is slow)."""
