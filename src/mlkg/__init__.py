@@ -1,6 +1,50 @@
-"""mlkg: a semantic knowledge-graph store for machine-learning metadata."""
+"""mlkg: a semantic knowledge-graph store for machine-learning metadata.
+
+``mlkg.open(store=...)`` returns a :class:`Catalog`: load documents, query with SPARQL, ask impact and
+lineage, export linked data, with the inferred lineage graph kept exact after every write. Every error mlkg
+raises on purpose is an :class:`MlkgError`; the subclasses below say what went wrong.
+"""
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
-__all__ = ["__version__"]
+
+from mlkg.catalog import Catalog, open
+from mlkg.errors import (
+    AuthenticationError,
+    ContextError,
+    ForbiddenError,
+    InputError,
+    MlkgError,
+    NotAcceptableError,
+    NotFoundError,
+    ParseError,
+    PayloadTooLargeError,
+    QueryError,
+    QueryTimeoutError,
+    ReasoningError,
+    StoreError,
+    UnsupportedFormatError,
+    ValidationError,
+)
+
+__all__ = [
+    "AuthenticationError",
+    "Catalog",
+    "ContextError",
+    "ForbiddenError",
+    "InputError",
+    "MlkgError",
+    "NotAcceptableError",
+    "NotFoundError",
+    "ParseError",
+    "PayloadTooLargeError",
+    "QueryError",
+    "QueryTimeoutError",
+    "ReasoningError",
+    "StoreError",
+    "UnsupportedFormatError",
+    "ValidationError",
+    "__version__",
+    "open",
+]

@@ -6,6 +6,7 @@ inferred graph; each asset can carry the shortest asserted path that explains it
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -61,6 +62,13 @@ class ImpactReport:
     entity: URIRef
     direction: Direction
     assets: list[ImpactedAsset] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """The number of assets affected (downstream) or depended on (upstream)."""
+        return len(self.assets)
+
+    def __iter__(self) -> Iterator[ImpactedAsset]:
+        return iter(self.assets)
 
     def by_kind(self) -> dict[str, list[ImpactedAsset]]:
         groups: dict[str, list[ImpactedAsset]] = {}

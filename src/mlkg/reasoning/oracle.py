@@ -36,26 +36,13 @@ from rdflib import OWL, RDFS, URIRef
 
 from mlkg.errors import ReasoningError
 from mlkg.locks import RDFLIB_GLOBALS
-from mlkg.resources import ontology_text
+from mlkg.reasoning.ontology import load_ontology
 from mlkg.vocab import MLKG
 
 __all__ = ["LineageTriple", "lineage_properties", "load_ontology", "owlrl_lineage"]
 
 #: An inferred lineage edge between two IRIs.
 LineageTriple = tuple[URIRef, URIRef, URIRef]
-
-
-def load_ontology() -> rdflib.Graph:
-    """The graph of ``ontology/mlkg.ttl``, the ontology mlkg reasons with.
-
-    ``ontology/alignment.ttl`` is deliberately left out: it relates mlkg terms to PROV-O, DCAT, ML-Schema and
-    OpenMetadata for publication and is not reasoned over (DESIGN.md).
-
-    :raises NotFoundError: if the ontology file is missing from the installed package.
-    """
-    graph = rdflib.Graph()
-    graph.parse(data=ontology_text(), format="turtle")
-    return graph
 
 
 def lineage_properties(*, ontology: rdflib.Graph) -> frozenset[URIRef]:

@@ -1,0 +1,304 @@
+"""The Python front door: :func:`open` returns a :class:`Catalog`, one store with its reasoner.
+
+Every write made through a catalog keeps the inferred lineage graph exactly what OWL 2 RL entails (the store
+is always wrapped in a :class:`~mlkg.reasoning.store.ReasonedStore`): there is no way to get a catalog whose
+impact answers silently miss the inferred graph. See ``docs/architecture.md`` for where it sits.
+
+>>> import mlkg
+>>> orders = {"type": "table", "name": "orders", "fullyQualifiedName": "pg.shop.public.orders"}
+>>> with mlkg.open(store="memory:") as catalog:
+...     report = catalog.load(orders)
+...     len(report.accepted), catalog.query("ASK { ?t <https://w3id.org/mlkg#name> 'orders' }").value
+(1, True)
+"""
+
+from __future__ import annotations
+
+import glob
+import io
+import json
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any, BinaryIO, Self
+
+from rdflib import URIRef
+
+from mlkg.config import Settings
+from mlkg.errors import InputError, NotFoundError, PayloadTooLargeError, UnsupportedFormatError
+from mlkg.exports import GraphSelection, export
+from mlkg.ids import IriMinter
+from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
+from mlkg.queries.resolve import resolve_entities, resolve_entity
+from mlkg.reasoning.engine import ReasonStats
+from mlkg.reasoning.explain import Hop, explain
+from mlkg.reasoning.impact import Direction, ImpactReport, impact
+from mlkg.reasoning.lineage import LineageGraph, lineage_graph
+from mlkg.reasoning.ontology import load_ontology
+from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.store import ReasonedStore
+from mlkg.store import QueryResult, RdfFormat, Store, Term, open_store
+
+__all__ = ["Catalog", "open"]
+
+#: What :meth:`Catalog.load` takes: a path (file or directory, ``str`` or :class:`os.PathLike`), a glob, or a
+#: JSON document already parsed (one entity, or a list of them).
+Loadable = str | os.PathLike[str] | Mapping[str, Any] | Sequence[Mapping[str, Any]]
+
+
+def open(
+    *,
+    store: str | None = None,
+    sparql_endpoint: str | None = None,
+    base_iri: str | None = None,
+    settings: Settings | None = None,
+    **options: Any,
+) -> Catalog:
+    """Open a catalog: the embedded store at ``store`` (a directory, default ``./mlkg-data``, or
+    ``"memory:"``), or the SPARQL 1.1 engine at ``sparql_endpoint``. Other keyword arguments are
+    :class:`~mlkg.config.Settings` fields (``update_endpoint``, ``sparql_user``, ``query_timeout``, ...);
+    ``MLKG_*`` environment variables fill what is not given, as for the ``mlkg`` command.
+
+    :raises StoreError: if the store cannot be opened (in use by another process, unreachable engine).
+    :raises pydantic.ValidationError: if an option has a wrong type or value.
+    """
+    given = {"store": store, "sparql_endpoint": sparql_endpoint, "base_iri": base_iri, **options}
+    given = {name: value for name, value in given.items() if value is not None}
+    chosen = settings.model_copy(update=given) if settings is not None else Settings(**given)
+    return Catalog(settings=chosen)
+
+
+class Catalog:
+    """One mlkg store with its reasoner, ingest and named queries. Use :func:`open` to get one, and close it
+    (or use it as a context manager) to release an on-disk store.
+
+    :raises StoreError: if the store cannot be opened.
+    """
+
+    def __init__(self, *, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        opened = store if store is not None else open_store(settings=settings)
+        self._owns_store = store is None
+        try:
+            self.minter = IriMinter.from_ontology(base=settings.base_iri)
+            self.store = ReasonedStore(inner=opened, program=LineageProgram.from_ontology(load_ontology()))
+            self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
+        except BaseException:
+            if self._owns_store:
+                opened.close()
+            raise
+
+    @property
+    def program(self) -> LineageProgram:
+        """The lineage rules compiled from the ontology."""
+        return self.store.reasoner.program
+
+    # -- writes ---------------------------------------------------------------------------------------------
+
+    def load(self, *items: Loadable, format: InputFormat | None = None) -> IngestReport:
+        """Validate and store entity documents; the inferred graph follows.
+
+        ``items`` are paths (files, or directories read recursively for the extensions mlkg knows), globs,
+        or JSON documents already parsed. A document that fails is reported and writes nothing; the others
+        are stored, each replacing its entity's graph.
+
+        :raises InputError: if a path does not exist or a file's format is unknown (nothing is written).
+        :raises PayloadTooLargeError: if a file is larger than ``max_document_bytes``.
+        :raises StoreError: if the store fails.
+        """
+        return self.ingestor.ingest(store=self.store, sources=self._sources(items, format))
+
+    def validate(self, *items: Loadable, format: InputFormat | None = None) -> IngestReport:
+        """Check documents as :meth:`load` would (syntax, context, SHACL), writing nothing.
+
+        :raises InputError: as :meth:`load`.
+        """
+        return self.ingestor.check(sources=self._sources(items, format))
+
+    def update(self, update: str, /) -> None:
+        """Run a SPARQL 1.1 Update; the inferred graph follows.
+
+        :raises QueryError: if the update is malformed or uses ``LOAD`` / ``SERVICE``.
+        :raises InputError: if it writes a graph mlkg maintains.
+        :raises StoreError: if the store fails.
+        """
+        self.store.update(update=update)
+
+    def delete(self, entity: str, /) -> bool:
+        """Delete an entity (named by IRI, fully qualified name or unique name); True if it existed.
+
+        :raises NotFoundError: if ``entity`` names nothing.
+        :raises InputError: if it names several entities, or an IRI mlkg maintains.
+        """
+        return self.ingestor.delete(store=self.store, entity=self._one(entity))
+
+    def reason(self) -> ReasonStats:
+        """Recompute the inferred graph from scratch, writing only what differs (``mlkg reason``).
+
+        :raises StoreError: if the store fails.
+        """
+        return self.store.recompute()
+
+    # -- reads ----------------------------------------------------------------------------------------------
+
+    def query(
+        self, query: str, /, *, bindings: Mapping[str, Term] | None = None, timeout: float | None = None
+    ) -> QueryResult:
+        """Run a SPARQL 1.1 query over the union of all graphs; ``bindings`` are bound as RDF terms.
+
+        :raises QueryError: if the query is malformed or uses ``SERVICE``.
+        :raises QueryTimeoutError: if it passes ``timeout`` seconds.
+        :raises StoreError: if the store fails.
+        """
+        return self.store.query(query=query, bindings=bindings, timeout=timeout)
+
+    def impact(
+        self, entity: str, /, *, direction: Direction | str = Direction.DOWNSTREAM, explain: bool = False
+    ) -> ImpactReport:
+        """What a change to ``entity`` affects (downstream) or what it depends on (upstream), each asset with
+        its kind; ``explain`` adds the asserted path behind each. ``len(report)`` is the number of assets.
+
+        :raises NotFoundError: if ``entity`` names nothing.
+        :raises InputError: if it names several entities (give the IRI or fully qualified name).
+        """
+        target = self._one(entity)
+        reports = impact(
+            store=self.store,
+            program=self.program,
+            entity=str(target),
+            direction=Direction(direction),
+            with_paths=explain,
+        )
+        return reports[0]
+
+    def lineage(
+        self,
+        entity: str,
+        /,
+        *,
+        direction: Direction | str = Direction.DOWNSTREAM,
+        depth: int | None = None,
+        max_nodes: int = 2000,
+    ) -> LineageGraph:
+        """The lineage subgraph around ``entity`` (nodes and edges, each edge naming its asserted triple).
+
+        :raises NotFoundError: if ``entity`` names nothing.
+        """
+        return lineage_graph(
+            store=self.store,
+            program=self.program,
+            entity=resolve_entity(store=self.store, text=entity),
+            direction=Direction(direction),
+            depth=depth,
+            max_nodes=max_nodes,
+        )
+
+    def explain(self, *, downstream: str, upstream: str) -> list[Hop] | None:
+        """The asserted hops by which data flows from ``upstream`` to ``downstream`` (None if it does not).
+
+        :raises NotFoundError: if either names nothing.
+        """
+        return explain(
+            store=self.store,
+            program=self.program,
+            downstream=self._one(downstream),
+            upstream=self._one(upstream),
+        )
+
+    def export(
+        self,
+        *,
+        format: RdfFormat | str = RdfFormat.TRIG,
+        output: BinaryIO | None = None,
+        entity: str | None = None,
+        graphs: GraphSelection = "all",
+    ) -> bytes | None:
+        """The whole store (or one entity's graph) as linked data: written to ``output``, or returned.
+
+        :raises NotFoundError: if ``entity`` names nothing.
+        :raises UnsupportedFormatError: if ``format`` is not an RDF format.
+        """
+        target = None if entity is None else self._one(entity)
+        if output is not None:
+            export(store=self.store, format=RdfFormat(format), output=output, entity=target, graphs=graphs)
+            return None
+        buffer = io.BytesIO()
+        export(store=self.store, format=RdfFormat(format), output=buffer, entity=target, graphs=graphs)
+        return buffer.getvalue()
+
+    # -- life cycle -----------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the store (an on-disk store's directory lock). Idempotent."""
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -------------------------------------------------------------------------------------------------------
+
+    def _one(self, text: str) -> URIRef:
+        found = resolve_entities(store=self.store, text=text)
+        if len(found) > 1:
+            names = ", ".join(str(iri) for iri in found[:5])
+            raise InputError(
+                f"{text!r} names {len(found)} entities ({names}); give an IRI or FQN", where=text
+            )
+        if not found:
+            raise NotFoundError(f"no entity {text!r} in the store")
+        return found[0]
+
+    def _sources(self, items: Iterable[Loadable], format: InputFormat | None) -> list[Source]:
+        sources: list[Source] = []
+        for item in items:
+            if isinstance(item, Mapping) or (isinstance(item, Sequence) and not isinstance(item, str)):
+                data = json.dumps(item).encode("utf-8")
+                sources.append(Source(name="<document>", data=data, format=format or InputFormat.JSON))
+                continue
+            for path in _expand(item):
+                sources.append(self._read(path, format))
+        return sources
+
+    def _read(self, path: Path, format: InputFormat | None) -> Source:
+        limit = self.settings.max_document_bytes
+        size = path.stat().st_size
+        if size > limit:
+            raise PayloadTooLargeError(
+                f"file is {size} bytes, more than the limit of {limit} bytes", where=str(path)
+            )
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(f"cannot read: {error.strerror}", where=str(path)) from error
+        return Source(name=str(path), data=data, format=format or InputFormat.from_path(str(path)))
+
+
+def _expand(item: str | os.PathLike[str]) -> list[Path]:
+    """The files a path, directory (recursively, known extensions only, sorted) or glob names.
+
+    :raises InputError: if it names no file.
+    """
+    path = Path(item)
+    if path.is_file():
+        return [path]
+    if path.is_dir():
+        return sorted(p for p in path.rglob("*") if p.is_file() and _known(p))
+    matches = sorted(Path(p) for p in glob.glob(os.fspath(item), recursive=True) if Path(p).is_file())
+    if matches:
+        return matches
+    raise InputError("no such file or directory", where=os.fspath(item))
+
+
+def _known(path: Path) -> bool:
+    try:
+        InputFormat.from_path(path.name)
+    except UnsupportedFormatError:
+        return False
+    return True

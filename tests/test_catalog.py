@@ -1,0 +1,124 @@
+"""``mlkg.open`` and the :class:`~mlkg.Catalog`, as a Python user drives them (issue 12, point 1)."""
+
+from __future__ import annotations
+
+import doctest
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import rdflib
+
+import mlkg
+import mlkg.catalog
+from mlkg.reasoning.store import ReasonedStore
+from mlkg.store import SelectResult
+from mlkg.vocab import INFERRED_GRAPH
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo"
+CUSTOMERS = "postgres_prod.ecommerce.public.customers"
+CHURN = "http://localhost:8000/id/model/mlflow_prod.customer_churn_predictor"
+
+
+@pytest.fixture(scope="module")
+def demo() -> mlkg.Catalog:
+    catalog = mlkg.open(store="memory:")
+    report = catalog.load(DEMO)
+    assert not report.rejected
+    return catalog
+
+
+def test_the_public_names_are_the_catalog_and_the_error_tree() -> None:
+    assert set(mlkg.__all__) == {
+        "Catalog",
+        "open",
+        "__version__",
+        *(name for name in dir(mlkg.errors) if name.endswith("Error")),
+    }
+    for name in mlkg.__all__:
+        assert getattr(mlkg, name) is not None
+    assert all(issubclass(getattr(mlkg, n), mlkg.MlkgError) for n in mlkg.__all__ if n.endswith("Error"))
+
+
+def test_the_docstring_examples_run() -> None:
+    failures, tried = doctest.testmod(mlkg.catalog)
+    assert tried > 0
+    assert failures == 0
+
+
+def test_impact_counts_what_the_cli_counts(demo: mlkg.Catalog, tmp_path: Path) -> None:
+    store = str(tmp_path / "store")
+    files = sorted(str(p) for p in DEMO.glob("*.json"))
+    cli = [sys.executable, "-m", "mlkg"]
+    assert subprocess.run([*cli, "load", "--store", store, *files], capture_output=True).returncode == 0
+    done = subprocess.run(
+        [*cli, "impact", CUSTOMERS, "--store", store, "--format", "json"], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    count = json.loads(done.stdout)["count"]
+    report = demo.impact(CUSTOMERS)
+    assert len(report) == count > 0
+    assert {a.kind for a in report} >= {"feature", "model", "deployment"}
+
+
+def test_every_catalog_keeps_the_inferred_graph(tmp_path: Path) -> None:
+    """The trap the issue names: impact on a store nobody reasoned over answered 0 and raised nothing."""
+    with mlkg.open(store=str(tmp_path / "s")) as catalog:
+        assert isinstance(catalog.store, ReasonedStore)
+        catalog.load(DEMO / "02-ecommerce-tables.json", DEMO / "10-churn-features.json")
+        assert len(catalog.impact(CUSTOMERS)) > 0
+        inferred = set(catalog.store.quads(graph=INFERRED_GRAPH))
+        catalog.reason()
+        assert set(catalog.store.quads(graph=INFERRED_GRAPH)) == inferred
+
+
+def test_load_takes_directories_globs_and_parsed_documents(tmp_path: Path) -> None:
+    with mlkg.open(store="memory:") as catalog:
+        assert len(catalog.load(str(DEMO / "0*.json")).accepted) > 0
+        table = {"type": "table", "name": "t", "fullyQualifiedName": "pg.db.s.t"}
+        assert (
+            len(catalog.load(table, [dict(table, name="t2", fullyQualifiedName="pg.db.s.t2")]).accepted) == 2
+        )
+        report = catalog.load({"type": "mlmodel", "name": "no algorithm"})
+        assert report.rejected and not report.accepted
+        with pytest.raises(mlkg.InputError, match="no such file"):
+            catalog.load(tmp_path / "missing.json")
+
+
+def test_names_must_name_one_entity(demo: mlkg.Catalog) -> None:
+    with pytest.raises(mlkg.NotFoundError):
+        demo.impact("no_such_asset")
+    assert len(demo.impact(CHURN, direction="upstream")) > 0
+
+
+def test_query_update_explain_lineage_export_delete() -> None:
+    with mlkg.open(store="memory:") as catalog:
+        catalog.load(DEMO)
+        result = catalog.query(
+            "SELECT ?m WHERE { ?m <https://w3id.org/mlkg#algorithm> ?a }",
+        )
+        assert isinstance(result, SelectResult)
+        assert len(result.rows) >= 4
+        hops = catalog.explain(downstream=CHURN, upstream=CUSTOMERS)
+        assert hops, "the churn model is downstream of the customers table"
+        graph = catalog.lineage(CUSTOMERS, depth=2)
+        assert graph.nodes and graph.edges
+        trig = catalog.export(format="trig")
+        assert trig is not None
+        dataset = rdflib.Dataset()
+        dataset.parse(data=trig, format="trig")
+        assert len(dataset) > 0
+        sink = io.BytesIO()
+        assert catalog.export(format="nt", entity=CHURN, output=sink) is None
+        assert sink.getvalue()
+        catalog.update("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> <urn:c> } }")
+        assert catalog.query("ASK { <urn:a> <urn:b> <urn:c> }").value  # type: ignore[union-attr]
+        with pytest.raises(mlkg.QueryError, match="SERVICE"):
+            catalog.query("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
+        assert catalog.delete(CHURN)
+        assert not catalog.store.has_graph(graph=rdflib.URIRef(CHURN))
+        assert not catalog.delete(CHURN)  # still named by the documents that refer to it, but gone itself
