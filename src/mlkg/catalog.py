@@ -30,7 +30,7 @@ from mlkg.errors import InputError, NotFoundError, PayloadTooLargeError, Unsuppo
 from mlkg.exports import GraphSelection, export
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
-from mlkg.queries.resolve import resolve_entities, resolve_entity
+from mlkg.queries.resolve import resolve_entities
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
 from mlkg.reasoning.impact import Direction, ImpactReport, impact
@@ -184,11 +184,12 @@ class Catalog:
         """The lineage subgraph around ``entity`` (nodes and edges, each edge naming its asserted triple).
 
         :raises NotFoundError: if ``entity`` names nothing.
+        :raises InputError: if it names several entities.
         """
         return lineage_graph(
             store=self.store,
             program=self.program,
-            entity=resolve_entity(store=self.store, text=entity),
+            entity=self._one(entity),
             direction=Direction(direction),
             depth=depth,
             max_nodes=max_nodes,
