@@ -31,7 +31,7 @@ ALLOWED_PREDICATES = {
     RDF.type, RDFS.subClassOf, RDFS.subPropertyOf, RDFS.domain, RDFS.range, OWL.inverseOf,
     OWL.propertyChainAxiom, OWL.equivalentClass, OWL.equivalentProperty, RDF.first, RDF.rest,
     RDFS.label, RDFS.comment, RDFS.seeAlso, OWL.versionInfo, DCTERMS.description,
-    MLKG.iriSegment, MLKG.jsonType,
+    MLKG.iriSegment, MLKG.jsonType, MLKG.kindName, MLKG.kindPrecedence, MLKG.kindOrder,
 }  # fmt: skip
 ALLOWED_TYPES = {
     OWL.Ontology, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,

@@ -149,3 +149,6 @@ class MLKG(DefinedNamespace):
     # Annotation properties
     iriSegment: URIRef
     jsonType: URIRef
+    kindName: URIRef
+    kindOrder: URIRef
+    kindPrecedence: URIRef

@@ -1,7 +1,8 @@
 """Impact analysis: everything downstream (or upstream) of an asset, grouped by kind, with explanations.
 
 The answer comes from the named queries ``queries/downstream.rq`` and ``queries/upstream.rq`` over the
-inferred graph; each asset can carry the shortest asserted path that explains it (:mod:`.explain`).
+inferred graph; each asset can carry the shortest asserted path that explains it (:mod:`.explain`). Kinds
+are listed in the order the ontology gives them (``mlkg:kindOrder``, read by :mod:`.kinds`).
 """
 
 from __future__ import annotations
@@ -19,23 +20,7 @@ from mlkg.reasoning.explain import Hop, explain
 from mlkg.reasoning.program import LineageProgram
 from mlkg.store.base import SelectResult, Store
 
-__all__ = ["KIND_ORDER", "Direction", "ImpactReport", "ImpactedAsset", "impact"]
-
-#: The order kinds are reported in: from the data towards the decisions made with it.
-KIND_ORDER = (
-    "table",
-    "column",
-    "pipeline",
-    "feature_table",
-    "feature",
-    "run",
-    "model",
-    "version",
-    "deployment",
-    "prediction_table",
-    "dashboard",
-    "other",
-)
+__all__ = ["Direction", "ImpactReport", "ImpactedAsset", "impact"]
 
 
 class Direction(str, Enum):
@@ -109,10 +94,6 @@ def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
 
 
-def _order(kind: str) -> int:
-    return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
-
-
 def impact(
     *,
     store: Store,
@@ -147,6 +128,6 @@ def impact(
                     iri=asset, kind=str(row.get("kind", "other")), name=str(row.get("name", asset)), path=path
                 )
             )
-        assets.sort(key=lambda a: (_order(a.kind), a.name))
+        assets.sort(key=lambda a: (program.kinds.sort_key(a.kind), a.name))
         reports.append(ImpactReport(entity=iri, direction=direction, assets=assets))
     return reports

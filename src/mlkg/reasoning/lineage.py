@@ -26,22 +26,6 @@ from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
 
 __all__ = ["LineageGraph", "lineage_graph"]
 
-#: Kinds reported for nodes, most specific first (the named queries use the same names).
-_KINDS: tuple[tuple[URIRef, str], ...] = (
-    (MLKG.FeatureSource, "feature_source"),
-    (MLKG.Feature, "feature"),
-    (MLKG.Model, "model"),
-    (MLKG.ModelVersion, "version"),
-    (MLKG.Deployment, "deployment"),
-    (MLKG.PredictionTable, "prediction_table"),
-    (MLKG.Dashboard, "dashboard"),
-    (MLKG.FeatureTable, "feature_table"),
-    (MLKG.Dataset, "table"),
-    (MLKG.Column, "column"),
-    (MLKG.Pipeline, "pipeline"),
-    (MLKG.TrainingRun, "run"),
-)
-
 
 @dataclass
 class LineageGraph:
@@ -63,9 +47,9 @@ class LineageGraph:
         }
 
 
-def _describe(store: Store, node: URIRef, distance: int) -> dict[str, Any]:
-    types = {o for _, _, o, _ in store.quads(subject=node, predicate=RDF.type)}
-    kind = next((name for cls, name in _KINDS if cls in types), "other")
+def _describe(store: Store, program: LineageProgram, node: URIRef, distance: int) -> dict[str, Any]:
+    types = {o for _, _, o, _ in store.quads(subject=node, predicate=RDF.type) if isinstance(o, URIRef)}
+    kind = program.kinds.kind_of(types)
     label = None
     for prop in (MLKG.fullyQualifiedName, MLKG.name):
         for _, _, value, _ in store.quads(subject=node, predicate=prop):
@@ -102,7 +86,7 @@ def lineage_graph(
     # +1: p(s, o) makes o upstream of s. Walking upstream from n: follow (n p o) with +1, (s p n) with -1.
     want = 1 if direction is Direction.UPSTREAM else -1
     result = LineageGraph(entity=entity, direction=direction)
-    result.nodes[entity] = _describe(store, entity, 0)
+    result.nodes[entity] = _describe(store, program, entity, 0)
     queue: deque[tuple[URIRef, int]] = deque([(entity, 0)])
     seen_edges: set[tuple[str, str, str]] = set()
     while queue:
@@ -134,7 +118,7 @@ def lineage_graph(
                 if len(result.nodes) >= max_nodes:
                     result.truncated = True
                     continue
-                result.nodes[other] = _describe(store, other, distance + 1)
+                result.nodes[other] = _describe(store, program, other, distance + 1)
                 queue.append((other, distance + 1))
     result.edges = [
         e for e in result.edges if URIRef(e["source"]) in result.nodes and URIRef(e["target"]) in result.nodes

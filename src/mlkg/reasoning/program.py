@@ -25,6 +25,7 @@ from rdflib import OWL, RDF, RDFS, URIRef
 from rdflib.collection import Collection
 
 from mlkg.errors import ReasoningError
+from mlkg.reasoning.kinds import EntityKinds
 from mlkg.vocab import MLKG
 
 __all__ = ["Chain", "LineageProgram", "Oriented"]
@@ -64,13 +65,17 @@ class LineageProgram:
     ranges: dict[URIRef, frozenset[URIRef]]
     superclasses: dict[URIRef, frozenset[URIRef]]
     classes: frozenset[URIRef] = field(default_factory=frozenset)
+    #: The entity kinds the ontology declares (:mod:`mlkg.reasoning.kinds`), read with the rules so that a
+    #: program and its kinds always come from one ontology.
+    kinds: EntityKinds = field(default_factory=lambda: EntityKinds(kinds=(), covers={}))
 
     @classmethod
     def from_ontology(cls, ontology: rdflib.Graph) -> LineageProgram:
         """Compile the lineage rules of ``ontology``.
 
         :raises ReasoningError: if the ontology uses the transitive property in a way this reasoner does not
-            evaluate incrementally (a chain step or a sub-property of it that is itself a lineage input).
+            evaluate incrementally (a chain step or a sub-property of it that is itself a lineage input), or
+            declares its entity kinds inconsistently (:meth:`EntityKinds.from_ontology`).
         """
         return _compile(ontology)
 
@@ -240,6 +245,7 @@ def _compile(ontology: rdflib.Graph) -> LineageProgram:
         ranges=by_property(RDFS.range),
         superclasses=superclasses,
         classes=frozenset(c for c in superclasses if str(c).startswith(str(MLKG))),
+        kinds=EntityKinds.from_ontology(ontology),
     )
 
 
