@@ -28,11 +28,11 @@ from mlkg.reasoning.rewrite import Expected, rewrite_graph
 from mlkg.reasoning.state import LineageState
 from mlkg.store.base import BulkTriples, GraphSync, Store, Triple
 from mlkg.store.oxterms import ntriples_key
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["ReasonStats", "Reasoner"]
 
-_SKIPPED_GRAPHS = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH})
+_SKIPPED_GRAPHS = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH})
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,17 @@ class Reasoner:
         self._emitted: set[tuple[int, URIRef, int | URIRef]] = set()
         #: Set when an update failed half-way: the stored inferred graph can no longer be trusted.
         self._stale = False
+
+    @property
+    def stale(self) -> bool:
+        """True if the stored inferred graph may not match the asserted data: the next write recomputes it."""
+        return self._stale
+
+    def invalidate(self) -> None:
+        """Forget the in-memory state and distrust the stored inferred graph, after a write failed somewhere
+        the reasoner could not see (its state may no longer describe the store): the next write recomputes."""
+        self._state = None
+        self._stale = True
 
     # -- full recompute ------------------------------------------------------------------------------------
 
