@@ -82,7 +82,7 @@ class Reasoner:
         started = time.perf_counter()
         asserted = self._build()
         self._stale = False
-        added, removed = self._write_all()
+        added, removed = self._write_all_or_invalidate()
         return ReasonStats(
             asserted=asserted,
             inferred_added=added,
@@ -106,7 +106,7 @@ class Reasoner:
             return
         self._build()
         if not self.store.has_graph(graph=INFERRED_GRAPH) and (self._emitted or any(self._reach.values())):
-            self._write_all()
+            self._write_all_or_invalidate()
 
     def _build(self) -> int:
         """Read the asserted lineage triples, compute the state and closures; return how many were read."""
@@ -141,6 +141,14 @@ class Reasoner:
                 if p == RDF.type and o not in self.program.superclasses:
                     continue
                 yield ntriples_key(s), p, ntriples_key(o)
+
+    def _write_all_or_invalidate(self) -> tuple[int, int]:
+        """:meth:`_write_all`; if it fails, the inferred graph may be partial: :meth:`invalidate`."""
+        try:
+            return self._write_all()
+        except BaseException:
+            self.invalidate()
+            raise
 
     def _write_all(self) -> tuple[int, int]:
         """Make the inferred graph hold every inferred triple; return how many were added and removed."""

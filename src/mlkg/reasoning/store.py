@@ -41,13 +41,15 @@ T = TypeVar("T")
 
 
 class _Step:
-    """One write in progress: tells :meth:`ReasonedStore._recorded` whether a failure came from the asserted
-    write itself (one transaction: nothing was written, so the stored inferred graph is still right)."""
+    """One write in progress: tells :meth:`ReasonedStore._recorded` whether a failure came before the asserted
+    write or from the asserted write itself (one transaction), so that nothing of it was written."""
 
     def __init__(self) -> None:
+        self.started = False
         self.refused = False
 
     def write(self, call: Callable[[], T]) -> T:
+        self.started = True
         try:
             return call()
         except BaseException:
@@ -79,8 +81,9 @@ class ReasonedStore:
         """Bracket one write with its record in the store (:mod:`mlkg.reasoning.journal`).
 
         On success the record is deleted (every record, after a full recompute). On failure it is deleted
-        only if the asserted write refused the change (``_Step.write`` raised: one transaction, nothing
-        written) and the reasoner still trusts its state; otherwise the reasoner is invalidated and the record
+        only if the asserted write did not start or refused the change (``_Step.write`` raised: one
+        transaction, nothing written) and the reasoner still trusts its state (a failed write of the inferred
+        graph makes it distrust it); otherwise the reasoner is invalidated and the record
         stays, so this process's next write, or the next process to open the store, recomputes the inferred
         graph.
         """
@@ -89,7 +92,7 @@ class ReasonedStore:
         try:
             yield step
         except BaseException:
-            if step.refused and not self.reasoner.stale:
+            if (step.refused or not step.started) and not self.reasoner.stale:
                 self._journal.end()
             else:
                 self.reasoner.invalidate()
