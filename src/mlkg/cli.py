@@ -43,7 +43,7 @@ from mlkg.reasoning import load_ontology
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.impact import Direction, impact
 from mlkg.reasoning.program import LineageProgram
-from mlkg.reasoning.store import ReasonedStore, repair_interrupted
+from mlkg.reasoning.store import ReasonedStore, repair_interrupted, repair_note
 from mlkg.store import GraphResult, RdfFormat, Store, open_store
 
 __all__ = ["app", "main"]
@@ -97,12 +97,7 @@ def _program() -> LineageProgram:
 
 def _note_repair(stats: ReasonStats | None) -> None:
     if stats is not None:
-        typer.echo(
-            "mlkg: note: a write to this store did not finish (its process stopped); the inferred graph was "
-            f"recomputed in {stats.seconds:.2f} s: {stats.inferred_added} triples added, "
-            f"{stats.inferred_removed} removed",
-            err=True,
-        )
+        typer.echo(repair_note(stats), err=True)
 
 
 @contextmanager
