@@ -125,6 +125,33 @@ def test_with_no_record_opening_reads_once_and_repairs_nothing(
     assert ReasonedStore(inner=memory, program=program).repaired is None
 
 
+class ReadOnly:
+    """Passes reads to ``inner``; any write fails the test."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        writes = ("replace_graphs", "load_graph", "change_graph", "delete_graphs", "update")
+        if name in writes or name in ("load_graph_ntriples", "change_graph_ntriples"):
+
+            def write(**_: Any) -> None:
+                raise AssertionError(f"{name} called on a store opened only to read")
+
+            return write
+        return getattr(self.inner, name)
+
+
+def test_opening_a_sound_store_and_building_the_state_writes_nothing(
+    memory: Store, program: LineageProgram
+) -> None:
+    ReasonedStore(inner=memory, program=program).replace_graphs(graphs=chain(0, 3))
+    reopened = ReasonedStore(inner=ReadOnly(memory), program=program)  # type: ignore[arg-type]
+    reopened.ensure_state()  # what mlkg serve does before serving: fine on a read-only engine
+    assert reopened.repaired is None
+    assert repair_interrupted(store=ReadOnly(memory), program=lambda: program) is None  # type: ignore[arg-type]
+
+
 def test_every_kind_of_write_leaves_no_record(store: Store, program: LineageProgram) -> None:
     reasoned = ReasonedStore(inner=store, program=program)
     reasoned.ensure_state()

@@ -189,11 +189,15 @@ class ReasonedStore:
 
     def ensure_state(self) -> None:
         """Build the reasoner's state now rather than at the first write (``mlkg serve`` does, before
-        serving); this writes the whole inferred graph if the store has asserted lineage and none (see
-        :meth:`~mlkg.reasoning.engine.Reasoner.ensure_state`), so it is recorded like a write.
+        serving). This reads only, unless the store has no inferred graph (then it writes the whole graph if
+        there is asserted lineage, see :meth:`~mlkg.reasoning.engine.Reasoner.ensure_state`) or an earlier
+        write of this process failed; those writes are recorded like any other.
 
         :raises StoreError: if the store fails.
         """
+        if not self.reasoner.stale and self.inner.has_graph(graph=INFERRED_GRAPH):
+            self.reasoner.ensure_state()  # trusts the stored inferred graph: writes nothing
+            return
         with self._recorded():
             self.reasoner.ensure_state()
 
