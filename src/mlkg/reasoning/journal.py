@@ -26,6 +26,14 @@ On a remote SPARQL engine the record lives in the same graph, so the same holds 
 each update request on its own, in order, and one mlkg process writes at a time (as the reasoner's in-memory
 state already requires): a second process opening the store while the first is mid-write would take the
 first's record for a crashed one, repair (harmlessly) and drop it.
+
+One window is left open: a raw SPARQL Update that writes graphs it does not name (``DROP ALL``, ``CLEAR
+NAMED``, ``DELETE WHERE { GRAPH ?g { ?s ?p ?o } }``) may delete the record with everything else. The record is
+written again right after such an update commits (before its recompute), so only a kill in the few
+microseconds between the two goes unrecorded; ``DROP ALL`` and ``CLEAR`` also drop the inferred graph, which
+the next ``mlkg serve`` or write then rewrites in full (``Reasoner.ensure_state``), but a read-only command
+would answer from the partial graph until then. Putting the record into the update's own transaction would
+mean editing the user's text.
 """
 
 from __future__ import annotations
