@@ -196,6 +196,31 @@ def test_a_failed_inferred_write_is_repaired_by_the_next_write(
     assert not memory.has_graph(graph=PENDING_GRAPH)
 
 
+class FailingBulkLoad:
+    """Passes everything to ``inner``, but ``load_graph`` writes one triple and then fails, as a bulk load
+    (not one transaction) may."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+
+    def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
+        self.inner.change_graph(graph=graph, delete=[], insert=list(triples)[:1])
+        raise StoreError("the disk failed half-way")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+def test_a_partial_bulk_load_keeps_the_record(memory: Store, program: LineageProgram) -> None:
+    reasoned = ReasonedStore(inner=FailingBulkLoad(memory), program=program)  # type: ignore[arg-type]
+    reasoned.replace_graphs(graphs=chain(1, 3))
+    with pytest.raises(StoreError):
+        reasoned.load_graph(graph=N[0], triples=[(N[0], MLKG.readsFrom, N[1]), (N[0], MLKG.readsFrom, N[5])])
+    assert memory.has_graph(graph=PENDING_GRAPH)  # part of the graph may be written: the next open repairs
+    assert ReasonedStore(inner=memory, program=program).repaired is not None
+    assert inferred(memory) == recomputed(memory, program)
+
+
 def test_the_pending_graph_cannot_be_written(memory: Store, program: LineageProgram) -> None:
     reasoned = ReasonedStore(inner=memory, program=program)
     with pytest.raises(InputError, match="maintained by mlkg"):

@@ -48,12 +48,13 @@ class _Step:
         self.started = False
         self.refused = False
 
-    def write(self, call: Callable[[], T]) -> T:
+    def write(self, call: Callable[[], T], *, atomic: bool = True) -> T:
+        """Run the asserted write; if it fails and is ``atomic`` (one transaction), nothing was written."""
         self.started = True
         try:
             return call()
         except BaseException:
-            self.refused = True
+            self.refused = atomic
             raise
 
 
@@ -127,9 +128,9 @@ class ReasonedStore:
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
         self._refuse_owned([graph])
-        with self._recorded():
+        with self._recorded() as step:
             before = self._snapshot([graph])
-            written = self.inner.load_graph(graph=graph, triples=triples)  # not one transaction
+            written = step.write(lambda: self.inner.load_graph(graph=graph, triples=triples), atomic=False)
             self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
         return written
 
