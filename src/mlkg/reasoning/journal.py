@@ -39,7 +39,7 @@ mean editing the user's text.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import PROV, XSD
@@ -74,7 +74,7 @@ class WriteJournal:
         """
         if self._record is not None and not again:
             return
-        stamp = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         record = self._record or (self._subject, PROV.startedAtTime, Literal(stamp, datatype=XSD.dateTime))
         self._store.change_graph(graph=PENDING_GRAPH, delete=(), insert=[record])
         self._record = record
