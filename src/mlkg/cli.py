@@ -40,9 +40,10 @@ from mlkg.exports.results import ResultsFormat, serialize_results
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
 from mlkg.reasoning import load_ontology
+from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.impact import Direction, impact
 from mlkg.reasoning.program import LineageProgram
-from mlkg.reasoning.store import ReasonedStore
+from mlkg.reasoning.store import ReasonedStore, repair_interrupted, repair_note
 from mlkg.store import GraphResult, RdfFormat, Store, open_store
 
 __all__ = ["app", "main"]
@@ -90,18 +91,33 @@ def _errors() -> Iterator[None]:
         _fail(str(error), code=_exit_code(error))
 
 
+def _program() -> LineageProgram:
+    return LineageProgram.from_ontology(load_ontology())
+
+
+def _note_repair(stats: ReasonStats | None) -> None:
+    if stats is not None:
+        typer.echo(repair_note(stats), err=True)
+
+
 @contextmanager
 def _opened(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Settings, Store]]:
+    """The store, its inferred graph repaired first if a write to it was interrupted."""
     settings = options.merged(ctx.obj).settings()
     with _errors(), open_store(settings=settings) as store:
+        _note_repair(repair_interrupted(store=store, program=_program))
         yield settings, store
 
 
 @contextmanager
 def _reasoned(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Settings, ReasonedStore]]:
-    """The store, wrapped so every write keeps the inferred lineage graph correct."""
-    with _opened(ctx, options) as (settings, store):
-        yield settings, ReasonedStore(inner=store, program=LineageProgram.from_ontology(load_ontology()))
+    """The store, wrapped so every write keeps the inferred lineage graph correct (and repaired first if a
+    write to it was interrupted)."""
+    settings = options.merged(ctx.obj).settings()
+    with _errors(), open_store(settings=settings) as store:
+        reasoned = ReasonedStore(inner=store, program=_program())
+        _note_repair(reasoned.repaired)
+        yield settings, reasoned
 
 
 def _read_sources(files: list[str], fmt: InputFormat | None, max_bytes: int) -> list[Source]:

@@ -21,6 +21,7 @@ __all__ = [
     "NS",
     "ONTOLOGY_GRAPH",
     "ONTOLOGY_IRI",
+    "PENDING_GRAPH",
     "SD",
 ]
 
@@ -33,6 +34,9 @@ ALIGNMENT_IRI: Final = URIRef("https://w3id.org/mlkg/alignment")
 INFERRED_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/inferred")
 #: The named graph holding ontology/mlkg.ttl in a store (the alignment is published, not stored).
 ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
+#: The named graph recording writes whose inferred-graph change may not be committed yet
+#: (:mod:`mlkg.reasoning.journal`): empty except while a write runs, or after a process died during one.
+PENDING_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/pending")
 #: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
 CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"
 #: SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/).

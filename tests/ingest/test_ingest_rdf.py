@@ -10,7 +10,7 @@ from rdflib.compare import isomorphic
 from mlkg.config import DEFAULT_BASE_IRI as BASE
 from mlkg.ingest import EntityDocument, Ingestor, RejectionKind
 from mlkg.store import Store
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 PREFIXES = f"@prefix mlkg: <https://w3id.org/mlkg#> . @prefix id: <{BASE}> .\n"
 TABLE = URIRef(f"{BASE}table/db.s.orders")
@@ -66,6 +66,7 @@ def test_trig_graphs_are_documents_and_mlkg_graphs_are_skipped(
         }}
         <{INFERRED_GRAPH}> {{ <{model}> mlkg:upstream <{TABLE}> . }}
         <{ONTOLOGY_GRAPH}> {{ mlkg:Model a <http://www.w3.org/2002/07/owl#Class> . }}
+        <{PENDING_GRAPH}> {{ <urn:uuid:1> <http://www.w3.org/ns/prov#startedAtTime> "2026-12-05" . }}
         <{PIPELINE}> a mlkg:Pipeline ; mlkg:name "etl" .
     """
     )
@@ -73,7 +74,7 @@ def test_trig_graphs_are_documents_and_mlkg_graphs_are_skipped(
     assert report.ok, report.rejected
     assert sorted(report.entities) == sorted([URIRef(model), PIPELINE])
     skipped = sorted(n.where for n in report.notices)
-    assert skipped == sorted([str(INFERRED_GRAPH), str(ONTOLOGY_GRAPH)])
+    assert skipped == sorted([str(INFERRED_GRAPH), str(ONTOLOGY_GRAPH), str(PENDING_GRAPH)])
     assert sorted(store.graph_names()) == sorted([URIRef(model), PIPELINE, ONTOLOGY_GRAPH])
     # The ontology graph is mlkg's own: the one in the file did not replace it.
     assert len(list(store.quads(graph=ONTOLOGY_GRAPH))) > 1

@@ -122,7 +122,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         if demo:
             load_demo(state=state)
         else:
-            state.store.reasoner.ensure_state()
+            state.store.ensure_state()
     except BaseException:
         if store is None:
             opened.close()

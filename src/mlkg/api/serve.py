@@ -12,6 +12,7 @@ from mlkg.api.app import create_app
 from mlkg.api.guard import default_allowed_hosts
 from mlkg.config import Settings
 from mlkg.errors import InputError
+from mlkg.reasoning.store import repair_note
 
 __all__ = ["check_listen", "is_loopback", "listen", "run_server", "server_url"]
 
@@ -77,6 +78,9 @@ def run_server(
     except BaseException:
         listener.close()
         raise
+    repaired = app.state.mlkg.store.repaired
+    if repaired is not None:
+        announce(repair_note(repaired))
     # The reasoner's state is millions of long-lived objects on a large store: move them out of the cyclic
     # collector's reach, so a full collection during an upload does not stall every query behind it.
     gc.collect()

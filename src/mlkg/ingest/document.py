@@ -15,7 +15,7 @@ from rdflib import RDF, BNode, Literal, URIRef
 from mlkg.errors import ParseError, ValidationError
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.store.base import Subject, Triple
-from mlkg.vocab import ALIGNMENT_IRI, INFERRED_GRAPH, MLKG, NS, ONTOLOGY_GRAPH, ONTOLOGY_IRI
+from mlkg.vocab import ALIGNMENT_IRI, INFERRED_GRAPH, MLKG, NS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PENDING_GRAPH
 
 __all__ = [
     "EntityDocument",
@@ -81,9 +81,11 @@ def is_absolute_iri(value: str) -> bool:
 
 
 def is_reserved(iri: URIRef) -> bool:
-    """True for IRIs owned by mlkg itself: the inferred and ontology graphs and the vocabulary's terms."""
+    """True for IRIs owned by mlkg itself: the inferred, ontology and pending graphs and the vocabulary's
+    terms."""
     text = str(iri)
-    return iri in (INFERRED_GRAPH, ONTOLOGY_GRAPH, ONTOLOGY_IRI, ALIGNMENT_IRI) or text.startswith(NS)
+    owned = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, ONTOLOGY_IRI, ALIGNMENT_IRI)
+    return iri in owned or text.startswith(NS)
 
 
 def describing_nodes(*, entity: URIRef, triples: Iterable[Triple]) -> frozenset[Subject]:

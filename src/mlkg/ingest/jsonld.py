@@ -41,7 +41,7 @@ from mlkg.ingest.loader import FrozenContextLoader, remote_context_message
 from mlkg.ingest.normalize import ContextTerms, Normaliser, json_pointer
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.store.base import Object, Subject, Triple
-from mlkg.vocab import CONTEXT_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import CONTEXT_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["JsonReader"]
 
@@ -203,7 +203,7 @@ class JsonReader:
                 raise ContextError(remote_context_message(context), where=json_pointer(pointer, "@context"))
         body = {k: v for k, v in item.items() if k != "@context"}
         named = "@graph" in body
-        if named and body.get("@id") in (str(INFERRED_GRAPH), str(ONTOLOGY_GRAPH)):
+        if named and body.get("@id") in (str(INFERRED_GRAPH), str(ONTOLOGY_GRAPH), str(PENDING_GRAPH)):
             message = f"the graph <{body['@id']}> is maintained by mlkg and was skipped"
             outcome.notices.append(Notice(source.name, where, message))
             return None

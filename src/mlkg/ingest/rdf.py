@@ -3,8 +3,9 @@
 How triples are grouped into entity documents (one named graph each, graph name = entity IRI):
 
 - dataset formats (N-Quads, TriG): each named graph is one entity document. Graphs named
-  :data:`mlkg.vocab.INFERRED_GRAPH` or :data:`mlkg.vocab.ONTOLOGY_GRAPH` are skipped with a notice: mlkg
-  recomputes the first and owns the second, which is what lets the output of ``mlkg export`` be loaded back.
+  :data:`mlkg.vocab.INFERRED_GRAPH`, :data:`mlkg.vocab.ONTOLOGY_GRAPH` or :data:`mlkg.vocab.PENDING_GRAPH`
+  are skipped with a notice: mlkg recomputes the first and owns the others, which is what lets the output of
+  ``mlkg export`` be loaded back (an export taken during a write may hold a write record).
   Default-graph triples are grouped like a triple format's;
 - triple formats (Turtle, N-Triples, RDF/XML), and the default graph of a dataset: one entity document per IRI
   subject. Blank-node subjects are folded into the document of the IRI subject that references them
@@ -22,7 +23,7 @@ from __future__ import annotations
 import warnings
 from collections import defaultdict
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final
 
 import rdflib
 from rdflib import BNode, URIRef
@@ -35,9 +36,14 @@ from mlkg.ingest.limits import refuse_doctype
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.locks import RDFLIB_GLOBALS
 from mlkg.store.base import Quad, Subject, Triple
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["RdfReader"]
+
+#: The graphs mlkg maintains, skipped in dataset sources, and the word the notice uses for each.
+_MLKG_GRAPHS: Final = MappingProxyType(
+    {INFERRED_GRAPH: "inferred", ONTOLOGY_GRAPH: "ontology", PENDING_GRAPH: "pending"}
+)
 
 _RDFLIB_FORMATS = MappingProxyType(
     {
@@ -80,8 +86,8 @@ class RdfReader:
                 continue
             if name == DATASET_DEFAULT_GRAPH_ID:
                 self._split_subjects(triples, source=source, outcome=outcome)
-            elif name in (INFERRED_GRAPH, ONTOLOGY_GRAPH):
-                what = "inferred" if name == INFERRED_GRAPH else "ontology"
+            elif name in _MLKG_GRAPHS:
+                what = _MLKG_GRAPHS[URIRef(name)]
                 outcome.notices.append(
                     Notice(
                         source.name,

@@ -28,11 +28,11 @@ from mlkg.reasoning.rewrite import Expected, rewrite_graph
 from mlkg.reasoning.state import LineageState
 from mlkg.store.base import BulkTriples, GraphSync, Store, Triple
 from mlkg.store.oxterms import ntriples_key
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["ReasonStats", "Reasoner"]
 
-_SKIPPED_GRAPHS = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH})
+_SKIPPED_GRAPHS = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH})
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,17 @@ class Reasoner:
         #: Set when an update failed half-way: the stored inferred graph can no longer be trusted.
         self._stale = False
 
+    @property
+    def stale(self) -> bool:
+        """True if the stored inferred graph may not match the asserted data: the next write recomputes it."""
+        return self._stale
+
+    def invalidate(self) -> None:
+        """Forget the in-memory state and distrust the stored inferred graph, after a write failed somewhere
+        the reasoner could not see (its state may no longer describe the store): the next write recomputes."""
+        self._state = None
+        self._stale = True
+
     # -- full recompute ------------------------------------------------------------------------------------
 
     def recompute(self) -> ReasonStats:
@@ -71,7 +82,7 @@ class Reasoner:
         started = time.perf_counter()
         asserted = self._build()
         self._stale = False
-        added, removed = self._write_all()
+        added, removed = self._write_all_or_invalidate()
         return ReasonStats(
             asserted=asserted,
             inferred_added=added,
@@ -95,7 +106,7 @@ class Reasoner:
             return
         self._build()
         if not self.store.has_graph(graph=INFERRED_GRAPH) and (self._emitted or any(self._reach.values())):
-            self._write_all()
+            self._write_all_or_invalidate()
 
     def _build(self) -> int:
         """Read the asserted lineage triples, compute the state and closures; return how many were read."""
@@ -130,6 +141,14 @@ class Reasoner:
                 if p == RDF.type and o not in self.program.superclasses:
                     continue
                 yield ntriples_key(s), p, ntriples_key(o)
+
+    def _write_all_or_invalidate(self) -> tuple[int, int]:
+        """:meth:`_write_all`; if it fails, the inferred graph may be partial: :meth:`invalidate`."""
+        try:
+            return self._write_all()
+        except BaseException:
+            self.invalidate()
+            raise
 
     def _write_all(self) -> tuple[int, int]:
         """Make the inferred graph hold every inferred triple; return how many were added and removed."""

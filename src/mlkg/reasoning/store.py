@@ -7,39 +7,101 @@ graph are refused: mlkg maintains both (DESIGN.md habit 6; the ontology graph is
 store by :func:`mlkg.store.install_ontology`). A raw SPARQL Update does not say which triples it changed,
 so after one the reasoner reads the asserted lineage triples again and applies their difference from its state
 (:meth:`~mlkg.reasoning.engine.Reasoner.resync`): no full rewrite of the inferred graph.
+
+Crash safety: the asserted change and the inferred change are two transactions, so each write is bracketed
+by a record in the store (:mod:`mlkg.reasoning.journal`), and a ``ReasonedStore`` opened on a store holding
+one (a process died mid-write) recomputes the inferred graph before anything else
+(:attr:`ReasonedStore.repaired`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 from rdflib import URIRef
 
 from mlkg.errors import InputError
 from mlkg.reasoning.engine import Reasoner, ReasonStats
+from mlkg.reasoning.journal import WriteJournal
 from mlkg.reasoning.program import LineageProgram
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
 from mlkg.store.sparqlcheck import check_update
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
-__all__ = ["ReasonedStore"]
+__all__ = ["ReasonedStore", "repair_interrupted", "repair_note"]
 
 #: The graphs mlkg maintains: nothing written through a ReasonedStore may touch them.
-_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH)
+_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH)
+
+T = TypeVar("T")
+
+
+class _Step:
+    """One write in progress: tells :meth:`ReasonedStore._recorded` whether a failure came before the asserted
+    write or from the asserted write itself (one transaction), so that nothing of it was written."""
+
+    def __init__(self) -> None:
+        self.started = False
+        self.refused = False
+
+    def write(self, call: Callable[[], T], *, atomic: bool = True) -> T:
+        """Run the asserted write; if it fails and is ``atomic`` (one transaction), nothing was written."""
+        self.started = True
+        try:
+            return call()
+        except BaseException:
+            self.refused = atomic
+            raise
 
 
 class ReasonedStore:
-    """Wraps ``inner`` so that its inferred graph follows every write made through this object."""
+    """Wraps ``inner`` so that its inferred graph follows every write made through this object.
+
+    Opening it repairs the inferred graph if a write through an earlier one did not finish (the process died
+    between the asserted and the inferred transaction): :attr:`repaired` then holds what the recompute did.
+
+    :raises StoreError: if the store fails while checking for, or repairing, an interrupted write.
+    """
 
     def __init__(self, *, inner: Store, program: LineageProgram) -> None:
         self.inner = inner
         self.reasoner = Reasoner(store=inner, program=program)
         self.last: ReasonStats | None = None
+        self._journal = WriteJournal(store=inner)
+        #: What the repair on opening did, if an earlier write was interrupted; None if nothing was to do.
+        self.repaired: ReasonStats | None = self.recompute() if self._journal.interrupted() else None
 
     # -- writes ----------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _recorded(self, *, recompute: bool = False) -> Iterator[_Step]:
+        """Bracket one write with its record in the store (:mod:`mlkg.reasoning.journal`).
+
+        On success the record is deleted (every record, after a full recompute). On failure it is deleted
+        only if the asserted write did not start or refused the change (``_Step.write`` raised: one
+        transaction, nothing written) and the reasoner still trusts its state (a failed write of the inferred
+        graph makes it distrust it); otherwise the reasoner is invalidated and the record
+        stays, so this process's next write, or the next process to open the store, recomputes the inferred
+        graph.
+        """
+        self._journal.begin()
+        step = _Step()
+        try:
+            yield step
+        except BaseException:
+            if (step.refused or not step.started) and not self.reasoner.stale:
+                self._journal.end()
+            else:
+                self.reasoner.invalidate()
+            raise
+        if recompute:
+            self._journal.clear()
+        else:
+            self._journal.end()
 
     def _snapshot(self, graphs: Iterable[URIRef]) -> list[Triple]:
         """The triples of ``graphs`` now; also makes sure the reasoner's state describes the store before a
@@ -59,28 +121,32 @@ class ReasonedStore:
 
     def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         names = self._refuse_owned(graphs)
-        before = self._snapshot(names)
-        self.inner.replace_graphs(graphs=graphs)
-        self.last = self.reasoner.apply(removed=before, added=self._snapshot(names))
+        with self._recorded() as step:
+            before = self._snapshot(names)
+            step.write(lambda: self.inner.replace_graphs(graphs=graphs))
+            self.last = self.reasoner.apply(removed=before, added=self._snapshot(names))
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
         self._refuse_owned([graph])
-        before = self._snapshot([graph])
-        written = self.inner.load_graph(graph=graph, triples=triples)
-        self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
+        with self._recorded() as step:
+            before = self._snapshot([graph])
+            written = step.write(lambda: self.inner.load_graph(graph=graph, triples=triples), atomic=False)
+            self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
         return written
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
         self._refuse_owned([graph])
-        before = self._snapshot([graph])
-        self.inner.change_graph(graph=graph, delete=delete, insert=insert)
-        self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
+        with self._recorded() as step:
+            before = self._snapshot([graph])
+            step.write(lambda: self.inner.change_graph(graph=graph, delete=delete, insert=insert))
+            self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
 
     def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
         names = self._refuse_owned(graphs)
-        before = self._snapshot(names)
-        existed = self.inner.delete_graphs(graphs=names)
-        self.last = self.reasoner.apply(removed=before, added=[])
+        with self._recorded() as step:
+            before = self._snapshot(names)
+            existed = step.write(lambda: self.inner.delete_graphs(graphs=names))
+            self.last = self.reasoner.apply(removed=before, added=[])
         return existed
 
     def update(self, *, update: str) -> None:
@@ -93,26 +159,48 @@ class ReasonedStore:
         change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
         the inferred graph recomputed from scratch, so both are right again.
 
-        :raises InputError: if the update names the inferred or the ontology graph as one it writes.
+        :raises InputError: if the update names the inferred, the ontology or the pending graph as one it
+            writes.
         :raises QueryError: if the update is malformed, uses ``LOAD`` or ``SERVICE``, or fails (nothing is
             written, nothing recomputed).
         :raises StoreError: if the store fails.
         """
         graphs = check_update(update)
         self._refuse_owned(g for g in _OWNED if g in graphs.named)
-        if graphs.unnamed:
-            self.inner.update(update=update)
-            install_ontology(store=self.inner)
-            self.last = self.reasoner.recompute()
-            return
-        self.reasoner.ensure_state()  # the state must describe the store before the update, to be diffed
-        self.inner.update(update=update)
-        self.last = self.reasoner.resync()
+        with self._recorded(recompute=graphs.unnamed) as step:
+            if graphs.unnamed:
+                step.write(lambda: self.inner.update(update=update))
+                self._journal.begin(again=True)  # the update may have dropped the record with every graph
+                install_ontology(store=self.inner)
+                self.last = self.reasoner.recompute()
+                return
+            self.reasoner.ensure_state()  # the state must describe the store before the update, to be diffed
+            step.write(lambda: self.inner.update(update=update))
+            self.last = self.reasoner.resync()
 
     def recompute(self) -> ReasonStats:
-        """Recompute the inferred graph from scratch (``mlkg reason``)."""
-        self.last = self.reasoner.recompute()
+        """Recompute the inferred graph from scratch (``mlkg reason``), writing only the difference, and drop
+        every record of an interrupted write (:mod:`mlkg.reasoning.journal`): the inferred graph is exact.
+
+        :raises StoreError: if the store fails (the records stay: the next open repairs again).
+        """
+        with self._recorded(recompute=True):
+            self.last = self.reasoner.recompute()
         return self.last
+
+    def ensure_state(self) -> None:
+        """Build the reasoner's state now rather than at the first write (``mlkg serve`` does, before
+        serving). This reads only, unless the store has no inferred graph (then it writes the whole graph if
+        there is asserted lineage, see :meth:`~mlkg.reasoning.engine.Reasoner.ensure_state`) or an earlier
+        write of this process failed; those writes are recorded like any other.
+
+        :raises StoreError: if the store fails.
+        """
+        if not self.reasoner.stale and self.inner.has_graph(graph=INFERRED_GRAPH):
+            self.reasoner.ensure_state()  # trusts the stored inferred graph: writes nothing
+            return
+        with self._recorded():
+            self.reasoner.ensure_state()
 
     # -- reads -----------------------------------------------------------------------------------------------
 
@@ -159,3 +247,24 @@ class ReasonedStore:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def repair_note(stats: ReasonStats) -> str:
+    """One line telling the user that opening the store repaired it, and what that cost."""
+    return (
+        "mlkg: note: a write to this store did not finish (its process stopped); the inferred graph was "
+        f"recomputed in {stats.seconds:.2f} s: {stats.inferred_added} triples added, "
+        f"{stats.inferred_removed} removed"
+    )
+
+
+def repair_interrupted(*, store: Store, program: Callable[[], LineageProgram]) -> ReasonStats | None:
+    """Repair the inferred graph of ``store`` if a write through a :class:`ReasonedStore` did not finish (see
+    :mod:`mlkg.reasoning.journal`), for a process that opens a store only to read it: one read when there is
+    nothing to repair; ``program`` is called only when there is. Returns what the repair did, or None.
+
+    :raises StoreError: if the store fails.
+    """
+    if not WriteJournal(store=store).interrupted():
+        return None
+    return ReasonedStore(inner=store, program=program()).repaired

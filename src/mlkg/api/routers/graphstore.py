@@ -28,13 +28,13 @@ from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.ingest import InputFormat, Source
 from mlkg.store.base import Quad, RdfFormat, Triple
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Graph Store"])
 
-_MLKG_GRAPHS = (INFERRED_GRAPH, ONTOLOGY_GRAPH)
+_MLKG_GRAPHS = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH)
 _DATASET_TYPES = ("application/trig", "application/n-quads", "application/ld+json")
 
 
