@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,6 +19,7 @@ from mlkg import __version__
 from mlkg.api.deps import AppState
 from mlkg.api.errors import install_error_handlers
 from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
+from mlkg.api.workers import QueryWorkers
 from mlkg.config import Settings
 from mlkg.errors import StoreError
 from mlkg.ids import IriMinter
@@ -28,8 +30,9 @@ from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.resources import demo_files
 from mlkg.store import Store, install_ontology, open_store
+from mlkg.store.oxigraph import OxigraphStore
 
-__all__ = ["MlkgApp", "create_app", "load_demo"]
+__all__ = ["MlkgApp", "create_app", "load_demo", "query_workers"]
 
 #: Cross-origin reads and writes from browser clients (YASGUI and the like); the same everywhere.
 CORS: dict[str, Any] = {
@@ -61,6 +64,15 @@ class MlkgApp(FastAPI):
                 await lane(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def query_workers(*, settings: Settings, store: Store) -> QueryWorkers | None:
+    """The worker processes the app's SPARQL queries run in (:mod:`mlkg.api.workers`): for an embedded
+    on-disk store with ``query_isolation="process"``; None otherwise (queries run in threads)."""
+    path = store.path if isinstance(store, OxigraphStore) else None
+    if settings.query_isolation != "process" or path is None:
+        return None
+    return QueryWorkers(path=path)
 
 
 def load_demo(*, state: AppState) -> IngestReport:
@@ -107,7 +119,12 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.workers = query_workers(settings=settings, store=opened)
+        if state.workers is not None:
+            await anyio.to_thread.run_sync(state.workers.start)
         yield
+        if state.workers is not None:
+            state.workers.close()
         state.readers.shutdown(wait=False, cancel_futures=True)
         if store is None:
             opened.close()
