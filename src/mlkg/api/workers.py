@@ -37,7 +37,7 @@ from typing import Final, Literal
 from rdflib import URIRef
 
 from mlkg.api.representations import answer_query
-from mlkg.errors import MlkgError, QueryError, QueryTimeoutError, StoreError
+from mlkg.errors import MlkgError, QueryError, QueryTimeoutError, ServiceBusyError, StoreError
 from mlkg.store.base import Term
 from mlkg.store.oxigraph import OxigraphStore
 
@@ -49,6 +49,10 @@ GRACE: Final = 0.1
 #: A query whose process was killed (another query passed its limit) is sent again only if at least this
 #: many seconds of its own limit are left.
 RETRY_MIN_SECONDS: Final = 0.05
+#: Queries one worker process runs at once, one thread each. A query is never queued behind others: a cheap
+#: one runs next to the heavy ones (sharing the cores), and past this many the request is refused at once
+#: (503, ``Retry-After``). Threads waiting for work cost no CPU.
+THREADS: Final = 64
 #: Attempts at opening a read-only view (a compaction can remove a file while it is being opened).
 OPEN_ATTEMPTS: Final = 5
 
@@ -86,6 +90,7 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.threads = threads
         self.conn = parent
         self.alive = True
         self._lock = threading.Lock()
@@ -98,11 +103,16 @@ class _Worker:
         """Send a job; its future gets the reply, or :class:`_WorkerGone` if the process dies first.
 
         :raises _WorkerGone: if the process is already dead.
+        :raises ServiceBusyError: if the process already runs as many queries as it has threads.
         """
         future: Future[Reply] = Future()
         with self._lock:
             if not self.alive:
                 raise _WorkerGone
+            if len(self._pending) >= self.threads:
+                raise ServiceBusyError(
+                    f"{self.threads} queries are running already; try again shortly", retry_after=1
+                )
             self._sent += 1
             ident = self._sent
             self._pending[ident] = future
@@ -150,14 +160,15 @@ def _settle(future: Future[Reply], reply: Reply | None) -> None:
 
 
 class QueryWorkers:
-    """Runs queries on the on-disk store at ``path`` in a worker process of ``threads`` threads, killed and
-    replaced when a query passes its time limit (see the module's description).
+    """Runs queries on the on-disk store at ``path`` in a worker process of ``threads`` threads (at most that
+    many queries at once), killed and replaced when a query passes its time limit (see the module's
+    description).
 
     Made by the app at start-up (:func:`mlkg.api.app.create_app`'s lifespan) and closed at shutdown; used
     from the event loop only.
     """
 
-    def __init__(self, *, path: str, threads: int = 16) -> None:
+    def __init__(self, *, path: str, threads: int = THREADS) -> None:
         self._context = multiprocessing.get_context("forkserver")
         # The fork server is one per Python process: the first pool to start it decides what it preloads.
         self._context.set_forkserver_preload(["__main__", __name__])
@@ -190,6 +201,7 @@ class QueryWorkers:
         ``generation`` is the number of writes acknowledged so far; the answer reflects all of them.
 
         :raises QueryTimeoutError: if ``timeout`` seconds pass; the process running the query is killed.
+        :raises ServiceBusyError: if ``threads`` queries are running already (refused at once).
         :raises QueryError: for a malformed query; and whatever else :func:`answer_query` raises.
         :raises StoreError: if the store cannot be read, or worker processes keep dying.
         """

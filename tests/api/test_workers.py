@@ -1,0 +1,182 @@
+"""Bounded work per query (issue 11, point 2): queries on an on-disk store run in worker processes that are
+killed at their time limit; reads left on threads are refused at once while too many are past their limit;
+``/health`` never waits behind queries. The timing budget itself is checked in ``tests/reliability``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mlkg.api import create_app
+from mlkg.api.deps import AppState, run_read
+from mlkg.api.errors import error_response
+from mlkg.api.workers import QueryJob, QueryWorkers
+from mlkg.config import MEMORY_STORE, Settings
+from mlkg.errors import QueryError, QueryTimeoutError, ServiceBusyError
+from mlkg.store.oxigraph import OxigraphStore
+
+#: Four copies of every triple joined: never finishes on the demo catalog (3,000 triples).
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+CSV = {"Accept": "text/csv"}
+
+
+def _pid_gone(pid: int) -> bool:
+    """True once ``pid`` is no process any more (killed and reaped by the fork server)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.fixture
+def disk_client(tmp_path: Path) -> Iterator[TestClient]:
+    """An app over an on-disk store holding the demo catalog, with its query worker processes started."""
+    app = create_app(Settings(store=str(tmp_path / "store")), demo=True)
+    with TestClient(app) as client:
+        yield client
+
+
+@pytest.fixture
+def workers(tmp_path: Path) -> Iterator[QueryWorkers]:
+    """Query workers over an on-disk store of three triples."""
+    path = str(tmp_path / "store")
+    with OxigraphStore(path=path) as store:
+        store.update(update="INSERT DATA { <urn:s> <urn:p> 1, 2, 3 }")
+    pool = QueryWorkers(path=path)
+    pool.start()
+    yield pool
+    pool.close()
+
+
+def _state(client: TestClient) -> AppState:
+    state: AppState = client.app.state.mlkg  # type: ignore[attr-defined]
+    return state
+
+
+def test_an_on_disk_app_runs_queries_in_worker_processes(disk_client: TestClient) -> None:
+    assert _state(disk_client).workers is not None
+    health = disk_client.get("/health").json()
+    assert health["queries"]["isolation"] == "process"
+    rows = disk_client.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"}, headers=CSV)
+    assert rows.status_code == 200 and int(rows.text.split()[1]) > 1000
+
+
+def test_a_read_after_an_acknowledged_write_sees_it(disk_client: TestClient) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?s ?p ?o } }"
+    for i in range(1, 6):
+        update = f"INSERT DATA {{ GRAPH <urn:g> {{ <urn:s{i}> <urn:p> <urn:o> }} }}"
+        assert disk_client.post("/update", data={"update": update}).status_code == 204
+        answer = disk_client.get("/sparql", params={"query": count}, headers=CSV)
+        assert answer.text.split() == ["n", str(i)]
+
+
+def test_named_queries_and_errors_come_back_from_the_workers(disk_client: TestClient) -> None:
+    listed = disk_client.get("/queries").json()["queries"]
+    assert disk_client.get(f"/queries/{listed[0]['name']}", params={}).status_code in (200, 400)
+    malformed = disk_client.get("/sparql", params={"query": "SELECT WHERE {"})
+    assert malformed.status_code == 400 and malformed.json()["error"] == "query"
+    assert (
+        disk_client.get("/sparql", params={"query": "ASK {}"}, headers={"Accept": "image/png"}).status_code
+        == 406
+    )
+
+
+def test_a_query_past_its_limit_kills_its_process_and_the_next_query_is_answered(
+    disk_client: TestClient,
+) -> None:
+    workers = _state(disk_client).workers
+    assert workers is not None
+    [pid] = workers.pids
+    answer = disk_client.get("/sparql", params={"query": RUNAWAY, "timeout": "0.5"})
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "querytimeout" and "stopped" in answer.json()["message"]
+    assert disk_client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True
+    assert workers.pids and workers.pids != [pid]
+    assert disk_client.get("/health").json()["queries"]["stopped"] == 1
+    for _ in range(500):  # the kill is immediate; the fork server reaps the process a moment later
+        if _pid_gone(pid):
+            break
+        time.sleep(0.01)
+    assert _pid_gone(pid)
+
+
+def test_a_query_whose_process_was_killed_is_sent_again(workers: QueryWorkers) -> None:
+    """Another query's kill takes down the queries running next to it: they are run again elsewhere."""
+    [pid] = workers.pids
+
+    async def scenario() -> tuple[bytes, str]:
+        os.kill(pid, signal.SIGSTOP)  # the job waits in the pipe, unanswered
+        asked = asyncio.create_task(
+            workers.answer(
+                QueryJob(query="SELECT ?o { ?s ?p ?o }", accept="text/csv"), generation=0, timeout=30
+            )
+        )
+        await asyncio.sleep(0)  # sent
+        os.kill(pid, signal.SIGKILL)
+        return await asked
+
+    body, content_type = asyncio.run(scenario())
+    assert content_type.startswith("text/csv") and sorted(body.split()) == [b"1", b"2", b"3", b"o"]
+    assert workers.pids and workers.pids != [pid]
+
+
+def test_worker_errors_are_mlkg_errors(workers: QueryWorkers) -> None:
+    async def ask(query: str, timeout: float = 30) -> tuple[bytes, str]:
+        return await workers.answer(QueryJob(query=query, accept=None), generation=0, timeout=timeout)
+
+    with pytest.raises(QueryError, match="malformed"):
+        asyncio.run(ask("SELECT WHERE {"))
+    with pytest.raises(QueryError, match="SERVICE"):
+        asyncio.run(ask("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"))
+
+
+def test_reads_are_refused_at_once_while_too_many_are_past_their_limit() -> None:
+    app = create_app(Settings(store=MEMORY_STORE, max_overdue_queries=1))
+    state: AppState = app.state.mlkg
+    release = threading.Event()
+
+    async def scenario() -> None:
+        with pytest.raises(QueryTimeoutError):
+            await run_read(state, release.wait, timeout=0.05)
+        assert state.overdue == 1
+        with pytest.raises(ServiceBusyError) as refused:
+            await run_read(state, lambda: 42, timeout=5)
+        assert refused.value.retry_after >= 1
+        release.set()
+        while state.overdue:  # the abandoned read ends, and is no longer counted
+            await asyncio.sleep(0.01)
+        assert await run_read(state, lambda: 42, timeout=5) == 42
+
+    try:
+        asyncio.run(scenario())
+    finally:
+        release.set()
+        state.readers.shutdown(wait=True)
+
+
+def test_a_refusal_is_a_503_with_retry_after() -> None:
+    response = error_response(ServiceBusyError("busy", retry_after=7))
+    assert response.status_code == 503 and response.headers["retry-after"] == "7"
+
+
+def test_health_does_not_wait_for_the_read_pool() -> None:
+    app = create_app(Settings(store=MEMORY_STORE))
+    release = threading.Event()
+    with TestClient(app) as client:
+        state = _state(client)
+        held = [state.readers.submit(release.wait) for _ in range(32)]  # every reader busy, more queued
+        try:
+            assert client.get("/health").json()["status"] == "ok"
+        finally:
+            release.set()
+            for future in held:
+                future.result()
