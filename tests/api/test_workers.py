@@ -5,6 +5,7 @@ killed at their time limit; reads left on threads are refused at once while too 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import os
 import signal
 import threading
@@ -14,11 +15,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from rdflib import URIRef
 
 from mlkg.api import create_app
 from mlkg.api.deps import AppState, run_read
 from mlkg.api.errors import error_response
-from mlkg.api.workers import QueryJob, QueryWorkers
+from mlkg.api.workerproc import _View
+from mlkg.api.workers import CheapQueries, QueryJob, QueryWorkers, key_of
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import QueryError, QueryTimeoutError, ServiceBusyError
 from mlkg.store.oxigraph import OxigraphStore
@@ -71,12 +74,34 @@ def test_an_on_disk_app_runs_queries_in_worker_processes(disk_client: TestClient
 
 
 def test_a_read_after_an_acknowledged_write_sees_it(disk_client: TestClient) -> None:
+    """On both paths: a new query text (run in a worker process, whose view must be reopened after the write)
+    and a text already seen to be cheap (run in the server's threads, on the store itself)."""
+    workers = _state(disk_client).workers
+    assert workers is not None
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?s ?p ?o } }"
     for i in range(1, 6):
         update = f"INSERT DATA {{ GRAPH <urn:g> {{ <urn:s{i}> <urn:p> <urn:o> }} }}"
         assert disk_client.post("/update", data={"update": update}).status_code == 204
-        answer = disk_client.get("/sparql", params={"query": count}, headers=CSV)
-        assert answer.text.split() == ["n", str(i)]
+        new = f"SELECT (COUNT(*) AS ?n{i}) WHERE {{ GRAPH <urn:g> {{ ?s ?p ?o }} }}"
+        assert key_of(QueryJob(query=new, accept=None)) not in workers.cheap
+        assert disk_client.get("/sparql", params={"query": new}, headers=CSV).text.split() == [
+            f"n{i}",
+            str(i),
+        ]
+        assert disk_client.get("/sparql", params={"query": count}, headers=CSV).text.split() == ["n", str(i)]
+    assert key_of(QueryJob(query=count, accept=None)) in workers.cheap
+
+
+def test_only_queries_seen_to_be_cheap_are_remembered() -> None:
+    cheap = CheapQueries()
+    job = QueryJob(query="ASK {}", accept=None, bindings={"x": URIRef("urn:x")})
+    assert key_of(job) not in cheap
+    cheap.add(key_of(job))
+    assert key_of(job._replace(accept="text/csv")) in cheap  # the same work, another format
+    assert key_of(job._replace(bindings={"x": URIRef("urn:y")})) not in cheap
+    assert key_of(job._replace(default_graphs=[URIRef("urn:g")])) not in cheap
+    cheap.forget(key_of(job))
+    assert key_of(job) not in cheap
 
 
 def test_named_queries_and_errors_come_back_from_the_workers(disk_client: TestClient) -> None:
@@ -180,3 +205,19 @@ def test_health_does_not_wait_for_the_read_pool() -> None:
             release.set()
             for future in held:
                 future.result()
+
+
+def test_one_reopened_view_serves_every_job_sent_before_it(tmp_path: Path) -> None:
+    path = str(tmp_path / "store")
+    acknowledged = multiprocessing.get_context("forkserver").RawValue("q", 0)
+    with OxigraphStore(path=path) as primary:
+        view = _View(path, acknowledged)
+        first = view.get(0)
+        assert view.get(0) is first
+        primary.update(update="INSERT DATA { <urn:s> <urn:p> 1 }")
+        acknowledged.value = 1
+        primary.update(update="INSERT DATA { <urn:s> <urn:p> 2 }")
+        acknowledged.value = 2
+        second = view.get(1)  # a job sent after the first write: reopened, holding both
+        assert second is not first and view.get(2) is second
+        assert len(second.query(query="SELECT ?o { ?s ?p ?o }").rows) == 2  # type: ignore[union-attr]

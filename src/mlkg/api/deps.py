@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from fastapi import Request
 from rdflib import URIRef
 
 from mlkg.api.representations import answer_query
-from mlkg.api.workers import QueryJob, QueryWorkers
+from mlkg.api.workers import CHEAP_SECONDS, QueryJob, QueryWorkers, key_of
 from mlkg.config import Settings
 from mlkg.errors import (
     AuthenticationError,
@@ -202,35 +203,57 @@ async def run_query(
     named_graphs: Sequence[URIRef] | None = None,
 ) -> tuple[bytes, str]:
     """Answer a SPARQL query for a client (:func:`~mlkg.api.representations.answer_query`) within
-    ``timeout`` seconds: in a worker process that is killed at the limit when the app has them
-    (:mod:`mlkg.api.workers`), else in a worker thread (:func:`run_read`).
+    ``timeout`` seconds.
+
+    With query worker processes (:mod:`mlkg.api.workers`), a query runs in one, where it is killed at its
+    limit, unless it is one already seen to be cheap there (:class:`~mlkg.api.workers.CheapQueries`): that
+    one runs in a worker thread (:func:`run_read`), as every query does without worker processes, and is
+    forgotten if it turns slow. While ``max_overdue_queries`` thread reads are past their limit, every query
+    goes to the worker processes.
 
     :raises QueryTimeoutError: if ``timeout`` passes.
-    :raises ServiceBusyError: as :func:`run_read`, on the thread path.
+    :raises ServiceBusyError: on the thread path as :func:`run_read`; in a worker, if it is full.
     :raises QueryError: for a malformed query; and whatever else ``answer_query`` raises.
     """
-    if state.workers is not None:
-        job = QueryJob(
-            query=query,
-            accept=accept,
-            bindings=bindings,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-        )
-        return await state.workers.answer(job, generation=state.writes, timeout=timeout)
+
+    spent: list[float] = []
 
     def run() -> tuple[bytes, str]:
-        return answer_query(
-            store=state.store.inner,
-            query=query,
-            accept=accept,
-            bindings=bindings,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            timeout=timeout,
-        )
+        started = time.perf_counter()
+        try:
+            return answer_query(
+                store=state.store.inner,
+                query=query,
+                accept=accept,
+                bindings=bindings,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                timeout=timeout,
+            )
+        finally:
+            spent.append(time.perf_counter() - started)
 
-    return await run_read(state, run, timeout=timeout)
+    workers = state.workers
+    if workers is None:
+        return await run_read(state, run, timeout=timeout)
+    job = QueryJob(
+        query=query,
+        accept=accept,
+        bindings=bindings,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+    )
+    key = key_of(job)
+    if key not in workers.cheap or state.overdue >= state.settings.max_overdue_queries:
+        return await workers.answer(job, generation=state.writes, timeout=timeout)
+    try:
+        answer = await run_read(state, run, timeout=timeout)
+    except QueryTimeoutError:
+        workers.cheap.forget(key)
+        raise
+    if spent and spent[0] > CHEAP_SECONDS:  # its own run, not the wait for a thread
+        workers.cheap.forget(key)
+    return answer
 
 
 async def run_write(state: AppState, call: Callable[[], T]) -> T:
@@ -243,5 +266,7 @@ async def run_write(state: AppState, call: Callable[[], T]) -> T:
                 return call()
             finally:
                 state.writes += 1
+                if state.workers is not None:
+                    state.workers.acknowledge(writes=state.writes)
 
     return await anyio.to_thread.run_sync(locked)

@@ -1,23 +1,27 @@
 """SPARQL queries in worker processes that can be stopped: the time limit of ``/sparql`` and ``/queries/*``
-on the embedded on-disk store (DESIGN.md: "queries run off the event loop with a timeout").
+on the embedded on-disk store (DESIGN.md: "queries run off the event loop with a timeout"; issue 11).
 
 pyoxigraph cannot cancel a query: one evaluation step (an aggregate over a cross product) is one native call
 that no Python code can interrupt, and a thread running it would go on using a core after its request was
 answered 503. So :class:`QueryWorkers` runs these queries in a worker process, several at a time (one thread
-each), on a read-only view of the store (pyoxigraph ``Store.read_only``). When a query passes its time limit
-the whole process is killed (SIGKILL) and a new one forked: the query stops using CPU at its limit. The other
-queries that were running in the killed process are sent again to the new one, within their own time limits
-(a query is a read: running it twice changes nothing).
+each), on a read-only view of the store (pyoxigraph ``Store.read_only``; :mod:`mlkg.api.workerproc`). When a
+query passes its time limit the whole process is killed (SIGKILL) and a new one forked: the query stops using
+CPU at its limit. The other queries that were running in the killed process are sent again to the new one,
+within their own time limits (a query is a read: running it twice changes nothing).
 
 Read-your-writes: the app counts its acknowledged writes (:attr:`mlkg.api.deps.AppState.writes`). Each job
 carries that count as it was when the job was sent; a worker answering a job of a newer count first opens a
-new view (10-50 ms on a 100k-triple store), which holds every write acknowledged before the job was sent.
+new view, which holds every write acknowledged before the job was sent. A reopen costs 20-50 ms on a
+100k-triple store, and more while the writer's log holds many writes (about 0.4-0.8 s after 300 uploads):
+so a query seen to be cheap here (:class:`CheapQueries`) is run by the app in its own threads next time,
+on the store itself, and only new (or slow) query texts pay the hand-off and the reopen.
 
 The read-only view can fail to open, or a query on it fail, when the writer's compaction removes a file the
-view had not opened yet: the view is opened again (:func:`open_view`) and the query run once more.
+view had not opened yet: the view is opened again and the query run once more.
 
-Worker processes are forked by :mod:`multiprocessing`'s fork server, which imports this module (and so
-pyoxigraph, rdflib and the serialisers) once: replacing a killed worker costs a fork, not a Python start-up.
+Worker processes are forked by :mod:`multiprocessing`'s fork server, which imports the worker's module (and
+so pyoxigraph, rdflib and the serialisers) once: replacing a killed worker costs a fork, not a Python
+start-up.
 """
 
 from __future__ import annotations
@@ -25,23 +29,16 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import multiprocessing.connection
-import os
-import signal
 import threading
-import time
-from collections.abc import Mapping, Sequence
-from concurrent.futures import Future, InvalidStateError
-from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final
 
 from rdflib import URIRef
 
-from mlkg.api.representations import answer_query
-from mlkg.errors import MlkgError, QueryError, QueryTimeoutError, ServiceBusyError, StoreError
+from mlkg.api.workerproc import Answer, Counter, QueryJob, Reply, serve
+from mlkg.errors import MlkgError, QueryTimeoutError, ServiceBusyError, StoreError
 from mlkg.store.base import Term
-from mlkg.store.oxigraph import OxigraphStore
 
-__all__ = ["QueryJob", "QueryWorkers", "open_view", "serve"]
+__all__ = ["CHEAP_SECONDS", "CheapQueries", "QueryJob", "QueryWorkers", "key_of"]
 
 #: Seconds a query may run past its limit before its process is killed: time for the worker's own deadline
 #: checks (while results are serialised) to answer first without a kill.
@@ -53,22 +50,14 @@ RETRY_MIN_SECONDS: Final = 0.05
 #: one runs next to the heavy ones (sharing the cores), and past this many the request is refused at once
 #: (503, ``Retry-After``). Threads waiting for work cost no CPU.
 THREADS: Final = 64
-#: Attempts at opening a read-only view (a compaction can remove a file while it is being opened).
-OPEN_ATTEMPTS: Final = 5
-
-Answer = tuple[bytes, str]
-Reply = tuple[Literal["ok"], Answer] | tuple[Literal["error"], MlkgError]
-
-
-@dataclass(frozen=True, slots=True)
-class QueryJob:
-    """One query to answer, as :func:`mlkg.api.representations.answer_query` takes it (sent by pickle)."""
-
-    query: str
-    accept: str | None
-    bindings: Mapping[str, Term] | None = None
-    default_graphs: Sequence[URIRef] | None = None
-    named_graphs: Sequence[URIRef] | None = None
+#: A query that took at most this many seconds is "cheap" (:class:`CheapQueries`).
+CHEAP_SECONDS: Final = 0.1
+#: How many cheap queries are remembered (least recently used forgotten first).
+CHEAP_MEMORY: Final = 4096
+#: Key of a query for :class:`CheapQueries`: its text, dataset and bindings.
+QueryKey = tuple[
+    str, tuple[URIRef, ...] | None, tuple[URIRef, ...] | None, frozenset[tuple[str, Term]] | None
+]
 
 
 class _WorkerGone(Exception):
@@ -76,15 +65,21 @@ class _WorkerGone(Exception):
 
 
 class _Worker:
-    """One worker process: its pipe, the jobs sent and not answered yet, and a thread reading the answers."""
+    """One worker process: its pipe and the jobs sent and not answered yet. Answers are read on the event
+    loop when the pipe is readable (no thread hand-off); everything here runs on the loop's thread."""
 
     def __init__(
-        self, *, context: multiprocessing.context.ForkServerContext, path: str, threads: int
+        self,
+        *,
+        context: multiprocessing.context.ForkServerContext,
+        path: str,
+        threads: int,
+        acknowledged: Counter,
     ) -> None:
         parent, child = context.Pipe()
         self.process = context.Process(
             target=serve,
-            kwargs={"conn": child, "path": path, "threads": threads},
+            kwargs={"conn": child, "path": path, "threads": threads, "acknowledged": acknowledged},
             name="mlkg-query",
             daemon=True,
         )
@@ -93,70 +88,102 @@ class _Worker:
         self.threads = threads
         self.conn = parent
         self.alive = True
-        self._lock = threading.Lock()
-        self._pending: dict[int, Future[Reply]] = {}
+        self._pending: dict[int, asyncio.Future[Reply]] = {}
         self._sent = 0
-        self._reader = threading.Thread(target=self._read, name="mlkg-query-answers", daemon=True)
-        self._reader.start()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
-    def submit(self, job: QueryJob, *, generation: int, timeout: float) -> Future[Reply]:
+    def submit(self, job: QueryJob, *, generation: int, timeout: float) -> asyncio.Future[Reply]:
         """Send a job; its future gets the reply, or :class:`_WorkerGone` if the process dies first.
 
         :raises _WorkerGone: if the process is already dead.
         :raises ServiceBusyError: if the process already runs as many queries as it has threads.
         """
-        future: Future[Reply] = Future()
-        with self._lock:
-            if not self.alive:
-                raise _WorkerGone
-            if len(self._pending) >= self.threads:
-                raise ServiceBusyError(
-                    f"{self.threads} queries are running already; try again shortly", retry_after=1
-                )
-            self._sent += 1
-            ident = self._sent
-            self._pending[ident] = future
-            try:
-                self.conn.send((ident, generation, timeout, job))
-            except (OSError, ValueError) as error:
-                del self._pending[ident]
-                raise _WorkerGone from error
+        if not self.alive:
+            raise _WorkerGone
+        if len(self._pending) >= self.threads:
+            raise ServiceBusyError(
+                f"{self.threads} queries are running already; try again shortly", retry_after=1
+            )
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # the first job on this loop: read the answers on it
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(self.conn.fileno())
+            loop.add_reader(self.conn.fileno(), self._read)
+            self._loop = loop
+        self._sent += 1
+        future: asyncio.Future[Reply] = loop.create_future()
+        try:
+            self.conn.send((self._sent, generation, timeout, job))
+        except (OSError, ValueError) as error:
+            self._ended()
+            raise _WorkerGone from error
+        self._pending[self._sent] = future
         return future
 
     def kill(self) -> None:
-        """Stop the process now (SIGKILL); the reader thread then fails its pending jobs and reaps it."""
-        with self._lock:
-            self.alive = False
-        self.process.kill()
+        """Stop the process now (SIGKILL); its pending jobs fail with :class:`_WorkerGone`."""
+        if self.alive:
+            self.process.kill()
+            self._ended()
 
     def _read(self) -> None:
         try:
-            while True:
-                ident, reply = self.conn.recv()
-                with self._lock:
-                    future = self._pending.pop(ident, None)
-                if future is not None:
-                    _settle(future, reply)
+            ident, reply = self.conn.recv()
         except (EOFError, OSError):
-            pass
-        finally:
-            with self._lock:
-                self.alive = False
-                pending, self._pending = self._pending, {}
-            for future in pending.values():
-                _settle(future, None)
-            self.conn.close()
-            self.process.join()
-
-
-def _settle(future: Future[Reply], reply: Reply | None) -> None:
-    try:
-        if reply is None:
-            future.set_exception(_WorkerGone())
-        else:
+            self._ended()
+            return
+        future = self._pending.pop(ident, None)
+        if future is not None and not future.done():
             future.set_result(reply)
-    except InvalidStateError:
-        pass  # the request went away (cancelled) before its answer came
+
+    def _ended(self) -> None:
+        """The process is gone or going: fail its pending jobs, stop reading, reap it in the background."""
+        if not self.alive:
+            return
+        self.alive = False
+        pending, self._pending = self._pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(_WorkerGone())
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self.conn.fileno())
+        self.conn.close()
+        threading.Thread(target=self.process.join, name="mlkg-query-reap", daemon=True).start()
+
+
+def key_of(job: QueryJob) -> QueryKey:
+    """What makes two queries the same work: text, dataset and bindings (not the result format)."""
+    return (
+        job.query,
+        None if job.default_graphs is None else tuple(job.default_graphs),
+        None if job.named_graphs is None else tuple(job.named_graphs),
+        None if not job.bindings else frozenset(job.bindings.items()),
+    )
+
+
+class CheapQueries:
+    """The last :data:`CHEAP_MEMORY` queries (:func:`key_of`) that finished within :data:`CHEAP_SECONDS`.
+
+    The same query on the same data costs the same, so one of these may run in the server's own threads
+    (no process hand-off, no view to reopen after a write); a new text, however it looks, is run where it
+    can be stopped first. A remembered query that turns slow (the data grew) is forgotten by
+    :meth:`forget`; the app's cap on reads past their limit bounds what such a one can cost meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._keys: dict[QueryKey, None] = {}
+
+    def __contains__(self, key: QueryKey) -> bool:
+        return key in self._keys
+
+    def add(self, key: QueryKey) -> None:
+        self._keys.pop(key, None)
+        self._keys[key] = None
+        if len(self._keys) > CHEAP_MEMORY:
+            del self._keys[next(iter(self._keys))]
+
+    def forget(self, key: QueryKey) -> None:
+        self._keys.pop(key, None)
 
 
 class QueryWorkers:
@@ -171,12 +198,15 @@ class QueryWorkers:
     def __init__(self, *, path: str, threads: int = THREADS) -> None:
         self._context = multiprocessing.get_context("forkserver")
         # The fork server is one per Python process: the first pool to start it decides what it preloads.
-        self._context.set_forkserver_preload(["__main__", __name__])
+        self._context.set_forkserver_preload(["__main__", "mlkg.api.workerproc"])
+        self._acknowledged: Counter = self._context.RawValue("q", 0)
         self._path = path
         self._threads = threads
         self._current: _Worker | None = None
         #: How many worker processes were killed for a query past its limit (reported by ``/health``).
         self.stopped = 0
+        #: The queries seen to finish quickly here, which the app may run in its own threads.
+        self.cheap = CheapQueries()
 
     def start(self) -> None:
         """Start the fork server and the first worker (a second or so on first use: the fork server imports
@@ -186,8 +216,14 @@ class QueryWorkers:
     def _worker(self) -> _Worker:
         worker = self._current
         if worker is None or not worker.alive:
-            worker = self._current = _Worker(context=self._context, path=self._path, threads=self._threads)
+            worker = self._current = _Worker(
+                context=self._context, path=self._path, threads=self._threads, acknowledged=self._acknowledged
+            )
         return worker
+
+    def acknowledge(self, *, writes: int) -> None:
+        """Say that ``writes`` writes are acknowledged (called by the writer, before it answers)."""
+        self._acknowledged.value = writes
 
     @property
     def pids(self) -> list[int]:
@@ -198,7 +234,8 @@ class QueryWorkers:
     async def answer(self, job: QueryJob, *, generation: int, timeout: float) -> Answer:
         """Answer ``job`` in a worker process: ``(body, Content-Type)`` as :func:`answer_query` returns.
 
-        ``generation`` is the number of writes acknowledged so far; the answer reflects all of them.
+        ``generation`` is the number of writes acknowledged so far; the answer reflects all of them. A query
+        that took at most :data:`CHEAP_SECONDS` in the worker is remembered in :attr:`cheap`.
 
         :raises QueryTimeoutError: if ``timeout`` seconds pass; the process running the query is killed.
         :raises ServiceBusyError: if ``threads`` queries are running already (refused at once).
@@ -213,7 +250,7 @@ class QueryWorkers:
                 break
             worker = self._worker()
             try:
-                future = asyncio.wrap_future(worker.submit(job, generation=generation, timeout=remaining))
+                future = worker.submit(job, generation=generation, timeout=remaining)
             except _WorkerGone:
                 continue
             expired: list[bool] = []
@@ -226,7 +263,7 @@ class QueryWorkers:
 
             timer = loop.call_later(remaining + GRACE, expire)
             try:
-                kind, value = await future
+                kind, value, seconds = await future
             except _WorkerGone:
                 if expired:
                     break
@@ -237,6 +274,8 @@ class QueryWorkers:
                 assert isinstance(value, MlkgError)
                 raise value
             assert isinstance(value, tuple)
+            if seconds <= CHEAP_SECONDS:
+                self.cheap.add(key_of(job))
             return value
         else:
             raise StoreError("the query worker process stopped three times while running this query")
@@ -250,112 +289,3 @@ class QueryWorkers:
         worker, self._current = self._current, None
         if worker is not None and worker.alive:
             worker.kill()
-
-
-# -- in the worker process ------------------------------------------------------------------------------
-
-
-def open_view(*, path: str) -> OxigraphStore:
-    """A read-only view of the on-disk store at ``path``, holding every write committed before this call.
-
-    :raises StoreError: if it cannot be opened after :data:`OPEN_ATTEMPTS` tries (the directory holds no
-        store; or a compaction kept removing files while it was being opened).
-    """
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            return OxigraphStore(path=path, read_only=True)
-        except StoreError:
-            if attempt == OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-class _View:
-    """The worker's read-only view of the store, opened again for jobs sent after a newer write."""
-
-    def __init__(self, path: str) -> None:
-        self._path = path
-        self._lock = threading.Lock()
-        self._store: OxigraphStore | None = None
-        self._generation = -1
-
-    def get(self, generation: int) -> OxigraphStore:
-        """A view holding at least write number ``generation``.
-
-        :raises StoreError: as :func:`open_view`.
-        """
-        with self._lock:
-            if self._store is None or generation > self._generation:
-                self._store = open_view(path=self._path)
-                self._generation = generation
-            return self._store
-
-    def discard(self, store: OxigraphStore) -> None:
-        """Forget ``store`` (a query on it failed for a missing file): :meth:`get` then opens a new one."""
-        with self._lock:
-            if self._store is store:
-                self._store = None
-
-
-def _stale(error: MlkgError) -> bool:
-    """True if ``error`` came from the view's files changing under it (not from the query itself)."""
-    text = f"{error} {error.__cause__}"
-    return isinstance(error, (StoreError, QueryError)) and any(
-        sign in text for sign in ("No such file", "Corruption", "IO error")
-    )
-
-
-def _answer(view: _View, generation: int, timeout: float, job: QueryJob) -> Reply:
-    for attempt in range(2):
-        store: OxigraphStore | None = None
-        try:
-            store = view.get(generation)
-            return "ok", answer_query(
-                store=store,
-                query=job.query,
-                accept=job.accept,
-                bindings=job.bindings,
-                default_graphs=job.default_graphs,
-                named_graphs=job.named_graphs,
-                timeout=timeout,
-            )
-        except MlkgError as error:
-            if attempt == 0 and _stale(error):
-                if store is not None:
-                    view.discard(store)
-                continue
-            error.__traceback__ = None  # it may hold pyoxigraph objects: drop them on this thread
-            return "error", error
-        except Exception as error:  # a bug: answered as a store failure, never a dead worker
-            return "error", StoreError(f"the query worker failed: {type(error).__name__}: {error}")
-    raise AssertionError("unreachable")
-
-
-def serve(*, conn: multiprocessing.connection.Connection, path: str, threads: int) -> None:
-    """The worker process: answer the jobs read from ``conn`` in ``threads`` threads, until ``conn`` closes
-    (the server stopped or died); then exit at once."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which stops this process
-    view = _View(path)
-    receiving, sending = threading.Lock(), threading.Lock()
-
-    def work() -> None:
-        while True:
-            with receiving:
-                try:
-                    ident, generation, timeout, job = conn.recv()
-                except (EOFError, OSError):
-                    os._exit(0)
-            reply = _answer(view, generation, timeout, job)
-            with sending:
-                try:
-                    conn.send((ident, reply))
-                except (EOFError, OSError):
-                    os._exit(0)
-                except Exception as error:  # an error that does not pickle: say so, never leave it waiting
-                    conn.send((ident, ("error", StoreError(f"the query worker failed to answer: {error}"))))
-            del reply
-
-    for _ in range(threads - 1):
-        threading.Thread(target=work, name="mlkg-query", daemon=True).start()
-    work()
