@@ -364,6 +364,19 @@ def servers(args: argparse.Namespace, *, store: Path, export: Path) -> list[Serv
         run([args.oxigraph, "load", "--location", str(oxigraph_dir), "--file", str(export)])
         (oxigraph_dir / "LOADED").write_text("ok\n")
     made = []
+    if "mlkg" not in args.skip and args.baseline is not None:
+        port = free_port()
+        command = [sys.executable, "-m", "mlkg", "serve", "--store", str(store), "--port", str(port)]
+        made.append(
+            Server(
+                "mlkg (baseline)",
+                [*command, "--write-token", TOKEN],
+                "/sparql",
+                out / "mlkg-baseline-serve.log",
+                environment={"PYTHONPATH": str(args.baseline.resolve() / "src")},
+                port=port,
+            )
+        )
     if "mlkg" not in args.skip:
         for isolation in args.isolation or [None]:
             port = free_port()
@@ -427,6 +440,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = ["mlkg", "bare", "oxigraph", "rdflib-endpoint"]
     parser.add_argument("--skip", nargs="*", default=[], choices=names)
     parser.add_argument("--no-uploads", action="store_true", help="skip the mlkg run with uploads")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run mlkg from this source tree first (e.g. `git archive COMMIT | tar -x -C DIR`), "
+        "as 'mlkg (baseline)': its src/ goes first on PYTHONPATH, so compare two commits in one run",
+    )
     parser.add_argument(
         "--isolation",
         nargs="+",

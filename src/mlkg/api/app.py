@@ -6,6 +6,7 @@ The store is opened when the app is made and closed when the app shuts down. Eve
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -68,9 +69,12 @@ class MlkgApp(FastAPI):
 
 def query_workers(*, settings: Settings, store: Store) -> QueryWorkers | None:
     """The worker processes the app's SPARQL queries run in (:mod:`mlkg.api.workers`): for an embedded
-    on-disk store with ``query_isolation="process"``; None otherwise (queries run in threads)."""
+    on-disk store with ``query_isolation="process"`` where processes can be forked from a fork server (not
+    on Windows); None otherwise (queries run in threads)."""
     path = store.path if isinstance(store, OxigraphStore) else None
     if settings.query_isolation != "process" or path is None:
+        return None
+    if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
     return QueryWorkers(path=path)
 
