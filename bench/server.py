@@ -168,8 +168,13 @@ def free_port() -> int:
 def select(server: Server, query: str) -> Any:
     url = f"{server.base}{server.query_path}?{urllib.parse.urlencode({'query': query})}"
     request = urllib.request.Request(url, headers={"Accept": RESULTS_JSON})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        return json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise SystemExit(
+            f"{server.name} answered {error.code} to {query!r}: {error.read()[:2000]!r}"
+        ) from error
 
 
 def run(command: Sequence[str], *, environment: dict[str, str] | None = None) -> None:
@@ -387,7 +392,7 @@ def servers(args: argparse.Namespace, *, store: Path, export: Path) -> list[Serv
                     name,
                     [*command, "--write-token", TOKEN],
                     "/sparql",
-                    out / f"{name.replace(' ', '-').strip('()')}-serve.log",
+                    out / f"mlkg-{isolation}-serve.log",
                     environment={} if isolation is None else {"MLKG_QUERY_ISOLATION": isolation},
                     port=port,
                 )

@@ -102,9 +102,26 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop the server by its pid: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@dataclass
+class Served:
+    process: subprocess.Popen[bytes]
+    base: str
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
-    """``python -m mlkg serve --demo`` on an on-disk store and a free port: (base URL, process id)."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """``python -m mlkg serve --demo`` on an on-disk store and a free port, once it answers."""
     work = tmp_path_factory.mktemp("runaway")
     log = work / "serve.log"
     command = [sys.executable, "-m", "mlkg", "serve", "--store", str(work / "store"), "--demo"]
@@ -126,19 +143,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]
                     pass
             time.sleep(0.05)
         assert base is not None, f"mlkg serve did not come up:\n{log.read_text()}"
-        yield base, process.pid
+        yield Served(process=process, base=base)
     finally:
-        if process.poll() is None:
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait()
+        stop(process)
 
 
-def test_runaway_queries_stop_and_cheap_requests_stay_fast(server: tuple[str, int]) -> None:
-    base, pid = server
+def test_runaway_queries_stop_and_cheap_requests_stay_fast(server: Served) -> None:
+    base, pid = server.base, server.process.pid
     assert get(f"{base}health").json()["queries"] == {"isolation": "process", "overdue": 0, "stopped": 0}
     named = f"{base}queries/models-using-sensitive-data"
 
@@ -162,3 +173,15 @@ def test_runaway_queries_stop_and_cheap_requests_stay_fast(server: tuple[str, in
     start = cpu_seconds(pid)
     time.sleep(2.0)
     assert cpu_seconds(pid) - start < 0.5
+
+
+def test_stopping_the_server_stops_its_worker_processes(server: Served) -> None:
+    started = _tree(server.process.pid)
+    assert len(started) > 1  # the query worker and the fork server it comes from
+    stop(server.process)
+    for _ in range(100):
+        left = [pid for pid in started if Path(f"/proc/{pid}").exists()]
+        if not left:
+            break
+        time.sleep(0.05)
+    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes()[:100] for pid in left]

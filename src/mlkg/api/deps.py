@@ -23,7 +23,7 @@ from fastapi import Request
 from rdflib import URIRef
 
 from mlkg.api.representations import answer_query
-from mlkg.api.workers import CHEAP_SECONDS, QueryJob, QueryWorkers, key_of
+from mlkg.api.workers import FORGET_SECONDS, QueryJob, QueryWorkers, key_of
 from mlkg.config import Settings
 from mlkg.errors import (
     AuthenticationError,
@@ -31,6 +31,7 @@ from mlkg.errors import (
     PayloadTooLargeError,
     QueryTimeoutError,
     ServiceBusyError,
+    StoreError,
 )
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor
@@ -208,8 +209,8 @@ async def run_query(
     With query worker processes (:mod:`mlkg.api.workers`), a query runs in one, where it is killed at its
     limit, unless it is one already seen to be cheap there (:class:`~mlkg.api.workers.CheapQueries`): that
     one runs in a worker thread (:func:`run_read`), as every query does without worker processes, and is
-    forgotten if it turns slow. While ``max_overdue_queries`` thread reads are past their limit, every query
-    goes to the worker processes.
+    forgotten if it turns slow (:data:`~mlkg.api.workers.FORGET_SECONDS`). While ``max_overdue_queries``
+    thread reads are past their limit, every query goes to the worker processes.
 
     :raises QueryTimeoutError: if ``timeout`` passes.
     :raises ServiceBusyError: on the thread path as :func:`run_read`; in a worker, if it is full.
@@ -245,13 +246,21 @@ async def run_query(
     )
     key = key_of(job)
     if key not in workers.cheap or state.overdue >= state.settings.max_overdue_queries:
-        return await workers.answer(job, generation=state.writes, timeout=timeout)
+        started = time.monotonic()
+        try:
+            return await workers.answer(job, generation=state.writes, timeout=timeout)
+        except StoreError:
+            # the worker's view of the store failed, not the store: answer from the store, in a thread
+            timeout -= time.monotonic() - started
+            if timeout <= 0:
+                raise
+        return await run_read(state, run, timeout=timeout)
     try:
         answer = await run_read(state, run, timeout=timeout)
     except QueryTimeoutError:
         workers.cheap.forget(key)
         raise
-    if spent and spent[0] > CHEAP_SECONDS:  # its own run, not the wait for a thread
+    if spent and spent[0] > FORGET_SECONDS:  # its own run, not the wait for a thread
         workers.cheap.forget(key)
     return answer
 

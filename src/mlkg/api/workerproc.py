@@ -24,8 +24,9 @@ from mlkg.store.oxigraph import OxigraphStore
 
 __all__ = ["OPEN_ATTEMPTS", "Answer", "Counter", "QueryJob", "Reply", "open_view", "serve"]
 
-#: Attempts at opening a read-only view (a compaction can remove a file while it is being opened).
-OPEN_ATTEMPTS: Final = 5
+#: Attempts at opening a read-only view (a compaction can remove a file while it is being opened), about
+#: 1.5 s in all: the writer compacts for a while after it opens a store whose log holds many writes.
+OPEN_ATTEMPTS: Final = 10
 
 Answer = tuple[bytes, str]
 #: ``("ok", (body, Content-Type), seconds the query took in the worker)`` or ``("error", error, 0.0)``.
@@ -60,7 +61,7 @@ def open_view(*, path: str) -> OxigraphStore:
         except StoreError:
             if attempt == OPEN_ATTEMPTS - 1:
                 raise
-            time.sleep(0.01 * (attempt + 1))
+            time.sleep(min(0.01 * 2**attempt, 0.25))
     raise AssertionError("unreachable")
 
 
@@ -107,7 +108,7 @@ def _stale(error: MlkgError) -> bool:
 
 
 def _answer(view: _View, generation: int, timeout: float, job: QueryJob) -> Reply:
-    for attempt in range(2):
+    for attempt in range(3):
         store: OxigraphStore | None = None
         try:
             store = view.get(generation)
@@ -123,7 +124,7 @@ def _answer(view: _View, generation: int, timeout: float, job: QueryJob) -> Repl
             )
             return "ok", answer, time.perf_counter() - started
         except MlkgError as error:
-            if attempt == 0 and _stale(error):
+            if attempt < 2 and _stale(error):
                 if store is not None:
                     view.discard(store)
                 continue

@@ -38,7 +38,7 @@ from mlkg.api.workerproc import Answer, Counter, QueryJob, Reply, serve
 from mlkg.errors import MlkgError, QueryTimeoutError, ServiceBusyError, StoreError
 from mlkg.store.base import Term
 
-__all__ = ["CHEAP_SECONDS", "CheapQueries", "QueryJob", "QueryWorkers", "key_of"]
+__all__ = ["CHEAP_SECONDS", "FORGET_SECONDS", "CheapQueries", "QueryJob", "QueryWorkers", "key_of"]
 
 #: Seconds a query may run past its limit before its process is killed: time for the worker's own deadline
 #: checks (while results are serialised) to answer first without a kill.
@@ -52,6 +52,10 @@ RETRY_MIN_SECONDS: Final = 0.05
 THREADS: Final = 64
 #: A query that took at most this many seconds is "cheap" (:class:`CheapQueries`).
 CHEAP_SECONDS: Final = 0.1
+#: A cheap query run in the server's threads is forgotten if it took more than this many seconds there (its
+#: data grew). Higher than :data:`CHEAP_SECONDS`: a thread's time includes waiting for the GIL while uploads
+#: are validated, and a query wrongly forgotten pays a view reopen in the worker (up to a second).
+FORGET_SECONDS: Final = 1.0
 #: How many cheap queries are remembered (least recently used forgotten first).
 CHEAP_MEMORY: Final = 4096
 #: Key of a query for :class:`CheapQueries`: its text, dataset and bindings.
