@@ -23,7 +23,7 @@ from mlkg.api.errors import error_response
 from mlkg.api.workerproc import _View
 from mlkg.api.workers import CheapQueries, QueryJob, QueryWorkers, key_of
 from mlkg.config import MEMORY_STORE, Settings
-from mlkg.errors import QueryError, QueryTimeoutError, ServiceBusyError
+from mlkg.errors import QueryError, QueryTimeoutError, ServiceBusyError, StoreError
 from mlkg.store.oxigraph import OxigraphStore
 
 #: Four copies of every triple joined: never finishes on the demo catalog (3,000 triples).
@@ -221,3 +221,19 @@ def test_one_reopened_view_serves_every_job_sent_before_it(tmp_path: Path) -> No
         second = view.get(1)  # a job sent after the first write: reopened, holding both
         assert second is not first and view.get(2) is second
         assert len(second.query(query="SELECT ?o { ?s ?p ?o }").rows) == 2  # type: ignore[union-attr]
+
+
+def test_a_worker_that_cannot_read_the_store_falls_back_to_the_store_itself(
+    disk_client: TestClient, tmp_path: Path
+) -> None:
+    state = _state(disk_client)
+    assert state.workers is not None
+    state.workers.close()
+    state.workers = QueryWorkers(path=str(tmp_path / "no-store-here"))
+    try:
+        with pytest.raises(StoreError, match="cannot open"):
+            asyncio.run(state.workers.answer(QueryJob(query="ASK {}", accept=None), generation=0, timeout=30))
+        answer = disk_client.get("/sparql", params={"query": "ASK { ?s a ?t }"})
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+    finally:
+        state.workers.close()

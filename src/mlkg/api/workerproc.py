@@ -124,9 +124,8 @@ def _answer(view: _View, generation: int, timeout: float, job: QueryJob) -> Repl
             )
             return "ok", answer, time.perf_counter() - started
         except MlkgError as error:
-            if attempt < 2 and _stale(error):
-                if store is not None:
-                    view.discard(store)
+            if attempt < 2 and store is not None and _stale(error):  # the query failed, not the opening
+                view.discard(store)
                 continue
             error.__traceback__ = None  # it may hold pyoxigraph objects: drop them on this thread
             return "error", error, 0.0
