@@ -113,11 +113,10 @@ class Server:
         raise SystemExit(f"{self.name} did not answer within {ready_within:g} s:\n{self.log.read_text()}")
 
     def peak_rss_mb(self) -> float:
+        """The peak resident memory of the server process plus that of each process it started that is still
+        running (mlkg's query worker processes and the fork server they come from), in MB."""
         assert self.process is not None
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        return sum(_peak_rss_mb(pid) for pid in [self.process.pid, *_descendants(self.process.pid)])
 
     def stop(self) -> None:
         """Stop the process by its pid: SIGTERM, then SIGKILL after 20 s."""
@@ -131,6 +130,34 @@ class Server:
             self.process.wait()
 
 
+def _peak_rss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _descendants(pid: int) -> list[int]:
+    """The ids of the running processes below ``pid`` (from the parent ids in ``/proc/*/stat``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -141,8 +168,13 @@ def free_port() -> int:
 def select(server: Server, query: str) -> Any:
     url = f"{server.base}{server.query_path}?{urllib.parse.urlencode({'query': query})}"
     request = urllib.request.Request(url, headers={"Accept": RESULTS_JSON})
-    with urllib.request.urlopen(request, timeout=600) as response:
-        return json.load(response)
+    try:
+        with urllib.request.urlopen(request, timeout=600) as response:
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        raise SystemExit(
+            f"{server.name} answered {error.code} to {query!r}: {error.read()[:2000]!r}"
+        ) from error
 
 
 def run(command: Sequence[str], *, environment: dict[str, str] | None = None) -> None:
@@ -332,17 +364,39 @@ def prepare(args: argparse.Namespace) -> tuple[Path, Path, Path]:
 def servers(args: argparse.Namespace, *, store: Path, export: Path) -> list[Server]:
     out: Path = args.out
     oxigraph_dir = out / f"oxigraph-{store.name.removeprefix('mlkg-store-')}"
-    if args.rebuild or not (oxigraph_dir / "LOADED").exists():
+    if "oxigraph" not in args.skip and (args.rebuild or not (oxigraph_dir / "LOADED").exists()):
         shutil.rmtree(oxigraph_dir, ignore_errors=True)
         run([args.oxigraph, "load", "--location", str(oxigraph_dir), "--file", str(export)])
         (oxigraph_dir / "LOADED").write_text("ok\n")
     made = []
-    if "mlkg" not in args.skip:
+    if "mlkg" not in args.skip and args.baseline is not None:
         port = free_port()
         command = [sys.executable, "-m", "mlkg", "serve", "--store", str(store), "--port", str(port)]
         made.append(
-            Server("mlkg", [*command, "--write-token", TOKEN], "/sparql", out / "mlkg-serve.log", port=port)
+            Server(
+                "mlkg (baseline)",
+                [*command, "--write-token", TOKEN],
+                "/sparql",
+                out / "mlkg-baseline-serve.log",
+                environment={"PYTHONPATH": str(args.baseline.resolve() / "src")},
+                port=port,
+            )
         )
+    if "mlkg" not in args.skip:
+        for isolation in args.isolation or [None]:
+            port = free_port()
+            command = [sys.executable, "-m", "mlkg", "serve", "--store", str(store), "--port", str(port)]
+            name = "mlkg" if isolation is None else f"mlkg ({isolation})"
+            made.append(
+                Server(
+                    name,
+                    [*command, "--write-token", TOKEN],
+                    "/sparql",
+                    out / f"mlkg-{isolation}-serve.log",
+                    environment={} if isolation is None else {"MLKG_QUERY_ISOLATION": isolation},
+                    port=port,
+                )
+            )
     if "bare" not in args.skip:
         port = free_port()
         command = [sys.executable, str(ROOT / "bench" / "bare_app.py"), "--store", str(store)]
@@ -391,6 +445,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = ["mlkg", "bare", "oxigraph", "rdflib-endpoint"]
     parser.add_argument("--skip", nargs="*", default=[], choices=names)
     parser.add_argument("--no-uploads", action="store_true", help="skip the mlkg run with uploads")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="also run mlkg from this source tree first (e.g. `git archive COMMIT | tar -x -C DIR`), "
+        "as 'mlkg (baseline)': its src/ goes first on PYTHONPATH, so compare two commits in one run",
+    )
+    parser.add_argument(
+        "--isolation",
+        nargs="+",
+        choices=["process", "thread"],
+        help="run mlkg once per value, with MLKG_QUERY_ISOLATION set to it (default: once, as configured)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="regenerate the catalog and reload the stores")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
@@ -412,7 +478,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts: dict[str, list[int]] = {}
     results: dict[str, LoadResult] = {}
     memory: dict[str, float] = {}
-    uploads: Uploads | None = None
+    uploads: dict[str, Uploads] = {}
     for server in servers(args, store=store, export=export):
         print(f"{server.name}: starting", file=sys.stderr)
         started = time.perf_counter()
@@ -426,23 +492,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             ]
             results[server.name] = measure(args, server, tables, load)
             print(f"{server.name}: {results[server.name]}", file=sys.stderr)
-            if server.name == "mlkg" and not args.no_uploads:
+            if server.name.startswith("mlkg") and not args.no_uploads:
                 bodies = [
                     json.dumps(d.json).encode("utf-8")
                     for d in generate_documents(target_triples=args.triples, seed=args.seed)
                 ]
-                uploads = Uploads(server=server, bodies=bodies)
-                uploads.start()
+                uploader = uploads[server.name] = Uploads(server=server, bodies=bodies)
+                uploader.start()
                 try:
-                    results["mlkg + uploads"] = measure(args, server, tables, load)
+                    results[f"{server.name} + uploads"] = measure(args, server, tables, load)
                 finally:
-                    uploads.stop()
-                print(f"mlkg + uploads: {results['mlkg + uploads']}, {uploads.statuses}", file=sys.stderr)
+                    uploader.stop()
+                print(f"{server.name} + uploads: {results[f'{server.name} + uploads']}", file=sys.stderr)
+                print(f"uploads: {uploader.statuses}", file=sys.stderr)
             memory[server.name] = server.peak_rss_mb()
         finally:
             server.stop()
 
-    reference = counts.get("mlkg") or next(iter(counts.values()))
+    reference = next(iter(counts.values()))
     agree = {name: found == reference for name, found in counts.items()}
     report(args, generator, tables, reference, agree, results, memory, uploads, catalog)
     if args.json:
@@ -468,7 +535,7 @@ def report(
     agree: dict[str, bool],
     results: dict[str, LoadResult],
     memory: dict[str, float],
-    uploads: Uploads | None,
+    uploads: dict[str, Uploads],
     catalog: Path,
 ) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -496,11 +563,13 @@ def report(
         for peer in ("bare", "oxigraph", "rdflib-endpoint"):
             if peer in results:
                 print(f"mlkg / {peer} requests/s: {mlkg.per_second / results[peer].per_second:.2f}")
-    if uploads is not None and uploads.latencies:
-        done = sorted(uploads.latencies)
+    for name, uploader in uploads.items():
+        if not uploader.latencies:
+            continue
+        done = sorted(uploader.latencies)
         p99 = done[min(len(done) - 1, int(len(done) * 0.99))]
         print(
-            f"uploads during the mlkg run: {len(done)} POST /entities ({dict(uploads.statuses)}), median "
+            f"uploads during the {name} run: {len(done)} POST /entities ({dict(uploader.statuses)}), median "
             f"{statistics.median(done) * 1e3:.0f} ms, p99 {p99 * 1e3:.0f} ms"
         )
 

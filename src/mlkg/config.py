@@ -5,7 +5,7 @@ There is no module-level instance: the CLI and ``create_app`` each build one and
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -23,8 +23,8 @@ class Settings(BaseSettings):
 
     Environment variables: ``MLKG_STORE``, ``MLKG_BASE_IRI``, ``MLKG_SPARQL_ENDPOINT``,
     ``MLKG_UPDATE_ENDPOINT``, ``MLKG_GSP_ENDPOINT``, ``MLKG_SPARQL_USER``, ``MLKG_SPARQL_PASSWORD``,
-    ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_CORS_ORIGINS`` and
-    ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
+    ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_QUERY_ISOLATION``,
+    ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_CORS_ORIGINS`` and ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
     """
 
     model_config = SettingsConfigDict(env_prefix="MLKG_", extra="ignore")
@@ -39,6 +39,23 @@ class Settings(BaseSettings):
     write_token: SecretStr | None = None
     max_document_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest accepted input.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
+    query_isolation: Literal["process", "thread"] = Field(
+        default="process",
+        description=(
+            "Where the HTTP service runs /sparql and /queries/* on an on-disk embedded store: 'process', "
+            "in a worker process killed when a query passes its time limit (so it stops using CPU then); "
+            "'thread', in the server's own threads, where a query past its limit runs on to its end. "
+            "In-memory and remote stores always use threads."
+        ),
+    )
+    max_overdue_queries: int = Field(
+        default=4,
+        ge=1,
+        description=(
+            "Reads run in the server's threads that may still be running past their time limit; while this "
+            "many are, new ones are refused at once (503 with Retry-After)."
+        ),
+    )
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description=(

@@ -16,6 +16,7 @@ AuthenticationError        2           401
 NotFoundError              1           404
 QueryError                 2           400
 QueryTimeoutError          1           503
+ServiceBusyError           1           503 (with Retry-After)
 StoreError                 1           500
 ReasoningError             1           500
 =========================  ==========  ===========
@@ -36,6 +37,7 @@ __all__ = [
     "QueryError",
     "QueryTimeoutError",
     "ReasoningError",
+    "ServiceBusyError",
     "StoreError",
     "UnsupportedFormatError",
     "ValidationError",
@@ -109,6 +111,15 @@ class QueryError(InputError):
 
 class QueryTimeoutError(MlkgError):
     """A query did not finish within its time limit."""
+
+
+class ServiceBusyError(MlkgError):
+    """The request was refused at once, without being run: too many earlier queries are still running past
+    their time limit. ``retry_after`` is a number of seconds worth waiting before trying again."""
+
+    def __init__(self, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class StoreError(MlkgError):

@@ -6,10 +6,12 @@ The store is opened when the app is made and closed when the app shuts down. Eve
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -20,6 +22,7 @@ from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.openapi import describe
 from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
+from mlkg.api.workers import QueryWorkers
 from mlkg.config import Settings
 from mlkg.errors import InputError, StoreError
 from mlkg.ids import IriMinter
@@ -30,8 +33,9 @@ from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.resources import demo_files
 from mlkg.store import Store, install_ontology, open_store
+from mlkg.store.oxigraph import OxigraphStore
 
-__all__ = ["MlkgApp", "create_app", "load_demo"]
+__all__ = ["MlkgApp", "create_app", "load_demo", "query_workers"]
 
 _LANE_METHODS = frozenset({"GET", "HEAD", "POST"})
 
@@ -86,6 +90,18 @@ class MlkgApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
+def query_workers(*, settings: Settings, store: Store) -> QueryWorkers | None:
+    """The worker processes the app's SPARQL queries run in (:mod:`mlkg.api.workers`): for an embedded
+    on-disk store with ``query_isolation="process"`` where processes can be forked from a fork server (not
+    on Windows); None otherwise (queries run in threads)."""
+    path = store.path if isinstance(store, OxigraphStore) else None
+    if settings.query_isolation != "process" or path is None:
+        return None
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return None
+    return QueryWorkers(path=path)
+
+
 def load_demo(*, state: AppState) -> IngestReport:
     """Load the demo catalog (``examples/demo``) into the app's store; the inferred graph follows.
 
@@ -130,7 +146,12 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.workers = query_workers(settings=settings, store=opened)
+        if state.workers is not None:
+            await anyio.to_thread.run_sync(state.workers.start)
         yield
+        if state.workers is not None:
+            state.workers.close()
         state.readers.shutdown(wait=False, cancel_futures=True)
         if store is None:
             opened.close()

@@ -1,5 +1,6 @@
 """What every route needs: the application state (store, ingestor, named queries), the write-token check,
-bounded request bodies, and running store calls off the event loop with a time limit.
+bounded request bodies, and running store calls off the event loop with a time limit (SPARQL queries on an
+on-disk store in worker processes that are killed at their limit, :mod:`mlkg.api.workers`).
 
 One :class:`AppState` per app, made by :func:`mlkg.api.app.create_app` and kept on ``app.state.mlkg``; there
 is no module-level state.
@@ -10,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -21,15 +23,34 @@ from fastapi import Request
 from rdflib import URIRef
 
 from mlkg.api.guard import check_write_origin
+from mlkg.api.representations import answer_query
+from mlkg.api.workers import FORGET_SECONDS, QueryJob, QueryWorkers, key_of
 from mlkg.config import Settings
-from mlkg.errors import AuthenticationError, InputError, PayloadTooLargeError, QueryTimeoutError
+from mlkg.errors import (
+    AuthenticationError,
+    InputError,
+    PayloadTooLargeError,
+    QueryTimeoutError,
+    ServiceBusyError,
+    StoreError,
+)
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor
 from mlkg.queries import QueryCatalog
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
+from mlkg.store.base import Term
 
-__all__ = ["AppState", "absolute_iri", "read_body", "require_writer", "run_read", "run_write", "state_of"]
+__all__ = [
+    "AppState",
+    "absolute_iri",
+    "read_body",
+    "require_writer",
+    "run_query",
+    "run_read",
+    "run_write",
+    "state_of",
+]
 
 T = TypeVar("T")
 
@@ -50,6 +71,15 @@ class AppState:
     readers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=16, thread_name_prefix="mlkg-read")
     )
+    #: The worker processes SPARQL queries run in (an on-disk store, ``query_isolation="process"``), started
+    #: with the app's lifespan; None: queries run in ``readers``.
+    workers: QueryWorkers | None = None
+    #: Writes acknowledged so far (counted by :func:`run_write`): a query sent to a worker process carries it,
+    #: so that the process reads a view of the store holding them all (read-your-writes).
+    writes: int = 0
+    #: Reads run in ``readers`` that are past their time limit and still running (:func:`run_read`).
+    overdue: int = 0
+    _overdue_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def program(self) -> LineageProgram:
@@ -131,16 +161,35 @@ async def run_read(state: AppState, call: Callable[[], T], *, timeout: float) ->
     """Run a store read in a worker thread, giving up after ``timeout`` seconds.
 
     The engine cannot always be interrupted mid-evaluation: on timeout the request is answered (503) and the
-    thread is abandoned; the store call also gets the deadline and stops collecting results by itself.
+    thread is abandoned, counted in ``state.overdue`` until it ends; the store call also gets the deadline
+    and stops collecting results by itself. While ``max_overdue_queries`` abandoned reads are still running,
+    new reads are refused at once rather than queued behind them.
 
+    :raises ServiceBusyError: if ``max_overdue_queries`` reads are past their limit and still running.
     :raises QueryTimeoutError: if ``timeout`` passes.
     """
+    limit = state.settings.max_overdue_queries
+    if state.overdue >= limit:
+        raise ServiceBusyError(
+            f"{state.overdue} earlier queries are still running past their time limit; try again shortly "
+            f"(MLKG_MAX_OVERDUE_QUERIES={limit})",
+            retry_after=max(1, round(state.settings.query_timeout / 4)),
+        )
     loop = asyncio.get_running_loop()
-    future = loop.run_in_executor(state.readers, call)
+    work = state.readers.submit(call)
+    future = asyncio.wrap_future(work, loop=loop)
     expired: list[bool] = []
+
+    def finished(_: Future[T]) -> None:
+        with state._overdue_lock:
+            state.overdue -= 1
 
     def expire() -> None:
         expired.append(True)
+        if not work.cancel():  # it is running: it runs on, abandoned
+            with state._overdue_lock:
+                state.overdue += 1
+            work.add_done_callback(finished)  # called at once if it has just finished
         future.cancel()
 
     # A timer on the future itself, not asyncio.wait_for: same behaviour, a third of the event-loop work.
@@ -155,11 +204,89 @@ async def run_read(state: AppState, call: Callable[[], T], *, timeout: float) ->
         timer.cancel()
 
 
+async def run_query(
+    state: AppState,
+    *,
+    query: str,
+    accept: str | None,
+    timeout: float,
+    bindings: Mapping[str, Term] | None = None,
+    default_graphs: Sequence[URIRef] | None = None,
+    named_graphs: Sequence[URIRef] | None = None,
+) -> tuple[bytes, str]:
+    """Answer a SPARQL query for a client (:func:`~mlkg.api.representations.answer_query`) within
+    ``timeout`` seconds.
+
+    With query worker processes (:mod:`mlkg.api.workers`), a query runs in one, where it is killed at its
+    limit, unless it is one already seen to be cheap there (:class:`~mlkg.api.workers.CheapQueries`): that
+    one runs in a worker thread (:func:`run_read`), as every query does without worker processes, and is
+    forgotten if it turns slow (:data:`~mlkg.api.workers.FORGET_SECONDS`). While ``max_overdue_queries``
+    thread reads are past their limit, every query goes to the worker processes.
+
+    :raises QueryTimeoutError: if ``timeout`` passes.
+    :raises ServiceBusyError: on the thread path as :func:`run_read`; in a worker, if it is full.
+    :raises QueryError: for a malformed query; and whatever else ``answer_query`` raises.
+    """
+
+    spent: list[float] = []
+
+    def run() -> tuple[bytes, str]:
+        started = time.perf_counter()
+        try:
+            return answer_query(
+                store=state.store.inner,
+                query=query,
+                accept=accept,
+                bindings=bindings,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                timeout=timeout,
+            )
+        finally:
+            spent.append(time.perf_counter() - started)
+
+    workers = state.workers
+    if workers is None:
+        return await run_read(state, run, timeout=timeout)
+    job = QueryJob(
+        query=query,
+        accept=accept,
+        bindings=bindings,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+    )
+    key = key_of(job)
+    if key not in workers.cheap or state.overdue >= state.settings.max_overdue_queries:
+        started = time.monotonic()
+        try:
+            return await workers.answer(job, generation=state.writes, timeout=timeout)
+        except StoreError:
+            # the worker's view of the store failed, not the store: answer from the store, in a thread
+            timeout -= time.monotonic() - started
+            if timeout <= 0:
+                raise
+        return await run_read(state, run, timeout=timeout)
+    try:
+        answer = await run_read(state, run, timeout=timeout)
+    except QueryTimeoutError:
+        workers.cheap.forget(key)
+        raise
+    if spent and spent[0] > FORGET_SECONDS:  # its own run, not the wait for a thread
+        workers.cheap.forget(key)
+    return answer
+
+
 async def run_write(state: AppState, call: Callable[[], T]) -> T:
-    """Run a write in a worker thread, one at a time (writes are never abandoned half-way)."""
+    """Run a write in a worker thread, one at a time (writes are never abandoned half-way); counted in
+    ``state.writes`` once it has ended, before it is acknowledged."""
 
     def locked() -> T:
         with state.write_lock:
-            return call()
+            try:
+                return call()
+            finally:
+                state.writes += 1
+                if state.workers is not None:
+                    state.workers.acknowledge(writes=state.writes)
 
     return await anyio.to_thread.run_sync(locked)

@@ -23,6 +23,7 @@ from mlkg.errors import (
     NotFoundError,
     PayloadTooLargeError,
     QueryTimeoutError,
+    ServiceBusyError,
     UnsupportedFormatError,
     ValidationError,
 )
@@ -40,6 +41,7 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
     (ForbiddenError, 403),
     (NotFoundError, 404),
     (QueryTimeoutError, 503),
+    (ServiceBusyError, 503),
 )
 
 
@@ -68,8 +70,11 @@ def error_body(error: MlkgError) -> dict[str, Any]:
 
 
 def error_response(error: MlkgError) -> JSONResponse:
-    """The JSON answer to an mlkg error (a 401 also names the authentication scheme)."""
+    """The JSON answer to an mlkg error (a 401 also names the authentication scheme; a refusal for being busy
+    says when to retry, RFC 9110 section 10.2.3 ``Retry-After``)."""
     headers = {"WWW-Authenticate": 'Bearer realm="mlkg"'} if isinstance(error, AuthenticationError) else None
+    if isinstance(error, ServiceBusyError):
+        headers = {"Retry-After": str(error.retry_after)}
     return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
 
 

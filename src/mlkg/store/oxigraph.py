@@ -53,17 +53,29 @@ _OX_FORMATS: Final = {
 class OxigraphStore:
     """A :class:`~mlkg.store.base.Store` on pyoxigraph: on disk at ``path``, or in memory if ``path`` is None.
 
+    ``read_only=True`` opens a read-only view of the on-disk store at ``path`` (pyoxigraph
+    ``Store.read_only``), which works while another process holds the store open for writing: the view holds
+    every write committed before it was opened and no later one (used by the HTTP service's query worker
+    processes, :mod:`mlkg.api.workers`). Writing through it fails with :class:`StoreError`.
+
     :raises StoreError: if the directory is in use by another process (RocksDB holds a lock on it) or cannot
-        be created or opened.
+        be created or opened; for a read-only view, if the directory holds no store or changed while it was
+        being opened (compaction removed a file: open it again).
     """
 
-    def __init__(self, *, path: str | os.PathLike[str] | None) -> None:
+    def __init__(self, *, path: str | os.PathLike[str] | None, read_only: bool = False) -> None:
         self.path = None if path is None else os.fspath(path)
+        self.read_only = read_only
         self._write_lock = threading.Lock()
         self._queries = QueryRunner()
         try:
-            self._store: ox.Store | None = ox.Store(self.path) if self.path is not None else ox.Store()
-        except OSError as exc:
+            if read_only:
+                if self.path is None:
+                    raise StoreError("a read-only view needs an on-disk store")
+                self._store: ox.Store | None = ox.Store.read_only(self.path)
+            else:
+                self._store = ox.Store(self.path) if self.path is not None else ox.Store()
+        except (OSError, RuntimeError) as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(
                     f"the store directory {self.path!r} is in use by another process (or already open in "
@@ -84,7 +96,7 @@ class OxigraphStore:
         The lock is released once no iterator returned by :meth:`quads` is alive any more.
         """
         store, self._store = self._store, None
-        if store is not None and self.path is not None:
+        if store is not None and self.path is not None and not self.read_only:
             try:
                 store.flush()
             except OSError as exc:

@@ -13,8 +13,8 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from mlkg.api.deps import run_read, state_of
-from mlkg.api.representations import answer_query
+from mlkg.api.deps import run_query as answer
+from mlkg.api.deps import state_of
 from mlkg.api.routers.sparql import timeout_of
 from mlkg.errors import QueryError
 
@@ -58,10 +58,7 @@ async def run_query(request: Request, name: str) -> Response:
     bindings = query.bindings(arguments=arguments)
     accept = request.headers.get("accept")
 
-    def run() -> tuple[bytes, str]:
-        return answer_query(
-            store=state.store.inner, query=query.text, accept=accept, bindings=bindings, timeout=timeout
-        )
-
-    body, content_type = await run_read(state, run, timeout=timeout)
+    body, content_type = await answer(
+        state, query=query.text, accept=accept, bindings=bindings, timeout=timeout
+    )
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})

@@ -16,9 +16,9 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 from starlette.types import Receive, Scope, Send
 
-from mlkg.api.deps import AppState, absolute_iri, read_body, run_read, state_of
+from mlkg.api.deps import AppState, absolute_iri, read_body, run_query, state_of
 from mlkg.api.errors import error_response
-from mlkg.api.representations import answer_query, graph_format
+from mlkg.api.representations import graph_format
 from mlkg.errors import MlkgError, QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.store.base import Triple
@@ -163,18 +163,14 @@ async def _answer(request: Request) -> Response:
         return Response(body, media_type=media_type)
     if not query.strip():
         raise QueryError("the query is empty")
-
-    def run() -> tuple[bytes, str]:
-        return answer_query(
-            store=state.store.inner,
-            query=query,
-            accept=accept,
-            default_graphs=default_graphs,
-            named_graphs=named_graphs,
-            timeout=timeout,
-        )
-
-    body, content_type = await run_read(state, run, timeout=timeout)
+    body, content_type = await run_query(
+        state,
+        query=query,
+        accept=accept,
+        default_graphs=default_graphs,
+        named_graphs=named_graphs,
+        timeout=timeout,
+    )
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
 
 
