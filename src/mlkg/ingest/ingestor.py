@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from rdflib import RDF, URIRef
+from rdflib import URIRef
 
 from mlkg.errors import (
     InputError,
     ParseError,
     PayloadTooLargeError,
     UnsupportedFormatError,
-    ValidationError,
 )
 from mlkg.ids import IriMinter
+from mlkg.ingest.batchcheck import validate_documents
 from mlkg.ingest.document import EntityDocument, ParseOutcome, ValidationOutcome, is_reserved
 from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.jsonld import JsonReader
@@ -21,7 +21,7 @@ from mlkg.ingest.loader import FrozenContextLoader
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.validate import ShapesValidator
-from mlkg.store.base import Quad, Store, Triple
+from mlkg.store.base import Quad, Store
 
 __all__ = ["Ingestor"]
 
@@ -83,36 +83,13 @@ class Ingestor:
         """Validate each document against the SHACL shapes (see :mod:`mlkg.ingest.validate`).
 
         References are resolved against the other ``documents`` and, if given, the ``store``: their
-        ``rdf:type`` triples join the data graph so ``sh:class`` holds for entities loaded earlier.
+        ``rdf:type`` triples join the data graph so ``sh:class`` holds for entities loaded earlier. The
+        documents are validated together in one pyshacl run where that gives each the results it would get
+        alone (:mod:`mlkg.ingest.batchcheck`).
 
         :raises StoreError: if reading types from the store fails.
         """
-        outcome = ValidationOutcome()
-        batch_types: dict[URIRef, set[URIRef]] = {}
-        for document in documents:
-            for s, p, o in document.triples:
-                if p == RDF.type and isinstance(s, URIRef) and isinstance(o, URIRef):
-                    batch_types.setdefault(s, set()).add(o)
-        for document in documents:
-            context = list(self._reference_types(document, batch_types=batch_types, store=store))
-            results = self._shapes.results(triples=document.triples, context=context, focus=document.focus)
-            for warning in results.warnings:
-                outcome.notices.append(
-                    Notice(document.source, document.where, f"{warning['focus']}: {warning['message']}")
-                )
-            if not results.violations:
-                outcome.valid.append(document)
-                continue
-            first = results.violations[0]
-            more = len(results.violations) - 1
-            message = f"{document.entity} does not satisfy the mlkg shapes: {first['message']}" + (
-                f" (and {more} more)" if more else ""
-            )
-            error = ValidationError(message, where=document.where, results=results.violations)
-            outcome.rejected.append(
-                Rejected.from_error(error, source=document.source, entity=document.entity)
-            )
-        return outcome
+        return validate_documents(shapes=self._shapes, documents=documents, store=store)
 
     def check(self, *, sources: Sequence[Source], store: Store | None = None) -> IngestReport:
         """Parse and validate ``sources`` without writing anything (``mlkg validate``, dry runs)."""
@@ -159,22 +136,6 @@ class Ingestor:
             notices=parsed.notices + validated.notices,
             dry_run=not write,
         )
-
-    @staticmethod
-    def _reference_types(
-        document: EntityDocument, *, batch_types: dict[URIRef, set[URIRef]], store: Store | None
-    ) -> Iterator[Triple]:
-        """``rdf:type`` triples of the IRIs ``document`` references but does not describe."""
-        seen: set[URIRef] = set()
-        for _, p, o in document.triples:
-            if p == RDF.type or not isinstance(o, URIRef) or o in document.focus or o in seen:
-                continue
-            seen.add(o)
-            for cls in batch_types.get(o, ()):
-                yield (o, RDF.type, cls)
-            if store is not None:
-                for _, _, stored, _ in store.quads(subject=o, predicate=RDF.type):
-                    yield (o, RDF.type, stored)
 
     def _decode(self, source: Source) -> str | None:
         """The source's text (None for RDF/XML, which is decoded by the XML parser).
