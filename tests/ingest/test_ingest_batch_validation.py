@@ -82,7 +82,7 @@ def alone(shapes: ShapesValidator, documents: list[EntityDocument], store: Store
                 continue
             context += [(o, RDF.type, cls) for cls in batch_types.get(o, ())]
             if store is not None:
-                context += [(o, RDF.type, c) for _, _, c, _ in store.quads(subject=o, predicate=RDF.type)]  # type: ignore[misc]
+                context += [(o, RDF.type, c) for _, _, c, _ in store.quads(subject=o, predicate=RDF.type)]
         found = shapes.results(triples=document.triples, context=context, focus=document.focus)
         verdicts.append((document.where, found.violations, [w["message"] for w in found.warnings]))
     return verdicts

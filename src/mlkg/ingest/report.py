@@ -6,6 +6,7 @@ and what ``POST /entities`` answers with (201 or 400/413/415/422, chosen from :a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -157,6 +158,16 @@ class IngestReport:
     def entities(self) -> list[URIRef]:
         """The IRIs of the accepted entities, in input order."""
         return [a.entity for a in self.accepted]
+
+    @classmethod
+    def combine(cls, reports: Iterable[IngestReport], *, dry_run: bool = False) -> IngestReport:
+        """One report for several batches, in their order."""
+        combined = cls(dry_run=dry_run)
+        for report in reports:
+            combined.accepted.extend(report.accepted)
+            combined.rejected.extend(report.rejected)
+            combined.notices.extend(report.notices)
+        return combined
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ``ok``, ``dry_run``, ``accepted``, ``rejected``, ``notices``."""
