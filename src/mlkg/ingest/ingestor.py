@@ -106,17 +106,24 @@ class Ingestor:
         """
         return validate_documents(shapes=self._shapes, documents=documents, store=store)
 
-    def parse_stream(self, *, name: str, stream: IO[bytes], format: InputFormat) -> Iterator[ParseOutcome]:
+    def parse_stream(
+        self, *, name: str, stream: IO[bytes], format: InputFormat, first_line: int = 0
+    ) -> Iterator[ParseOutcome]:
         """Read a JSON, JSON-LD or JSON Lines input one top-level document at a time
         (:mod:`mlkg.ingest.stream`): memory holds one document, whatever the input's size, and
         ``max_bytes`` applies to each document. An RDF input is read whole (at most ``max_bytes``) and
         yields one outcome. Problems are rejections in the outcomes, never exceptions, as in :meth:`parse`.
+        ``first_line`` numbers the first line of a JSON Lines input (one read in parts: pointers stay those
+        of the whole stream).
         """
         if not format.is_json:
             yield self.parse(source=Source(name=name, data=stream.read(self._max_bytes + 1), format=format))
             return
-        reader = json_lines if format is InputFormat.JSONL else json_items
-        for item in reader(stream=stream, name=name, max_bytes=self._max_bytes):
+        if format is InputFormat.JSONL:
+            items = json_lines(stream=stream, name=name, max_bytes=self._max_bytes, first_index=first_line)
+        else:
+            items = json_items(stream=stream, name=name, max_bytes=self._max_bytes)
+        for item in items:
             outcome = ParseOutcome()
             if isinstance(item, JsonItem):
                 self._json.read_item(

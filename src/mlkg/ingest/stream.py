@@ -265,10 +265,13 @@ class Ignored:
         return f"top-level key {self.key!r} beside @graph was ignored"
 
 
-def json_lines(*, stream: IO[bytes], name: str, max_bytes: int) -> Iterator[JsonItem | Ignored | InputError]:
+def json_lines(
+    *, stream: IO[bytes], name: str, max_bytes: int, first_index: int = 0
+) -> Iterator[JsonItem | Ignored | InputError]:
     """The documents of a JSON Lines input, one per line (see the module docstring). A line over
-    ``max_bytes`` or malformed is yielded as an error with its pointer, and reading goes on."""
-    index = -1
+    ``max_bytes`` or malformed is yielded as an error with its pointer, and reading goes on. The first line
+    is numbered ``first_index`` (a stream read in parts)."""
+    index = first_index - 1
     while True:
         line = stream.readline(max_bytes + 1)
         if not line:
@@ -281,7 +284,7 @@ def json_lines(*, stream: IO[bytes], name: str, max_bytes: int) -> Iterator[Json
             yield _too_large(max_bytes, pointer=pointer)
             continue
         try:
-            text = line.decode("utf-8-sig" if index == 0 else "utf-8")
+            text = line.decode("utf-8-sig" if index == first_index else "utf-8")
         except UnicodeDecodeError as error:
             yield ParseError(
                 f"line {index + 1} is not valid UTF-8: byte 0x{line[error.start]:02x}", where=pointer
@@ -290,7 +293,7 @@ def json_lines(*, stream: IO[bytes], name: str, max_bytes: int) -> Iterator[Json
         if not text.strip():
             continue
         try:
-            value = json.loads(text, parse_constant=_reject_constant)
+            value = json.loads(text.rstrip("\r\n"), parse_constant=_reject_constant)
         except json.JSONDecodeError as error:
             yield ParseError(
                 f"malformed JSON: {error.msg} at line {index + 1} column {error.colno}", where=pointer
@@ -300,5 +303,5 @@ def json_lines(*, stream: IO[bytes], name: str, max_bytes: int) -> Iterator[Json
             yield ParseError(f"malformed JSON: {error}", where=pointer)
             continue
         yield JsonItem(pointer=pointer, value=value)
-    if index < 0:
+    if index < first_index:
         yield ParseError(f"{name} is empty", where=name)
