@@ -28,6 +28,7 @@ from rdflib import XSD, BNode, Literal, URIRef
 
 from mlkg.errors import ContextError, InputError, ParseError
 from mlkg.ids import IriMinter
+from mlkg.ingest.direct import DirectMapping
 from mlkg.ingest.document import (
     EntityDocument,
     ParseOutcome,
@@ -87,10 +88,13 @@ def _reject_constant(name: str) -> Any:
 class JsonReader:
     """Reads JSON / JSON-LD sources into :class:`EntityDocument` objects."""
 
-    def __init__(self, *, minter: IriMinter, loader: FrozenContextLoader) -> None:
+    def __init__(self, *, minter: IriMinter, loader: FrozenContextLoader, direct: bool = True) -> None:
+        """``direct=False`` sends plain JSON through pyld too (the reference the direct mapping is tested
+        against)."""
         self._minter = minter
         self._loader = loader
         self._normaliser = Normaliser(minter=minter, terms=ContextTerms.from_context(loader.context))
+        self._direct = DirectMapping(context=loader.context) if direct else None
 
     def read(self, *, source: Source, text: str) -> ParseOutcome:
         """Split ``text`` into entity documents; malformed parts become rejections, never exceptions."""
@@ -197,15 +201,25 @@ class JsonReader:
             for at, message in normalised.ignored:
                 outcome.notices.append(Notice(name, f"{name}#{at}", message))
             document = {"@context": [CONTEXT_IRI, *inline], **normalised.node}
+            direct = None
+            if self._direct is not None and not inline and not _has_nested_context(body):
+                direct = self._direct.triples(normalised.node)
+            if direct is not None:  # plain JSON: the same triples as pyld's, without it
+                entity, triples = direct
+                focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
+                check_document(entity=entity, triples=triples, where=pointer)
+                return EntityDocument(
+                    entity=entity, source=name, where=where, triples=tuple(triples), focus=focus
+                )
         else:
             document = {"@context": contexts[0] if len(contexts) == 1 else contexts or CONTEXT_IRI, **body}
 
         dropped: list[str] = []
         entity, dataset = self._to_rdf(document, dropped=dropped, pointer=pointer)
-        for name in dict.fromkeys(dropped):
-            message = f"field {name!r} is not defined by the document's @context and was ignored"
+        for field_name in dict.fromkeys(dropped):
+            message = f"field {field_name!r} is not defined by the document's @context and was ignored"
             outcome.notices.append(Notice(name, where, message))
-        graphs = [name for name in dataset if name != "@default"]
+        graphs = [graph for graph in dataset if graph != "@default"]
         if named:
             if dataset.get("@default") or any(g != str(entity) for g in graphs):
                 raise ParseError(
