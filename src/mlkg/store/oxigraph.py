@@ -122,20 +122,33 @@ class OxigraphStore:
             raise StoreError(f"the store failed during a write: {exc}") from exc
 
     def append_graph(self, *, graph: URIRef, triples: Sequence[Triple]) -> None:
-        """Add ``triples`` to ``graph`` with ``Store.bulk_extend`` (:class:`~mlkg.store.base.BulkAppend`):
-        about 3.5 times faster than one transaction (``Store.extend`` or ``INSERT DATA``: 0.8 s against
-        2.8 s for 100k triples on disk), and not atomic.
+        """Add ``triples`` to ``graph`` without one transaction (:class:`~mlkg.store.base.BulkAppend`):
+        ``Store.bulk_load`` of N-Triples text when every term is an IRI (the inferred graph's case: no term
+        object is built per triple), else ``Store.bulk_extend``. About 3.5 times faster than one transaction
+        (``Store.extend`` or ``INSERT DATA``: 0.8 s against 2.8 s for 100k triples on disk), and not atomic.
 
         :raises InputError: if a term is not valid RDF or is a blank node.
         :raises StoreError: if the store fails (part of the triples may be written).
         """
+        if all(type(t) is URIRef for triple in triples for t in triple):
+            text = "".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in triples).encode("utf-8")
+            self._bulk(
+                graph,
+                lambda store, target: store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=target),
+            )
+            return
         if any(isinstance(t, BNode) for triple in triples for t in triple):
             raise InputError("append_graph takes no blank nodes", where=str(graph))
         quads = graph_quads(graph, triples)
+        self._bulk(graph, lambda store, _: store.bulk_extend(quads))
+
+    def _bulk(self, graph: URIRef, write: Callable[[ox.Store, ox.NamedNode], None]) -> None:
         store = self._open()
         with self._write_lock:
             try:
-                store.bulk_extend(quads)
+                write(store, ox.NamedNode(graph))
+            except (SyntaxError, ValueError) as exc:
+                raise InputError(f"invalid triple for {graph}: {exc}") from exc
             except OSError as exc:
                 raise StoreError(f"the store failed while adding to {graph}: {exc}") from exc
 
