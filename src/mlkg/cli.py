@@ -22,7 +22,7 @@ import typer
 from pydantic import SecretStr
 from rdflib import URIRef
 
-from mlkg.cli_inputs import expand_inputs, load_progress, parse_inputs
+from mlkg.cli_inputs import expand_inputs, run_inputs
 from mlkg.cli_options import (
     BaseOpt,
     EndpointOpt,
@@ -153,29 +153,6 @@ FilesArg = Annotated[
 ]
 
 
-def _run_inputs(
-    ingestor: Ingestor,
-    files: list[str],
-    *,
-    fmt: InputFormat | None,
-    store: Store | None,
-    batch_size: int,
-    quiet: bool,
-    max_bytes: int,
-) -> IngestReport:
-    """Stream the inputs through the ingestor in batches (writing when ``store`` is given)."""
-    inputs = expand_inputs(files, fmt=fmt, max_bytes=max_bytes)
-    reports: list[IngestReport] = []
-    with load_progress(inputs, enabled=not quiet) as progress:
-        outcomes = parse_inputs(ingestor, inputs, progress=progress)
-        for report in ingestor.ingest_stream(
-            store=store, outcomes=outcomes, batch_size=batch_size, write=store is not None
-        ):
-            progress.batch(report)
-            reports.append(report)
-    return IngestReport.combine(reports, dry_run=store is None)
-
-
 @app.command()
 def load(
     ctx: typer.Context,
@@ -200,7 +177,7 @@ def load(
     with _errors():
         expand_inputs(files, fmt=format, max_bytes=settings.max_document_bytes)  # bad usage writes nothing
     with _reasoned(ctx, options) as (settings, opened):
-        report = _run_inputs(
+        report = run_inputs(
             _ingestor(settings),
             files,
             fmt=format,
@@ -227,7 +204,7 @@ def validate(
     """Check documents (syntax, context, SHACL shapes) without writing anything. Exit code 2 if any fails."""
     settings = StoreOptions(base_iri=base_iri).merged(ctx.obj).settings()
     with _errors():
-        report = _run_inputs(
+        report = run_inputs(
             _ingestor(settings),
             files,
             fmt=format,

@@ -22,8 +22,9 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from mlkg.errors import InputError, PayloadTooLargeError
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome
 from mlkg.ingest.formats import extensions
+from mlkg.store import Store
 
-__all__ = ["InputFile", "LoadProgress", "expand_inputs", "load_progress", "parse_inputs"]
+__all__ = ["InputFile", "LoadProgress", "expand_inputs", "load_progress", "parse_inputs", "run_inputs"]
 
 _GLOB = frozenset("*?[")
 
@@ -174,3 +175,31 @@ def parse_inputs(
                 yield from ingestor.parse_stream(name=item.name, stream=counted, format=item.format)
         except OSError as error:
             raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
+
+
+def run_inputs(
+    ingestor: Ingestor,
+    files: list[str],
+    *,
+    fmt: InputFormat | None,
+    store: Store | None,
+    batch_size: int,
+    quiet: bool,
+    max_bytes: int,
+) -> IngestReport:
+    """Stream the inputs (:func:`expand_inputs`) through the ingestor in batches, writing them when ``store``
+    is given, with progress on stderr unless ``quiet``; one report for the whole run.
+
+    :raises InputError: as :func:`expand_inputs`, or if a file cannot be read.
+    :raises StoreError: if the store fails (the batches before were written).
+    """
+    inputs = expand_inputs(files, fmt=fmt, max_bytes=max_bytes)
+    reports: list[IngestReport] = []
+    with load_progress(inputs, enabled=not quiet) as progress:
+        outcomes = parse_inputs(ingestor, inputs, progress=progress)
+        for report in ingestor.ingest_stream(
+            store=store, outcomes=outcomes, batch_size=batch_size, write=store is not None
+        ):
+            progress.batch(report)
+            reports.append(report)
+    return IngestReport.combine(reports, dry_run=store is None)
