@@ -5,8 +5,8 @@ Steps, each ``mlkg`` command in its own process (wall time and peak resident mem
 
 1. generate the catalog (``bench/generate.py``) of ``--triples`` triples and one of a quarter of that, each as
    one JSON array file and as one NDJSON file (``bench/out/ingest-<N>.json|.ndjson``, reused when present);
-2. ``mlkg load`` of the small and of the large JSON array into empty on-disk stores, then ``mlkg reason`` on the
-   large store (the ratio load / reason is the first target, small / large the linearity one);
+2. ``mlkg load`` of the small and of the large JSON array into empty on-disk stores, then ``mlkg reason`` on
+   the large store (the ratio load / reason is the first target, small / large the linearity one);
 3. ``mlkg serve`` on the large store: ``--posts`` one-document ``POST /entities``, 20 model documents each
    uploaded without one of its features and then whole again; p50 / p99; after the server stops, ``mlkg
    reason`` must find nothing to add or remove (the inferred graph stayed exact);
@@ -16,12 +16,13 @@ Steps, each ``mlkg`` command in its own process (wall time and peak resident mem
     .venv/bin/python bench/ingest.py                       # 100k triples (and 25k)
     .venv/bin/python bench/ingest.py --triples 1000000 --skip-http
 
-Numbers go to stdout as a table and, with ``--json FILE``, as JSON. Outputs live in ``bench/out/`` (git-ignored).
+Numbers go to stdout as JSON (and to ``--json FILE``). Outputs live in ``bench/out/`` (git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import http.client
 import json
@@ -221,16 +222,14 @@ def ndjson_stream(store: Path, ndjson: Path, documents: int, env: dict[str, str]
     finally:
         server.stop()
     accepted = None
-    try:
+    with contextlib.suppress(ValueError, AttributeError):
         accepted = len(json.loads(body).get("accepted", []))
-    except (ValueError, AttributeError):
-        pass
     return {
         "status": response.status,
         "documents": documents,
         "accepted": accepted,
         "seconds": seconds,
-        "documents_per_s": documents / seconds,
+        "documents_per_s": (accepted or 0) / seconds,
         "server_peak_mb": peak,
     }
 
