@@ -263,17 +263,38 @@ def test_reason_recomputes_the_same_inferred_graph(runner: CliRunner, store_dir:
     assert int(before.split()[-1]) > 1000
 
 
-def test_a_file_over_the_size_limit_is_refused_with_its_real_size(
+def test_an_rdf_file_over_the_size_limit_is_refused_with_its_real_size(
     runner: CliRunner, store_dir: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MLKG_MAX_DOCUMENT_BYTES", "100")
-    big = tmp_path / "big.json"
-    big.write_text(
-        json.dumps([{"type": "table", "name": f"t{i}", "fullyQualifiedName": f"db.t{i}"} for i in range(20)])
-    )
+    big = tmp_path / "big.ttl"
+    big.write_text("".join(f"<urn:x:{i}> <urn:x:p> {i} .\n" for i in range(20)))
     result = run(runner, "load", "--store", store_dir, str(big))
     assert result.exit_code == 2
     assert f"file is {big.stat().st_size} bytes, more than the limit of 100 bytes" in result.stderr
+
+
+def test_the_size_limit_applies_to_each_streamed_json_document(
+    runner: CliRunner, store_dir: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MLKG_MAX_DOCUMENT_BYTES", "100")
+    tables = [{"type": "table", "name": f"t{i}", "fullyQualifiedName": f"db.t{i}"} for i in range(20)]
+    big = tmp_path / "big.json"
+    big.write_text(json.dumps(tables))
+    assert big.stat().st_size > 100
+    result = run(runner, "load", "--store", store_dir, str(big), "--json")
+    assert result.exit_code == 0, result.stderr
+    assert len(json.loads(result.stdout)["accepted"]) == 20
+
+    tables[3]["description"] = "x" * 200
+    lines = tmp_path / "big.ndjson"
+    lines.write_text("".join(json.dumps(t) + "\n" for t in tables))
+    result = run(runner, "load", "--store", store_dir, str(lines), "--json")
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert len(report["accepted"]) == 19
+    [rejected] = report["rejected"]
+    assert (rejected["where"], rejected["kind"]) == (f"{lines}#/3", "too_large")
 
 
 def test_every_store_option_works_after_the_subcommand(store_dir: str) -> None:

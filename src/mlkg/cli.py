@@ -22,6 +22,7 @@ import typer
 from pydantic import SecretStr
 from rdflib import URIRef
 
+from mlkg.cli_inputs import expand_inputs, run_inputs
 from mlkg.cli_options import (
     BaseOpt,
     EndpointOpt,
@@ -34,11 +35,12 @@ from mlkg.cli_options import (
     hoist_store_options,
 )
 from mlkg.config import MEMORY_STORE, Settings
-from mlkg.errors import InputError, MlkgError, NotFoundError, PayloadTooLargeError
+from mlkg.errors import InputError, MlkgError, NotFoundError
 from mlkg.exports import GraphSelection, export, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
 from mlkg.ids import IriMinter
-from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
+from mlkg.ingest import Ingestor, IngestReport, InputFormat
+from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.reasoning import load_ontology
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.impact import Direction, impact
@@ -120,38 +122,10 @@ def _reasoned(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Setti
         yield settings, reasoned
 
 
-def _read_sources(files: list[str], fmt: InputFormat | None, max_bytes: int) -> list[Source]:
-    """Read every input before touching the store, so a missing file or unknown format writes nothing."""
-    sources: list[Source] = []
-    for name in files:
-        if name == "-":
-            if fmt is None:
-                raise InputError("reading stdin ('-') needs --format", where="-")
-            sources.append(Source(name="<stdin>", data=sys.stdin.buffer.read(max_bytes + 1), format=fmt))
-            continue
-        path = Path(name)
-        if not path.is_file():
-            raise InputError("no such file" if not path.exists() else "not a regular file", where=name)
-        format_ = fmt or InputFormat.from_path(name)
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise PayloadTooLargeError(
-                f"file is {size} bytes, more than the limit of {max_bytes} bytes (MLKG_MAX_DOCUMENT_BYTES)",
-                where=name,
-            )
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(max_bytes + 1)
-        except OSError as error:
-            raise InputError(f"cannot read: {error.strerror}", where=name) from error
-        sources.append(Source(name=name, data=data, format=format_))
-    return sources
-
-
-def _print_report(report: IngestReport, *, as_json: bool, verb: str) -> None:
+def _print_report(report: IngestReport, *, as_json: bool, verb: str, quiet: bool = False) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    for notice in report.notices:
+    for notice in [] if quiet else report.notices:
         typer.echo(f"mlkg: note: {notice.where}: {notice.message}", err=True)
     for rejected in report.rejected:
         typer.echo(f"mlkg: error: {rejected.where}: {rejected.message}", err=True)
@@ -176,31 +150,59 @@ FormatIn = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the report as JSON on stdout.")]
 
 
+BatchOpt = Annotated[
+    int,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="Documents validated and written together; memory grows with it, not with the input.",
+    ),
+]
+QuietOpt = Annotated[
+    bool, typer.Option("--quiet", "-q", help="No progress display and no notes; errors and the summary stay.")
+]
+FilesArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="Files, directories (recursively), glob patterns ('data/**/*.json'); '-' reads stdin."
+    ),
+]
+
+
 @app.command()
 def load(
     ctx: typer.Context,
-    files: Annotated[list[str], typer.Argument(help="Files to load ('-' reads stdin).")],
+    files: FilesArg,
     format: FormatIn = None,
     as_json: JsonOpt = False,
+    batch_size: BatchOpt = DEFAULT_BATCH_SIZE,
+    quiet: QuietOpt = False,
     store: StoreOpt = None,
     sparql_endpoint: EndpointOpt = None,
     base_iri: BaseOpt = None,
 ) -> None:
-    """Load JSON-LD, plain JSON, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents into the store.
+    """Load JSON-LD, plain JSON, JSON Lines, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents.
 
-    Each entity document replaces that entity's graph. Documents that fail validation are reported and not
-    written; the others are stored. Exit code 2 if any document was rejected.
+    JSON, JSON-LD and JSON Lines inputs are streamed: documents are validated and written --batch-size at a
+    time, so memory does not grow with the input. Each entity document replaces that entity's graph.
+    Documents that fail validation are reported and not written; the others are stored. Progress shows on
+    stderr when it is a terminal. Exit code 2 if any document was rejected.
     """
     options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri)
     settings = options.merged(ctx.obj).settings()
     with _errors():
-        sources = _read_sources(files, format, settings.max_document_bytes)
+        expand_inputs(files, fmt=format, max_bytes=settings.max_document_bytes)  # bad usage writes nothing
     with _reasoned(ctx, options) as (settings, opened):
-        ingestor = _ingestor(settings)
-        if sum(len(s.data) for s in sources) > 1_000_000:
-            typer.echo(f"mlkg: loading {len(sources)} file(s) ...", err=True)
-        report = ingestor.ingest(store=opened, sources=sources)
-    _print_report(report, as_json=as_json, verb="loaded")
+        report = run_inputs(
+            _ingestor(settings),
+            files,
+            fmt=format,
+            store=opened,
+            batch_size=batch_size,
+            quiet=quiet,
+            max_bytes=settings.max_document_bytes,
+        )
+    _print_report(report, as_json=as_json, verb="loaded", quiet=quiet)
     if report.rejected:
         raise typer.Exit(2)
 
@@ -208,18 +210,26 @@ def load(
 @app.command()
 def validate(
     ctx: typer.Context,
-    files: Annotated[list[str], typer.Argument(help="Files to check ('-' reads stdin).")],
+    files: FilesArg,
     format: FormatIn = None,
     as_json: JsonOpt = False,
+    batch_size: BatchOpt = DEFAULT_BATCH_SIZE,
+    quiet: QuietOpt = False,
     base_iri: BaseOpt = None,
 ) -> None:
     """Check documents (syntax, context, SHACL shapes) without writing anything. Exit code 2 if any fails."""
     settings = StoreOptions(base_iri=base_iri).merged(ctx.obj).settings()
     with _errors():
-        sources = _read_sources(files, format, settings.max_document_bytes)
-        ingestor = _ingestor(settings)
-        report = ingestor.check(sources=sources)
-    _print_report(report, as_json=as_json, verb="validated")
+        report = run_inputs(
+            _ingestor(settings),
+            files,
+            fmt=format,
+            store=None,
+            batch_size=batch_size,
+            quiet=quiet,
+            max_bytes=settings.max_document_bytes,
+        )
+    _print_report(report, as_json=as_json, verb="validated", quiet=quiet)
     if report.rejected:
         raise typer.Exit(2)
 

@@ -95,7 +95,8 @@ def test_an_incremental_update_reads_only_the_written_graphs(store: Store, progr
     counting.reads.clear()
     reasoned.replace_graphs(graphs={NODES[2]: [(NODES[2], MLKG.readsFrom, NODES[0])]})
     reasoned.delete_graphs(graphs=[NODES[0]])
-    assert counting.reads == [{"graph": NODES[2]}] * 2 + [{"graph": NODES[0]}]
+    # before the write only: a graph without blank nodes is what was written (no read back after it)
+    assert counting.reads == [{"graph": NODES[2]}, {"graph": NODES[0]}]
     lineage = {t for t in inferred(store) if t[1] in (MLKG.upstream, MLKG.downstream)}
     assert lineage == {(NODES[2], MLKG.upstream, NODES[0]), (NODES[0], MLKG.downstream, NODES[2])}
 

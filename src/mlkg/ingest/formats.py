@@ -9,7 +9,7 @@ from types import MappingProxyType
 
 from mlkg.errors import UnsupportedFormatError
 
-__all__ = ["InputFormat", "Source"]
+__all__ = ["InputFormat", "Source", "extensions"]
 
 
 class InputFormat(str, Enum):
@@ -21,6 +21,8 @@ class InputFormat(str, Enum):
 
     JSON = "json"
     JSONLD = "jsonld"
+    #: JSON Lines / NDJSON: one JSON or JSON-LD document per line.
+    JSONL = "jsonl"
     TURTLE = "ttl"
     NTRIPLES = "nt"
     NQUADS = "nq"
@@ -29,8 +31,8 @@ class InputFormat(str, Enum):
 
     @property
     def is_json(self) -> bool:
-        """True for JSON and JSON-LD, which go through pyld rather than rdflib."""
-        return self in (InputFormat.JSON, InputFormat.JSONLD)
+        """True for JSON, JSON-LD and JSON Lines, which are read as JSON rather than by rdflib."""
+        return self in (InputFormat.JSON, InputFormat.JSONLD, InputFormat.JSONL)
 
     @property
     def is_dataset(self) -> bool:
@@ -77,6 +79,8 @@ _EXTENSIONS = MappingProxyType(
     {
         ".json": InputFormat.JSON,
         ".jsonld": InputFormat.JSONLD,
+        ".jsonl": InputFormat.JSONL,
+        ".ndjson": InputFormat.JSONL,
         ".ttl": InputFormat.TURTLE,
         ".nt": InputFormat.NTRIPLES,
         ".nq": InputFormat.NQUADS,
@@ -91,6 +95,7 @@ _MEDIA_TYPES = MappingProxyType(
     {
         InputFormat.JSON: ("application/json",),
         InputFormat.JSONLD: ("application/ld+json",),
+        InputFormat.JSONL: ("application/x-ndjson", "application/jsonl", "application/x-jsonlines"),
         InputFormat.TURTLE: ("text/turtle", "application/x-turtle"),
         InputFormat.NTRIPLES: ("application/n-triples",),
         InputFormat.NQUADS: ("application/n-quads",),
@@ -107,3 +112,8 @@ class Source:
     name: str
     data: bytes
     format: InputFormat
+
+
+def extensions() -> frozenset[str]:
+    """The file extensions (lower case, with the dot) whose format mlkg tells by itself."""
+    return frozenset(_EXTENSIONS)

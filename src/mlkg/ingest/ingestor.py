@@ -1,29 +1,38 @@
-"""The ingest pipeline: parse sources, validate each entity document, write the valid ones in one go."""
+"""The ingest pipeline: parse sources (whole, or streamed one document at a time), validate entity documents
+in batches, write each batch's valid documents in one store call."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import IO
 
-from rdflib import RDF, URIRef
+from rdflib import URIRef
 
 from mlkg.errors import (
     InputError,
     ParseError,
     PayloadTooLargeError,
     UnsupportedFormatError,
-    ValidationError,
 )
 from mlkg.ids import IriMinter
+from mlkg.ingest.batchcheck import validate_documents
 from mlkg.ingest.document import EntityDocument, ParseOutcome, ValidationOutcome, is_reserved
 from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.jsonld import JsonReader
 from mlkg.ingest.loader import FrozenContextLoader
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
+from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
 from mlkg.ingest.validate import ShapesValidator
-from mlkg.store.base import Quad, Store, Triple
+from mlkg.store.base import Quad, Store
 
-__all__ = ["Ingestor"]
+__all__ = ["DEFAULT_BATCH_SIZE", "Ingestor"]
+
+#: Documents validated and written together (``mlkg load --batch-size``, ``POST /entities``): large enough
+#: that one SHACL run and one store write serve many documents, small enough to bound memory (measured on
+#: the 100k benchmark catalog, see bench/README.md).
+DEFAULT_BATCH_SIZE = 500
 
 
 class Ingestor:
@@ -57,6 +66,12 @@ class Ingestor:
         except InputError as error:
             outcome.rejected.append(Rejected.from_error(error, source=source.name))
             return outcome
+        if source.format is InputFormat.JSONL:
+            for part in self.parse_stream(
+                name=source.name, stream=io.BytesIO(source.data), format=source.format
+            ):
+                outcome.extend(part)
+            return outcome
         if source.format.is_json and text is not None:
             return self._json.read(source=source, text=text)
         # RDF/XML declares its own encoding in the XML declaration: give rdflib the bytes.
@@ -83,50 +98,106 @@ class Ingestor:
         """Validate each document against the SHACL shapes (see :mod:`mlkg.ingest.validate`).
 
         References are resolved against the other ``documents`` and, if given, the ``store``: their
-        ``rdf:type`` triples join the data graph so ``sh:class`` holds for entities loaded earlier.
+        ``rdf:type`` triples join the data graph so ``sh:class`` holds for entities loaded earlier. The
+        documents are validated together in one pyshacl run where that gives each the results it would get
+        alone (:mod:`mlkg.ingest.batchcheck`).
 
         :raises StoreError: if reading types from the store fails.
         """
-        outcome = ValidationOutcome()
-        batch_types: dict[URIRef, set[URIRef]] = {}
-        for document in documents:
-            for s, p, o in document.triples:
-                if p == RDF.type and isinstance(s, URIRef) and isinstance(o, URIRef):
-                    batch_types.setdefault(s, set()).add(o)
-        for document in documents:
-            context = list(self._reference_types(document, batch_types=batch_types, store=store))
-            results = self._shapes.results(triples=document.triples, context=context, focus=document.focus)
-            for warning in results.warnings:
-                outcome.notices.append(
-                    Notice(document.source, document.where, f"{warning['focus']}: {warning['message']}")
-                )
-            if not results.violations:
-                outcome.valid.append(document)
-                continue
-            first = results.violations[0]
-            more = len(results.violations) - 1
-            message = f"{document.entity} does not satisfy the mlkg shapes: {first['message']}" + (
-                f" (and {more} more)" if more else ""
-            )
-            error = ValidationError(message, where=document.where, results=results.violations)
-            outcome.rejected.append(
-                Rejected.from_error(error, source=document.source, entity=document.entity)
-            )
-        return outcome
+        return validate_documents(shapes=self._shapes, documents=documents, store=store)
 
-    def check(self, *, sources: Sequence[Source], store: Store | None = None) -> IngestReport:
-        """Parse and validate ``sources`` without writing anything (``mlkg validate``, dry runs)."""
-        return self._run(sources=sources, store=store, write=False)
-
-    def ingest(self, *, store: Store, sources: Sequence[Source], dry_run: bool = False) -> IngestReport:
-        """Parse all ``sources``, validate each entity document, and write every valid one with a single
-        :meth:`Store.replace_graphs` call: each entity's graph is replaced as a whole, and nothing is
-        written for a rejected document. When one batch gives the same entity twice, the later document
-        wins and a notice says so.
-
-        :raises StoreError: if the store fails; then nothing of the batch was written.
+    def parse_stream(
+        self, *, name: str, stream: IO[bytes], format: InputFormat, first_line: int = 0
+    ) -> Iterator[ParseOutcome]:
+        """Read a JSON, JSON-LD or JSON Lines input one top-level document at a time
+        (:mod:`mlkg.ingest.stream`): memory holds one document, whatever the input's size, and
+        ``max_bytes`` applies to each document. An RDF input is read whole (at most ``max_bytes``) and
+        yields one outcome. Problems are rejections in the outcomes, never exceptions, as in :meth:`parse`.
+        ``first_line`` numbers the first line of a JSON Lines input (one read in parts: pointers stay those
+        of the whole stream).
         """
-        return self._run(sources=sources, store=store, write=not dry_run)
+        if not format.is_json:
+            yield self.parse(source=Source(name=name, data=stream.read(self._max_bytes + 1), format=format))
+            return
+        if format is InputFormat.JSONL:
+            items = json_lines(stream=stream, name=name, max_bytes=self._max_bytes, first_index=first_line)
+        else:
+            items = json_items(stream=stream, name=name, max_bytes=self._max_bytes)
+        for item in items:
+            outcome = ParseOutcome()
+            if isinstance(item, JsonItem):
+                self._json.read_item(
+                    name=name,
+                    pointer=item.pointer,
+                    item=item.value,
+                    inherited=item.inherited,
+                    outcome=outcome,
+                )
+            elif isinstance(item, Ignored):
+                outcome.notices.append(Notice(name, f"{name}#{item.pointer}", item.message))
+            else:
+                where = item.where or ""
+                item.where = f"{name}#{where}" if where.startswith("/") else where or name
+                outcome.rejected.append(Rejected.from_error(item, source=name))
+            yield outcome
+
+    def ingest_stream(
+        self,
+        *,
+        store: Store | None,
+        outcomes: Iterable[ParseOutcome],
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        write: bool = True,
+    ) -> Iterator[IngestReport]:
+        """Validate and write parsed documents in batches of ``batch_size``, yielding one report per batch.
+
+        Each batch is validated in one SHACL run against the batch and the store, and its valid documents are
+        written with one :meth:`Store.replace_graphs` call (each document all-or-nothing; the inferred graph
+        follows once per batch through a :class:`~mlkg.reasoning.store.ReasonedStore`). A later batch sees
+        what the earlier ones wrote, so a bare-IRI reference must name an entity of the same batch, of an
+        earlier one, or of the store. ``write=False`` (or no store) only validates.
+
+        :raises InputError: if ``batch_size`` is not positive.
+        :raises StoreError: if the store fails; the batches before were written, that one was not.
+        """
+        if batch_size <= 0:
+            raise InputError(f"the batch size must be positive, not {batch_size}", where="--batch-size")
+        pending = ParseOutcome()
+        for outcome in outcomes:
+            pending.extend(outcome)
+            if len(pending.documents) >= batch_size:
+                yield self._finish(pending, store=store, write=write)
+                pending = ParseOutcome()
+        if pending.documents or pending.rejected or pending.notices:
+            yield self._finish(pending, store=store, write=write)
+
+    def check(
+        self, *, sources: Sequence[Source], store: Store | None = None, batch_size: int = DEFAULT_BATCH_SIZE
+    ) -> IngestReport:
+        """Parse and validate ``sources`` without writing anything (``mlkg validate``, dry runs)."""
+        outcomes = (self.parse(source=source) for source in sources)
+        batches = self.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=False)
+        return IngestReport.combine(batches, dry_run=True)
+
+    def ingest(
+        self,
+        *,
+        store: Store,
+        sources: Sequence[Source],
+        dry_run: bool = False,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+    ) -> IngestReport:
+        """Parse all ``sources``, validate each entity document, and write the valid ones, ``batch_size``
+        documents per :meth:`Store.replace_graphs` call (see :meth:`ingest_stream`): each entity's graph is
+        replaced as a whole, and nothing is written for a rejected document. When one batch gives the same
+        entity twice, the later document wins and a notice says so (in two batches, the later one is
+        written last).
+
+        :raises StoreError: if the store fails; then nothing of that batch was written.
+        """
+        outcomes = (self.parse(source=source) for source in sources)
+        batches = self.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=not dry_run)
+        return IngestReport.combine(batches, dry_run=dry_run)
 
     def delete(self, *, store: Store, entity: URIRef) -> bool:
         """Drop the entity's named graph; True if it existed.
@@ -142,10 +213,7 @@ class Ingestor:
 
     # ---------------------------------------------------------------------------------------------------
 
-    def _run(self, *, sources: Sequence[Source], store: Store | None, write: bool) -> IngestReport:
-        parsed = ParseOutcome()
-        for source in sources:
-            parsed.extend(self.parse(source=source))
+    def _finish(self, parsed: ParseOutcome, *, store: Store | None, write: bool) -> IngestReport:
         documents = _latest(parsed.documents, notices=parsed.notices)
         validated = self.validate(documents=documents, store=store)
         if write and validated.valid and store is not None:
@@ -159,22 +227,6 @@ class Ingestor:
             notices=parsed.notices + validated.notices,
             dry_run=not write,
         )
-
-    @staticmethod
-    def _reference_types(
-        document: EntityDocument, *, batch_types: dict[URIRef, set[URIRef]], store: Store | None
-    ) -> Iterator[Triple]:
-        """``rdf:type`` triples of the IRIs ``document`` references but does not describe."""
-        seen: set[URIRef] = set()
-        for _, p, o in document.triples:
-            if p == RDF.type or not isinstance(o, URIRef) or o in document.focus or o in seen:
-                continue
-            seen.add(o)
-            for cls in batch_types.get(o, ()):
-                yield (o, RDF.type, cls)
-            if store is not None:
-                for _, _, stored, _ in store.quads(subject=o, predicate=RDF.type):
-                    yield (o, RDF.type, stored)
 
     def _decode(self, source: Source) -> str | None:
         """The source's text (None for RDF/XML, which is decoded by the XML parser).

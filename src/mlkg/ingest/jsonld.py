@@ -28,6 +28,7 @@ from rdflib import XSD, BNode, Literal, URIRef
 
 from mlkg.errors import ContextError, InputError, ParseError
 from mlkg.ids import IriMinter
+from mlkg.ingest.direct import DirectMapping
 from mlkg.ingest.document import (
     EntityDocument,
     ParseOutcome,
@@ -88,10 +89,13 @@ def _reject_constant(name: str) -> Any:
 class JsonReader:
     """Reads JSON / JSON-LD sources into :class:`EntityDocument` objects."""
 
-    def __init__(self, *, minter: IriMinter, loader: FrozenContextLoader) -> None:
+    def __init__(self, *, minter: IriMinter, loader: FrozenContextLoader, direct: bool = True) -> None:
+        """``direct=False`` sends plain JSON through pyld too (the reference the direct mapping is tested
+        against)."""
         self._minter = minter
         self._loader = loader
         self._normaliser = Normaliser(minter=minter, terms=ContextTerms.from_context(loader.context))
+        self._direct = DirectMapping(context=loader.context) if direct else None
 
     def read(self, *, source: Source, text: str) -> ParseOutcome:
         """Split ``text`` into entity documents; malformed parts become rejections, never exceptions."""
@@ -120,39 +124,36 @@ class JsonReader:
 
         items, inherited = self._split(data, source=source, outcome=outcome)
         for pointer, item in items:
-            where = f"{source.name}#{pointer}" if pointer else source.name
-            if not isinstance(item, dict):
-                message = f"an entity document must be a JSON object, not {_json_kind(item)}"
-                outcome.rejected.append(
-                    Rejected.from_error(ParseError(message, where=where), source=source.name)
-                )
-                continue
-            deep = too_deep(item)
-            if deep is not None:
-                message = f"the document is nested more than {MAX_JSON_DEPTH} levels deep"
-                at = f"{source.name}#{pointer}{'' if deep == '/' else deep}"
-                outcome.rejected.append(
-                    Rejected.from_error(ParseError(message, where=at), source=source.name)
-                )
-                continue
-            try:
-                document = self._document(
-                    item, inherited=inherited, pointer=pointer, source=source, outcome=outcome
-                )
-            except InputError as error:
-                # Errors carry a JSON pointer from the source's root ("" for the root itself).
-                error.where = f"{source.name}#{error.where}" if error.where else where
-                outcome.rejected.append(Rejected.from_error(error, source=source.name))
-                continue
-            except RecursionError:  # a deep inherited @context: the JSON-LD processor recurses
-                message = f"the document or its @context is nested more than {MAX_JSON_DEPTH} levels deep"
-                outcome.rejected.append(
-                    Rejected.from_error(ParseError(message, where=where), source=source.name)
-                )
-                continue
-            if document is not None:
-                outcome.documents.append(document)
+            self.read_item(name=source.name, pointer=pointer, item=item, inherited=inherited, outcome=outcome)
         return outcome
+
+    def read_item(self, *, name: str, pointer: str, item: Any, inherited: Any, outcome: ParseOutcome) -> None:
+        """Read one top-level object of source ``name``, at JSON ``pointer``, with the ``@context`` of an
+        enclosing ``@graph`` object (``inherited``), into ``outcome``: a document, or a rejection."""
+        where = f"{name}#{pointer}" if pointer else name
+        if not isinstance(item, dict):
+            message = f"an entity document must be a JSON object, not {_json_kind(item)}"
+            outcome.rejected.append(Rejected.from_error(ParseError(message, where=where), source=name))
+            return
+        deep = too_deep(item)
+        if deep is not None:
+            message = f"the document is nested more than {MAX_JSON_DEPTH} levels deep"
+            at = f"{name}#{pointer}{'' if deep == '/' else deep}"
+            outcome.rejected.append(Rejected.from_error(ParseError(message, where=at), source=name))
+            return
+        try:
+            document = self._document(item, inherited=inherited, pointer=pointer, name=name, outcome=outcome)
+        except InputError as error:
+            # Errors carry a JSON pointer from the source's root ("" for the root itself).
+            error.where = f"{name}#{error.where}" if error.where else where
+            outcome.rejected.append(Rejected.from_error(error, source=name))
+            return
+        except RecursionError:  # a deep inherited @context: the JSON-LD processor recurses
+            message = f"the document or its @context is nested more than {MAX_JSON_DEPTH} levels deep"
+            outcome.rejected.append(Rejected.from_error(ParseError(message, where=where), source=name))
+            return
+        if document is not None:
+            outcome.documents.append(document)
 
     def _split(
         self, data: Any, *, source: Source, outcome: ParseOutcome
@@ -189,14 +190,14 @@ class JsonReader:
         return items, inherited
 
     def _document(
-        self, item: dict[str, Any], *, inherited: Any, pointer: str, source: Source, outcome: ParseOutcome
+        self, item: dict[str, Any], *, inherited: Any, pointer: str, name: str, outcome: ParseOutcome
     ) -> EntityDocument | None:
         """One entity document, or None for a graph mlkg maintains itself (skipped with a notice).
 
         A top-level object with ``@id`` and ``@graph`` is a named graph (the JSON-LD form of a TriG graph,
         as ``mlkg export --format jsonld`` writes): its graph is the entity's document, read as is.
         """
-        where = f"{source.name}#{pointer}" if pointer else source.name
+        where = f"{name}#{pointer}" if pointer else name
         contexts = _context_list(inherited) + _context_list(item.get("@context"))
         for context in contexts:
             if isinstance(context, str) and context != CONTEXT_IRI:
@@ -205,7 +206,7 @@ class JsonReader:
         named = "@graph" in body
         if named and body.get("@id") in (str(INFERRED_GRAPH), str(ONTOLOGY_GRAPH), str(PENDING_GRAPH)):
             message = f"the graph <{body['@id']}> is maintained by mlkg and was skipped"
-            outcome.notices.append(Notice(source.name, where, message))
+            outcome.notices.append(Notice(name, where, message))
             return None
         inline = [c for c in contexts if not isinstance(c, str)]
         references: set[str] = set()
@@ -215,17 +216,27 @@ class JsonReader:
             )
             references = normalised.references
             for at, message in normalised.ignored:
-                outcome.notices.append(Notice(source.name, f"{source.name}#{at}", message))
+                outcome.notices.append(Notice(name, f"{name}#{at}", message))
             document = {"@context": [CONTEXT_IRI, *inline], **normalised.node}
+            direct = None
+            if self._direct is not None and not inline and not _has_nested_context(body):
+                direct = self._direct.triples(normalised.node)
+            if direct is not None:  # plain JSON: the same triples as pyld's, without it
+                entity, triples = direct
+                focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
+                check_document(entity=entity, triples=triples, where=pointer)
+                return EntityDocument(
+                    entity=entity, source=name, where=where, triples=tuple(triples), focus=focus
+                )
         else:
             document = {"@context": contexts[0] if len(contexts) == 1 else contexts or CONTEXT_IRI, **body}
 
         dropped: list[str] = []
         entity, dataset = self._to_rdf(document, dropped=dropped, pointer=pointer)
-        for name in dict.fromkeys(dropped):
-            message = f"field {name!r} is not defined by the document's @context and was ignored"
-            outcome.notices.append(Notice(source.name, where, message))
-        graphs = [name for name in dataset if name != "@default"]
+        for field_name in dict.fromkeys(dropped):
+            message = f"field {field_name!r} is not defined by the document's @context and was ignored"
+            outcome.notices.append(Notice(name, where, message))
+        graphs = [graph for graph in dataset if graph != "@default"]
         if named:
             if dataset.get("@default") or any(g != str(entity) for g in graphs):
                 raise ParseError(
@@ -243,9 +254,7 @@ class JsonReader:
             triples = _triples(dataset.get("@default", []))
             focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
         check_document(entity=entity, triples=triples, where=pointer)
-        return EntityDocument(
-            entity=entity, source=source.name, where=where, triples=tuple(triples), focus=focus
-        )
+        return EntityDocument(entity=entity, source=name, where=where, triples=tuple(triples), focus=focus)
 
     def _to_rdf(
         self, document: dict[str, Any], *, dropped: list[str], pointer: str

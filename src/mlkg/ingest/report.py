@@ -6,6 +6,7 @@ and what ``POST /entities`` answers with (201 or 400/413/415/422, chosen from :a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
@@ -158,6 +159,43 @@ class IngestReport:
         """The IRIs of the accepted entities, in input order."""
         return [a.entity for a in self.accepted]
 
+    @classmethod
+    def combine(cls, reports: Iterable[IngestReport], *, dry_run: bool = False) -> IngestReport:
+        """One report for several batches, in their order."""
+        combined = cls(dry_run=dry_run)
+        for report in reports:
+            combined.accepted.extend(report.accepted)
+            combined.rejected.extend(report.rejected)
+            combined.notices.extend(report.notices)
+        return combined
+
+    def documents(self) -> list[dict[str, Any]]:
+        """One entry per document in input order (by the JSON pointer's first index where there is one):
+        ``status`` (``accepted`` or ``rejected``), ``entity`` (its IRI, or None if unknown), ``where``, and
+        for a rejection ``kind`` and ``errors`` (``pointer``: the JSON pointer into the input, ``message``,
+        ``details``: the SHACL results)."""
+        entries: list[tuple[tuple[str, int], dict[str, Any]]] = []
+        for accepted in self.accepted:
+            entry: dict[str, Any] = {
+                "status": "accepted",
+                "entity": str(accepted.entity),
+                "where": accepted.where,
+            }
+            entries.append((_position(accepted.where), entry))
+        for rejected in self.rejected:
+            _, _, pointer = rejected.where.partition("#")
+            error = {"pointer": pointer, "message": rejected.message, "details": list(rejected.details)}
+            entry = {
+                "status": "rejected",
+                "entity": str(rejected.entity) if rejected.entity is not None else None,
+                "where": rejected.where,
+                "kind": rejected.kind.value,
+                "errors": [error],
+            }
+            entries.append((_position(rejected.where), entry))
+        entries.sort(key=lambda pair: pair[0])
+        return [entry for _, entry in entries]
+
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: ``ok``, ``dry_run``, ``accepted``, ``rejected``, ``notices``."""
         return {
@@ -167,3 +205,13 @@ class IngestReport:
             "rejected": [r.to_dict() for r in self.rejected],
             "notices": [n.to_dict() for n in self.notices],
         }
+
+
+def _position(where: str) -> tuple[str, int]:
+    """The source and the first array index of a ``source#/N/...`` or ``source#/@graph/N/...`` location."""
+    source, _, pointer = where.partition("#")
+    parts = pointer.split("/")
+    for part in parts[1:3]:
+        if part.isdigit():
+            return source, int(part)
+    return source, -1

@@ -26,13 +26,18 @@ from mlkg.reasoning.closure import predecessors, reach_sets
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.rewrite import Expected, rewrite_graph
 from mlkg.reasoning.state import LineageState
-from mlkg.store.base import BulkTriples, GraphSync, Store, Triple
+from mlkg.store.base import BulkAppend, BulkTriples, GraphSync, Store, Triple
 from mlkg.store.oxterms import ntriples_key
 from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["ReasonStats", "Reasoner"]
 
 _SKIPPED_GRAPHS = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH})
+
+#: Inferred triples added by one write from which a backend's non-transactional bulk append is used (a batch
+#: of a large load); fewer go through one ``change_graph`` transaction, so single-document writes stay atomic
+#: and do not add a file to the store per write.
+BULK_APPEND = 10_000
 
 
 @dataclass(frozen=True)
@@ -301,7 +306,10 @@ class Reasoner:
             sources = {pair[0] for r, pair in closed_touched if r == rel}
             if sources:
                 self._update_closure(rel, sources, insert, delete)
-        self.store.change_graph(graph=INFERRED_GRAPH, delete=delete, insert=insert)
+        if not delete and len(insert) >= BULK_APPEND and isinstance(self.store, BulkAppend):
+            self.store.append_graph(graph=INFERRED_GRAPH, triples=insert)  # a large load's additions
+        else:
+            self.store.change_graph(graph=INFERRED_GRAPH, delete=delete, insert=insert)
         return ReasonStats(
             asserted=count,
             inferred_added=len(insert),

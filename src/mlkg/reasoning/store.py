@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Self, TypeVar
 
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError
 from mlkg.reasoning.engine import Reasoner, ReasonStats
@@ -120,11 +120,25 @@ class ReasonedStore:
         return names
 
     def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
+        """Replace many entity graphs in one call of the wrapped store (a batch of a load), then apply the
+        difference to the inferred graph once."""
         names = self._refuse_owned(graphs)
+        given = {name: list(triples) for name, triples in graphs.items()}
         with self._recorded() as step:
             before = self._snapshot(names)
-            step.write(lambda: self.inner.replace_graphs(graphs=graphs))
-            self.last = self.reasoner.apply(removed=before, added=self._snapshot(names))
+            step.write(lambda: self.inner.replace_graphs(graphs=given))
+            self.last = self.reasoner.apply(removed=before, added=self._written(given))
+
+    def _written(self, graphs: Mapping[URIRef, list[Triple]]) -> list[Triple]:
+        """The triples now in ``graphs``: as given (each once per graph) for a graph without blank nodes,
+        else read back from the store (blank nodes get the store's labels)."""
+        written: list[Triple] = []
+        for name, triples in graphs.items():
+            if any(isinstance(t, BNode) for triple in triples for t in triple):
+                written.extend((s, p, o) for s, p, o, _ in self.inner.quads(graph=name))
+            else:
+                written.extend(dict.fromkeys(triples))
+        return written
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
         self._refuse_owned([graph])

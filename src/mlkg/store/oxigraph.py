@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import BinaryIO, Final, Self
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, QueryError, StoreError, UnsupportedFormatError
 from mlkg.store.base import (
@@ -37,7 +37,7 @@ from mlkg.store.base import (
 )
 from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
-from mlkg.store.oxterms import change_operations, encode_graph, to_ox, to_rdflib
+from mlkg.store.oxterms import change_operations, encode_graph, graph_quads, to_ox, to_rdflib
 from mlkg.store.sparqlcheck import check_update
 
 __all__ = ["OxigraphStore"]
@@ -126,16 +126,63 @@ class OxigraphStore:
         except OSError as exc:
             raise StoreError(f"the store failed during an update: {exc}") from exc
 
+    def _extend(self, quads: list[ox.Quad]) -> None:
+        """Add ``quads`` in one transaction (``Store.extend``: all of them or none)."""
+        store = self._open()
+        try:
+            store.extend(quads)
+        except OSError as exc:
+            raise StoreError(f"the store failed during a write: {exc}") from exc
+
+    def append_graph(self, *, graph: URIRef, triples: Sequence[Triple]) -> None:
+        """Add ``triples`` to ``graph`` without one transaction (:class:`~mlkg.store.base.BulkAppend`):
+        ``Store.bulk_load`` of N-Triples text when every term is an IRI (the inferred graph's case: no term
+        object is built per triple), else ``Store.bulk_extend``. About 3.5 times faster than one transaction
+        (``Store.extend`` or ``INSERT DATA``: 0.8 s against 2.8 s for 100k triples on disk), and not atomic.
+
+        :raises InputError: if a term is not valid RDF or is a blank node.
+        :raises StoreError: if the store fails (part of the triples may be written).
+        """
+        if all(type(t) is URIRef for triple in triples for t in triple):
+            text = "".join(f"<{s}> <{p}> <{o}> .\n" for s, p, o in triples).encode("utf-8")
+            self._bulk(
+                graph,
+                lambda store, target: store.bulk_load(text, format=ox.RdfFormat.N_TRIPLES, to_graph=target),
+            )
+            return
+        if any(isinstance(t, BNode) for triple in triples for t in triple):
+            raise InputError("append_graph takes no blank nodes", where=str(graph))
+        quads = graph_quads(graph, triples)
+        self._bulk(graph, lambda store, _: store.bulk_extend(quads))
+
+    def _bulk(self, graph: URIRef, write: Callable[[ox.Store, ox.NamedNode], None]) -> None:
+        store = self._open()
+        with self._write_lock:
+            try:
+                write(store, ox.NamedNode(graph))
+            except (SyntaxError, ValueError) as exc:
+                raise InputError(f"invalid triple for {graph}: {exc}") from exc
+            except OSError as exc:
+                raise StoreError(f"the store failed while adding to {graph}: {exc}") from exc
+
     def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         """Drop each named graph of ``graphs`` and write its triples, all in one transaction.
 
         Blank nodes are written as fresh blank nodes, scoped to one graph of the call (SPARQL 1.1 Update
         3.1.1), so a blank node never joins two documents. A graph given no triples is just dropped.
 
+        When none of the graphs exists yet (a first load), the triples are added with ``Store.extend``, one
+        transaction without SPARQL text to parse (measured on the 100k benchmark catalog, see
+        bench/README.md); otherwise one SPARQL Update drops and writes them in one transaction.
+
         :raises InputError: if a term is not valid RDF (an invalid IRI, a literal subject); nothing is
             written.
         :raises StoreError: if the store fails; nothing is written.
         """
+        with self._write_lock:
+            if graphs and not any(self.has_graph(graph=g) for g in graphs):
+                self._extend([q for g, triples in graphs.items() for q in graph_quads(g, triples)])
+                return
         iris: dict[str, str] = {}
         operations = [
             op for i, (g, triples) in enumerate(graphs.items()) for op in encode_graph(i, g, triples, iris)
@@ -207,9 +254,19 @@ class OxigraphStore:
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
         """Remove ``delete`` from and add ``insert`` to ``graph`` in one SPARQL Update (one transaction).
 
+        Only additions without blank nodes (the inferred graph growing during a load) are written with
+        ``Store.extend`` instead, also one transaction.
+
         :raises InputError: if a term is not valid RDF or a triple holds a blank node; nothing is changed.
         :raises StoreError: if the store fails; nothing is changed.
         """
+        delete, insert = list(delete), list(insert)
+        if not delete and not any(isinstance(t, BNode) for triple in insert for t in triple):
+            if insert:
+                quads = graph_quads(graph, insert)
+                with self._write_lock:
+                    self._extend(quads)
+            return
         operations = change_operations(graph, delete=delete, insert=insert)
         if operations:
             with self._write_lock:

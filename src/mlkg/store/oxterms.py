@@ -105,6 +105,38 @@ def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict
     return [drop, f"INSERT DATA {{ GRAPH {graph} {{\n" + "\n".join(lines) + "\n} }"] if lines else [drop]
 
 
+def graph_quads(name: URIRef, triples: Iterable[Triple]) -> list[ox.Quad]:
+    """The quads writing ``triples`` into the named graph ``name`` with ``Store.extend``; each blank node
+    becomes a fresh one (``ox.BlankNode()``), as ``INSERT DATA`` would make it (SPARQL 1.1 Update 3.1.1), so
+    two graphs never share a blank node.
+
+    :raises InputError: if pyoxigraph rejects a term or a term is in the wrong position.
+    """
+    try:
+        graph = ox.NamedNode(name)
+    except ValueError as exc:
+        raise InputError(f"invalid graph IRI {str(name)!r}: {exc}", where=str(name)) from exc
+    fresh: dict[BNode, ox.BlankNode] = {}
+
+    def node(term: object) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if isinstance(term, BNode):
+            found = fresh.get(term)
+            if found is None:
+                found = fresh[term] = ox.BlankNode()
+            return found
+        return to_ox(term)  # type: ignore[arg-type]
+
+    quads = []
+    for s, p, o in triples:
+        try:
+            if isinstance(s, Literal) or not isinstance(p, URIRef):
+                raise ValueError("a subject must be an IRI or a blank node, a predicate an IRI")
+            quads.append(ox.Quad(node(s), ox.NamedNode(p), node(o), graph))  # type: ignore[arg-type]
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"invalid triple {(s, p, o)!r}: {exc}", where=str(name)) from exc
+    return quads
+
+
 def change_operations(graph: URIRef, *, delete: Iterable[Triple], insert: Iterable[Triple]) -> list[str]:
     """``DELETE DATA`` then ``INSERT DATA`` operations changing one graph (SPARQL 1.1 Update 3.1.2, 3.1.1);
     none for an empty side.

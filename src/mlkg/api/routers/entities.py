@@ -1,31 +1,41 @@
 """``POST /entities``: upload entity documents through the same ingest path as ``mlkg load``.
 
 The body is JSON-LD or plain (OpenMetadata-shaped) JSON, one document, an array or an ``@graph``; RDF
-syntaxes are taken too, by ``Content-Type``. Every document is validated (SHACL) before anything is written,
-and a rejected document writes nothing. Answers:
+syntaxes are taken too, by ``Content-Type``; or an ``application/x-ndjson`` stream (JSON Lines) of any
+length, one document per line, read as it arrives and validated and written in batches, the size limit
+applying to each line (line N+1 is pointer ``/N``). Every document is validated (SHACL) before anything is
+written, and a rejected document writes nothing. Answers:
 
 - 201 with the ingest report when every document was written (``entities`` lists their IRIs, and
   ``Location`` names the first);
 - the status of the first rejection otherwise (400 malformed, 413 too large, 415 unsupported type, 422 SHACL
   violation) with the report: ``accepted`` documents of a mixed batch *were* written, as with ``mlkg load``;
   ``rejected`` says what is wrong and where.
+
+Both carry ``documents``: one entry per document in input order, with its ``status`` (``accepted`` or
+``rejected``), ``entity`` IRI and, when rejected, ``errors`` with JSON pointers into the body.
 """
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from mlkg.api.deps import read_body, require_writer, run_write, state_of
+from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
 from mlkg.api.errors import error_body, status_of
-from mlkg.errors import UnsupportedFormatError
-from mlkg.ingest import InputFormat, Source
+from mlkg.errors import ParseError, UnsupportedFormatError
+from mlkg.ingest import IngestReport, InputFormat, Source
+from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Entities"])
+
+#: The source name of an uploaded body in reports (``request body#/3``).
+BODY = "request body"
 
 
 @router.post(
@@ -42,13 +52,67 @@ async def upload(request: Request) -> JSONResponse:
             "POST /entities needs a Content-Type: application/ld+json or application/json (or an RDF type)"
         )
     fmt = InputFormat.from_media_type(content_type)
-    data = await read_body(request)
-    source = Source(name="request body", data=data, format=fmt)
-    report = await run_write(state, lambda: state.ingestor.ingest(store=state.store, sources=[source]))
+    if fmt is InputFormat.JSONL:
+        report = await _upload_lines(request, state)
+    else:
+        data = await read_body(request)
+        source = Source(name=BODY, data=data, format=fmt)
+        report = await run_write(state, lambda: state.ingestor.ingest(store=state.store, sources=[source]))
     body: dict[str, Any] = report.to_dict()
     body["entities"] = [str(e) for e in report.entities]
+    body["documents"] = report.documents()
     if report.rejected:
         error = report.rejected[0].to_error()
         return JSONResponse({**error_body(error), "report": body}, status_code=status_of(error))
     headers = {"location": str(report.entities[0])} if report.entities else None
     return JSONResponse(body, status_code=201, headers=headers)
+
+
+async def _upload_lines(request: Request, state: AppState) -> IngestReport:
+    """Read an NDJSON body line by line as it arrives; every :data:`DEFAULT_BATCH_SIZE` lines are parsed,
+    validated and written in one write (:meth:`Ingestor.ingest_stream`). A line longer than the size limit is
+    kept only to the limit (and so rejected as too large), so memory stays bounded by a batch.
+
+    :raises StoreError: if the store fails (the batches before were written).
+    """
+    limit = state.settings.max_document_bytes
+    reports: list[IngestReport] = []
+    lines: list[bytes] = []
+    first = 0  # index of lines[0] in the whole stream
+    partial = bytearray()  # the line being received, cut after limit + 2 bytes
+
+    async def flush() -> None:
+        nonlocal first
+        if not lines:
+            return
+        block, start = b"".join(lines), first
+        first += len(lines)
+        lines.clear()
+
+        def write() -> IngestReport:
+            outcomes = state.ingestor.parse_stream(
+                name=BODY, stream=io.BytesIO(block), format=InputFormat.JSONL, first_line=start
+            )
+            return IngestReport.combine(state.ingestor.ingest_stream(store=state.store, outcomes=outcomes))
+
+        reports.append(await run_write(state, write))
+
+    async for chunk in request.stream():
+        start = 0
+        while start < len(chunk):
+            end = chunk.find(b"\n", start)
+            stop = len(chunk) if end < 0 else end + 1
+            partial += chunk[start : min(stop, start + max(0, limit + 2 - len(partial)))]
+            start = stop
+            if end >= 0:
+                # a cut line does not end with a newline: the reader then rejects it as too large
+                lines.append(bytes(partial) if partial.endswith(b"\n") else bytes(partial) + b"\n")
+                partial = bytearray()
+                if len(lines) >= DEFAULT_BATCH_SIZE:
+                    await flush()
+    if partial:
+        lines.append(bytes(partial) + b"\n")
+    if not lines and not reports:
+        raise ParseError(f"the {BODY} is empty", where=BODY)
+    await flush()
+    return IngestReport.combine(reports)
