@@ -110,6 +110,7 @@ def test_a_deep_document_in_an_array_rejects_that_document_only(demo_writable: T
     ("name", "data"),
     [
         ("deep.json", b"[" * 5000 + b"]" * 5000),
+        ("deep.jsonl", b"[" * 5000 + b"]" * 5000 + b"\n"),
         ("model.json", _nested_model(500)),
         ("lol.rdf", BILLION_LAUGHS),
     ],

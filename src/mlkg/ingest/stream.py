@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from mlkg.errors import InputError, ParseError, PayloadTooLargeError
+from mlkg.ingest.limits import MAX_JSON_DEPTH
 from mlkg.ingest.normalize import json_pointer
 
 __all__ = ["Ignored", "JsonItem", "json_items", "json_lines"]
@@ -129,6 +130,9 @@ class _Text:
                 continue
             except ValueError as error:  # NaN / Infinity
                 raise ParseError(f"malformed JSON: {error}", where=self._name) from error
+            except RecursionError as error:  # nested far deeper than any document (limits.MAX_JSON_DEPTH)
+                message = f"the document is nested more than {MAX_JSON_DEPTH} levels deep"
+                raise ParseError(message, where=pointer) from error
             if end == len(self.text) and self.fill():
                 continue  # a number may go on in the next chunk
             if end - start > max_bytes // 4 and len(self.text[start:end].encode("utf-8")) > max_bytes:
@@ -301,6 +305,10 @@ def json_lines(
             continue
         except ValueError as error:
             yield ParseError(f"malformed JSON: {error}", where=pointer)
+            continue
+        except RecursionError:
+            message = f"line {index + 1} is nested more than {MAX_JSON_DEPTH} levels deep"
+            yield ParseError(message, where=pointer)
             continue
         yield JsonItem(pointer=pointer, value=value)
     if index < first_index:
