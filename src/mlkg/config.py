@@ -23,7 +23,8 @@ class Settings(BaseSettings):
 
     Environment variables: ``MLKG_STORE``, ``MLKG_BASE_IRI``, ``MLKG_SPARQL_ENDPOINT``,
     ``MLKG_UPDATE_ENDPOINT``, ``MLKG_GSP_ENDPOINT``, ``MLKG_SPARQL_USER``, ``MLKG_SPARQL_PASSWORD``,
-    ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_QUERY_ISOLATION``,
+    ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_MAX_REQUEST_DOCUMENTS``,
+    ``MLKG_WRITE_TIMEOUT``, ``MLKG_QUERY_ISOLATION``,
     ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_CORS_ORIGINS`` and ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
     """
 
@@ -39,6 +40,22 @@ class Settings(BaseSettings):
     write_token: SecretStr | None = None
     max_document_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest accepted input.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
+    max_request_documents: int = Field(
+        default=10_000,
+        gt=0,
+        description=(
+            "Entity documents one JSON, JSON-LD or RDF request body may hold (413 past it, before any is "
+            "read further); application/x-ndjson streams, written in batches, have no such limit."
+        ),
+    )
+    write_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description=(
+            "Seconds a write may wait for the writes before it; past it the write is refused (503 with "
+            "Retry-After) and nothing of it is written."
+        ),
+    )
     query_isolation: Literal["process", "thread"] = Field(
         default="process",
         description=(

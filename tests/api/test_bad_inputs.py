@@ -50,7 +50,19 @@ EXTERNAL_ENTITY = b"""<?xml version="1.0"?>
 </rdf:RDF>
 """
 
+
+def _tables(count: int) -> list[dict[str, str]]:
+    return [{"type": "table", "name": f"t{i}", "fullyQualifiedName": f"pg.db.s.t{i}"} for i in range(count)]
+
+
+def _turtle_tables(count: int) -> bytes:
+    lines = ["@prefix mlkg: <https://w3id.org/mlkg#> ."]
+    lines += [f'<urn:t{i}> a mlkg:Table ; mlkg:name "t{i}" .' for i in range(count)]
+    return "\n".join(lines).encode()
+
+
 JSON = {"Content-Type": "application/json", **AUTH}
+TURTLE = {"Content-Type": "text/turtle", **AUTH}
 RDFXML = {"Content-Type": "application/rdf+xml", **AUTH}
 
 # (name, route, body, headers, status, the words the message must hold)
@@ -60,6 +72,9 @@ CORPUS = [
     ("model nested 500 deep", "/entities", _nested_model(500), JSON, 400, "nested"),
     ("billion laughs (entities)", "/store?graph=urn:x", BILLION_LAUGHS, RDFXML, 400, "DOCTYPE"),
     ("external entity (store)", "/store?graph=urn:x", EXTERNAL_ENTITY, RDFXML, 400, "DOCTYPE"),
+    ("100k-item @graph", "/entities", json.dumps({"@graph": _tables(100_000)}).encode(), JSON, 413, "/10000"),
+    ("100k-item array", "/entities", json.dumps(_tables(100_000)).encode(), JSON, 413, "MLKG_MAX_REQUEST"),
+    ("20k-subject Turtle", "/entities", _turtle_tables(20_000), TURTLE, 413, "MLKG_MAX_REQUEST"),
 ]
 
 
@@ -137,3 +152,80 @@ def demo_writable() -> Iterator[TestClient]:
     app = create_app(Settings(store=MEMORY_STORE, write_token=TOKEN), demo=True)
     with TestClient(app) as client:
         yield client
+
+
+def _count_tables(client: TestClient) -> int:
+    query = "SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?t a <https://w3id.org/mlkg#Table> }"
+    answer = client.get(
+        "/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
+    )
+    return int(answer.json()["results"]["bindings"][0]["n"]["value"])
+
+
+def test_the_documents_per_request_limit_is_configurable_and_counts_before_reading() -> None:
+    settings = Settings(store=MEMORY_STORE, write_token=TOKEN, max_request_documents=3)
+    with TestClient(create_app(settings)) as client:
+        over = client.post("/entities", content=json.dumps(_tables(4)).encode(), headers=JSON)
+        assert over.status_code == 413, over.text
+        assert over.json()["where"] == "request body#/3"
+        assert _count_tables(client) == 0
+        at = client.post("/entities", content=json.dumps(_tables(3)).encode(), headers=JSON)
+        assert at.status_code == 201, at.text
+        assert _count_tables(client) == 3
+        # a stream is written in batches and has no such limit
+        lines = "\n".join(json.dumps(t) for t in _tables(7)).encode()
+        stream = client.post(
+            "/entities", content=lines, headers={**JSON, "Content-Type": "application/x-ndjson"}
+        )
+        assert stream.status_code == 201, stream.text
+        assert _count_tables(client) == 7
+
+
+def test_a_body_larger_than_a_batch_is_written_whole_and_its_inferred_graph_follows() -> None:
+    """1,200 documents are validated together (a model may name a table given 1,100 documents later) and
+    written in parts of 500; every one is stored and the lineage is inferred across the parts."""
+    tables = _tables(1_199)
+    model = {
+        "type": "mlmodel",
+        "name": "m",
+        "fullyQualifiedName": "svc.m",
+        "algorithm": "XGBoost",
+        "mlFeatures": [
+            {
+                "name": "f",
+                "dataType": "numerical",
+                "featureSources": [
+                    {"name": "c", "dataSource": "http://localhost:8000/id/table/pg.db.s.t1198"}
+                ],
+            }
+        ],
+    }
+    with TestClient(create_app(Settings(store=MEMORY_STORE, write_token=TOKEN))) as client:
+        response = client.post("/entities", content=json.dumps([model, *tables]).encode(), headers=JSON)
+        assert response.status_code == 201, response.text[:500]
+        assert len(response.json()["documents"]) == 1_200
+        assert _count_tables(client) == 1_199
+        downstream = client.get("/lineage", params={"entity": "pg.db.s.t1198", "direction": "downstream"})
+        assert downstream.status_code == 200, downstream.text
+        assert any("svc.m" in node["id"] for node in downstream.json()["nodes"]), downstream.text[:500]
+
+
+def test_a_write_that_waits_past_the_write_timeout_is_503_and_writes_nothing() -> None:
+    settings = Settings(store=MEMORY_STORE, write_token=TOKEN, write_timeout=0.2)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        lock = app.state.mlkg.write_lock
+        with lock:  # a long write in progress
+            response = client.post("/entities", content=json.dumps(_tables(1)).encode(), headers=JSON)
+            update = client.post(
+                "/update",
+                content=b"INSERT DATA { GRAPH <urn:g> { <urn:s> <urn:p> <urn:o> } }",
+                headers={"Content-Type": "application/sparql-update", **AUTH},
+            )
+        assert response.status_code == 503, response.text
+        assert response.headers["retry-after"].isdigit()
+        assert "MLKG_WRITE_TIMEOUT" in response.json()["message"]
+        assert update.status_code == 503, update.text
+        assert _count_tables(client) == 0
+        again = client.post("/entities", content=json.dumps(_tables(1)).encode(), headers=JSON)
+        assert again.status_code == 201, again.text

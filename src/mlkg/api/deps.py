@@ -276,17 +276,30 @@ async def run_query(
     return answer
 
 
-async def run_write(state: AppState, call: Callable[[], T]) -> T:
+async def run_write(state: AppState, call: Callable[[], T], *, limited: bool = True) -> T:
     """Run a write in a worker thread, one at a time (writes are never abandoned half-way); counted in
-    ``state.writes`` once it has ended, before it is acknowledged."""
+    ``state.writes`` once it has ended, before it is acknowledged.
+
+    A ``limited`` write waits at most ``Settings.write_timeout`` seconds for the writes before it; a later
+    part of a request already under way (``limited=False``) waits as long as it takes.
+
+    :raises ServiceBusyError: if the wait passed the limit; nothing was written.
+    """
+    wait = state.settings.write_timeout if limited else -1
 
     def locked() -> T:
-        with state.write_lock:
-            try:
-                return call()
-            finally:
-                state.writes += 1
-                if state.workers is not None:
-                    state.workers.acknowledge(writes=state.writes)
+        if not state.write_lock.acquire(timeout=wait):
+            raise ServiceBusyError(
+                f"the writes before this one held the store for more than {state.settings.write_timeout:g} s "
+                "(MLKG_WRITE_TIMEOUT); nothing was written, try again later",
+                retry_after=max(1, round(state.settings.write_timeout / 4)),
+            )
+        try:
+            return call()
+        finally:
+            state.writes += 1
+            if state.workers is not None:
+                state.workers.acknowledge(writes=state.writes)
+            state.write_lock.release()
 
     return await anyio.to_thread.run_sync(locked)

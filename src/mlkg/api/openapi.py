@@ -37,10 +37,10 @@ _REASONS: Final = {
     403: "A write from a browser page of another origin",
     404: "No such entity, graph or named query",
     406: "No representation matches the Accept header",
-    413: "The body is larger than MLKG_MAX_DOCUMENT_BYTES",
+    413: "The body is over MLKG_MAX_DOCUMENT_BYTES, or holds over MLKG_MAX_REQUEST_DOCUMENTS documents",
     415: "Unsupported Content-Type",
     422: "The document violates the SHACL shapes",
-    503: "The request did not finish within its time limit",
+    503: "The request did not finish within its time limit, or was refused at once (busy; see Retry-After)",
 }
 
 _RDF_TYPES: Final = [t for t in GRAPH_TYPES if t not in ("application/json", "text/plain")]
@@ -99,7 +99,7 @@ _GRAPH_TARGET: Final = [
         "default", {"type": "string", "enum": [""]}, "The default graph (Graph Store Protocol 4.1), no value."
     ),
 ]
-_WRITE_ERRORS: Final = (400, 401, 403, 413, 415)
+_WRITE_ERRORS: Final = (400, 401, 403, 413, 415, 503)
 
 #: What FastAPI's generated description lacks, by path and method.
 _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {

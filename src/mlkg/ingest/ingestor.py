@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO
 
 from rdflib import URIRef
@@ -20,14 +21,15 @@ from mlkg.ingest.batchcheck import validate_documents
 from mlkg.ingest.document import EntityDocument, ParseOutcome, ValidationOutcome, is_reserved
 from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.jsonld import JsonReader
+from mlkg.ingest.limits import too_many_documents
 from mlkg.ingest.loader import FrozenContextLoader
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
 from mlkg.ingest.validate import ShapesValidator
-from mlkg.store.base import Quad, Store
+from mlkg.store.base import Quad, Store, Triple
 
-__all__ = ["DEFAULT_BATCH_SIZE", "Ingestor"]
+__all__ = ["DEFAULT_BATCH_SIZE", "CheckedBatch", "Ingestor"]
 
 #: Documents validated and written together (``mlkg load --batch-size``, ``POST /entities``): large enough
 #: that one SHACL run and one store write serve many documents, small enough to bound memory (measured on
@@ -53,12 +55,14 @@ class Ingestor:
         self._rdf = RdfReader(base=minter.base)
         self._shapes = ShapesValidator()
 
-    def parse(self, *, source: Source) -> ParseOutcome:
+    def parse(self, *, source: Source, max_documents: int | None = None) -> ParseOutcome:
         """Read one source into entity documents. Needs no store (``mlkg validate``).
 
         Whole-source problems are rejections, never exceptions: larger than ``max_bytes`` (kind
-        ``too_large``), empty, not UTF-8, malformed JSON (with line and column) or RDF syntax (with line).
-        A bad document in an array or ``@graph`` rejects that document only.
+        ``too_large``), empty, not UTF-8, malformed JSON (with line and column) or RDF syntax (with line),
+        more than ``max_documents`` entity documents (kind ``too_large``, checked before a JSON source's
+        documents are read; see :mod:`mlkg.ingest.limits`). A bad document in an array or ``@graph``
+        rejects that document only.
         """
         outcome = ParseOutcome()
         try:
@@ -73,9 +77,14 @@ class Ingestor:
                 outcome.extend(part)
             return outcome
         if source.format.is_json and text is not None:
-            return self._json.read(source=source, text=text)
+            return self._json.read(source=source, text=text, max_documents=max_documents)
         # RDF/XML declares its own encoding in the XML declaration: give rdflib the bytes.
-        return self._rdf.read(source=source, data=source.data if text is None else text)
+        outcome = self._rdf.read(source=source, data=source.data if text is None else text)
+        count = len(outcome.documents) + len(outcome.rejected)
+        if max_documents is not None and count > max_documents:
+            too_many = too_many_documents(count=count, limit=max_documents, where=source.name)
+            return ParseOutcome(rejected=[Rejected.from_error(too_many, source=source.name)])
+        return outcome
 
     def read_quads(self, *, source: Source) -> list[Quad]:
         """Parse an RDF source (not JSON) into quads as they are, for the Graph Store Protocol, which stores
@@ -213,12 +222,17 @@ class Ingestor:
 
     # ---------------------------------------------------------------------------------------------------
 
-    def _finish(self, parsed: ParseOutcome, *, store: Store | None, write: bool) -> IngestReport:
+    def check_batch(self, *, parsed: ParseOutcome, store: Store | None, write: bool = True) -> CheckedBatch:
+        """Validate one batch of parsed documents against the shapes and ``store`` (read, never written):
+        its report as it reads once the batch is written (``write``) or as a dry run, and the valid
+        documents' graphs. The HTTP service validates a request body this way outside its write lock and then
+        writes the graphs in parts (:mod:`mlkg.api.routers.entities`).
+
+        :raises StoreError: if reading types from the store fails.
+        """
         documents = _latest(parsed.documents, notices=parsed.notices)
         validated = self.validate(documents=documents, store=store)
-        if write and validated.valid and store is not None:
-            store.replace_graphs(graphs={d.entity: list(d.triples) for d in validated.valid})
-        return IngestReport(
+        report = IngestReport(
             accepted=[
                 Accepted(entity=d.entity, source=d.source, where=d.where, triples=len(d.triples))
                 for d in validated.valid
@@ -227,6 +241,13 @@ class Ingestor:
             notices=parsed.notices + validated.notices,
             dry_run=not write,
         )
+        return CheckedBatch(report=report, graphs={d.entity: list(d.triples) for d in validated.valid})
+
+    def _finish(self, parsed: ParseOutcome, *, store: Store | None, write: bool) -> IngestReport:
+        checked = self.check_batch(parsed=parsed, store=store, write=write)
+        if write and checked.graphs and store is not None:
+            store.replace_graphs(graphs=checked.graphs)
+        return checked.report
 
     def _decode(self, source: Source) -> str | None:
         """The source's text (None for RDF/XML, which is decoded by the XML parser).
@@ -254,6 +275,15 @@ class Ingestor:
                 where=source.name,
             ) from error
         return None if source.format is InputFormat.RDFXML else text
+
+
+@dataclass(frozen=True)
+class CheckedBatch:
+    """A validated batch (:meth:`Ingestor.check_batch`): its report, and the graphs of its valid documents,
+    to be written with :meth:`Store.replace_graphs` (in one call or in parts)."""
+
+    report: IngestReport
+    graphs: dict[URIRef, list[Triple]]
 
 
 def _latest(documents: list[EntityDocument], *, notices: list[Notice]) -> list[EntityDocument]:

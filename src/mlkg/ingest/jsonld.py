@@ -37,7 +37,7 @@ from mlkg.ingest.document import (
     is_absolute_iri,
 )
 from mlkg.ingest.formats import Source
-from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep
+from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep, too_many_documents
 from mlkg.ingest.loader import FrozenContextLoader, remote_context_message
 from mlkg.ingest.normalize import ContextTerms, Normaliser, json_pointer
 from mlkg.ingest.report import Notice, Rejected
@@ -97,8 +97,9 @@ class JsonReader:
         self._normaliser = Normaliser(minter=minter, terms=ContextTerms.from_context(loader.context))
         self._direct = DirectMapping(context=loader.context) if direct else None
 
-    def read(self, *, source: Source, text: str) -> ParseOutcome:
-        """Split ``text`` into entity documents; malformed parts become rejections, never exceptions."""
+    def read(self, *, source: Source, text: str, max_documents: int | None = None) -> ParseOutcome:
+        """Split ``text`` into entity documents; malformed parts become rejections, never exceptions. More
+        than ``max_documents`` top-level documents reject the whole source before any is read."""
         outcome = ParseOutcome()
         try:
             data = json.loads(text, parse_constant=_reject_constant)
@@ -123,6 +124,10 @@ class JsonReader:
             return outcome
 
         items, inherited = self._split(data, source=source, outcome=outcome)
+        if max_documents is not None and len(items) > max_documents:
+            where = f"{source.name}#{items[max_documents][0]}"
+            too_many = too_many_documents(count=len(items), limit=max_documents, where=where)
+            return ParseOutcome(rejected=[Rejected.from_error(too_many, source=source.name)])
         for pointer, item in items:
             self.read_item(name=source.name, pointer=pointer, item=item, inherited=inherited, outcome=outcome)
         return outcome

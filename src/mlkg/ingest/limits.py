@@ -3,6 +3,9 @@
 - **Depth**: a JSON document nested deeper than :data:`MAX_JSON_DEPTH` arrays and objects is refused with a
   JSON pointer to the first node too deep. Entity documents need a handful of levels (a model, its features,
   their sources, a data source reference); deep nesting only exhausts the stack of the JSON-LD processor.
+- **Documents per request**: one request body holding more entity documents than the configured limit
+  (``Settings.max_request_documents``) is refused as a whole before its documents are read further
+  (:func:`too_many_documents`); streams (JSON Lines, ``mlkg load``) are written in batches and have none.
 - **No XML document type declarations**: RDF/XML never needs one, and its entity declarations are how a
   477-byte document expands to gigabytes ("billion laughs") or pulls in a local file (external entities).
   A ``<!DOCTYPE`` is found by expat itself (the parser rdflib uses), not by a text search, and refused.
@@ -13,9 +16,9 @@ from __future__ import annotations
 from typing import Any, Final
 from xml.parsers import expat
 
-from mlkg.errors import ParseError
+from mlkg.errors import ParseError, PayloadTooLargeError
 
-__all__ = ["MAX_JSON_DEPTH", "refuse_doctype", "too_deep"]
+__all__ = ["MAX_JSON_DEPTH", "refuse_doctype", "too_deep", "too_many_documents"]
 
 #: The deepest nesting of JSON arrays and objects accepted in one document.
 MAX_JSON_DEPTH: Final = 64
@@ -42,6 +45,17 @@ def too_deep(value: Any, *, limit: int = MAX_JSON_DEPTH) -> str | None:
                 escaped = key.replace("~", "~0").replace("/", "~1")
                 stack.append((child, f"{pointer}/{escaped}", depth + 1))
     return None
+
+
+def too_many_documents(*, count: int, limit: int, where: str) -> PayloadTooLargeError:
+    """The error for a source of ``count`` entity documents, more than ``limit`` in one request; ``where``
+    names the first document past the limit."""
+    return PayloadTooLargeError(
+        f"the input holds {count} entity documents, more than the limit of {limit} in one request "
+        "(MLKG_MAX_REQUEST_DOCUMENTS); send them as application/x-ndjson (written in batches) or load them "
+        "with mlkg load",
+        where=where,
+    )
 
 
 class _Seen(Exception):

@@ -4,7 +4,10 @@ The body is JSON-LD or plain (OpenMetadata-shaped) JSON, one document, an array 
 syntaxes are taken too, by ``Content-Type``; or an ``application/x-ndjson`` stream (JSON Lines) of any
 length, one document per line, read as it arrives and validated and written in batches, the size limit
 applying to each line (line N+1 is pointer ``/N``). Every document is validated (SHACL) before anything is
-written, and a rejected document writes nothing. Answers:
+written, and a rejected document writes nothing. A single body holds at most ``MLKG_MAX_REQUEST_DOCUMENTS``
+documents (10,000; 413 past it) and is written in parts of :data:`DEFAULT_BATCH_SIZE`, so no upload holds the
+store's writes for long; a write that waited ``MLKG_WRITE_TIMEOUT`` (60 s) for the ones before it is
+refused with 503 and ``Retry-After``, nothing written. Answers:
 
 - 201 with the ingest report when every document was written (``entities`` lists their IRIs, and
   ``Location`` names the first);
@@ -19,8 +22,10 @@ Both carry ``documents``: one entry per document in input order, with its ``stat
 from __future__ import annotations
 
 import io
+from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
@@ -28,7 +33,7 @@ from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_
 from mlkg.api.errors import error_body, status_of
 from mlkg.errors import ParseError, UnsupportedFormatError
 from mlkg.ingest import IngestReport, InputFormat, Source
-from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
+from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, CheckedBatch
 
 __all__ = ["router"]
 
@@ -56,8 +61,7 @@ async def upload(request: Request) -> JSONResponse:
         report = await _upload_lines(request, state)
     else:
         data = await read_body(request)
-        source = Source(name=BODY, data=data, format=fmt)
-        report = await run_write(state, lambda: state.ingestor.ingest(store=state.store, sources=[source]))
+        report = await _upload_body(state, Source(name=BODY, data=data, format=fmt))
     body: dict[str, Any] = report.to_dict()
     body["entities"] = [str(e) for e in report.entities]
     body["documents"] = report.documents()
@@ -66,6 +70,31 @@ async def upload(request: Request) -> JSONResponse:
         return JSONResponse({**error_body(error), "report": body}, status_code=status_of(error))
     headers = {"location": str(report.entities[0])} if report.entities else None
     return JSONResponse(body, status_code=201, headers=headers)
+
+
+async def _upload_body(state: AppState, source: Source) -> IngestReport:
+    """Parse and validate a whole body outside the write lock (other writes go on meanwhile; validation reads
+    the store as it is then), refusing more than ``Settings.max_request_documents`` documents (413), then
+    write its valid documents :data:`DEFAULT_BATCH_SIZE` at a time, each part one write, so that no upload
+    holds the store for long. Only the first part's wait is limited (``Settings.write_timeout``): once a
+    request has started writing, it finishes.
+
+    :raises ServiceBusyError: if the first part waited too long; nothing was written.
+    :raises StoreError: if the store fails (the parts before were written).
+    """
+    ingestor = state.ingestor
+    limit = state.settings.max_request_documents
+
+    def check() -> CheckedBatch:
+        parsed = ingestor.parse(source=source, max_documents=limit)
+        return ingestor.check_batch(parsed=parsed, store=state.store)
+
+    checked = await anyio.to_thread.run_sync(check)
+    graphs = list(checked.graphs.items())
+    for start in range(0, len(graphs), DEFAULT_BATCH_SIZE):
+        part = dict(graphs[start : start + DEFAULT_BATCH_SIZE])
+        await run_write(state, partial(state.store.replace_graphs, graphs=part), limited=start == 0)
+    return checked.report
 
 
 async def _upload_lines(request: Request, state: AppState) -> IngestReport:
