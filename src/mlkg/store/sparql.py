@@ -36,6 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, Final, Self
 
+import httpx
 from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, QueryError, StoreError
@@ -83,12 +84,23 @@ class SparqlStore:
 
     ``timeout`` is the default time limit of a read (seconds without an answer from the engine); writes
     wait at least ``write_timeout``. Opening does not contact the engine: the first request does.
+    ``transport`` replaces httpx's network transport (see :class:`~mlkg.store.sparqlhttp.SparqlHttp`).
     """
 
-    def __init__(self, *, endpoints: Endpoints, timeout: float = 30.0, write_timeout: float = 600.0) -> None:
+    def __init__(
+        self,
+        *,
+        endpoints: Endpoints,
+        timeout: float = 30.0,
+        write_timeout: float = 600.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.endpoints = endpoints
         self._http: SparqlHttp | None = SparqlHttp(
-            endpoints=endpoints, timeout=timeout, write_timeout=max(timeout, write_timeout)
+            endpoints=endpoints,
+            timeout=timeout,
+            write_timeout=max(timeout, write_timeout),
+            transport=transport,
         )
         self._write_lock = threading.Lock()
 

@@ -65,9 +65,18 @@ class Endpoints:
 
 class SparqlHttp:
     """A client of one SPARQL engine. ``timeout`` is the default time limit of a read and
-    ``write_timeout`` that of a write, in seconds without an answer (httpx timeouts are per network step)."""
+    ``write_timeout`` that of a write, in seconds without an answer (httpx timeouts are per network step).
+    ``transport`` replaces httpx's network transport (a proxy, mTLS settings, ``httpx.MockTransport`` in
+    tests); the client keeps its authentication, time limits, retries and error mapping around it."""
 
-    def __init__(self, *, endpoints: Endpoints, timeout: float, write_timeout: float) -> None:
+    def __init__(
+        self,
+        *,
+        endpoints: Endpoints,
+        timeout: float,
+        write_timeout: float,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.endpoints = endpoints
         self.timeout = timeout
         self.write_timeout = write_timeout
@@ -75,7 +84,10 @@ class SparqlHttp:
         if endpoints.user is not None:
             auth = httpx.BasicAuth(endpoints.user, endpoints.password or "")
         self._client = httpx.Client(
-            auth=auth, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)), follow_redirects=False
+            auth=auth,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            follow_redirects=False,
+            transport=transport,
         )
 
     def close(self) -> None:
