@@ -22,6 +22,7 @@ from enum import Enum
 from rdflib import BNode, URIRef
 
 from mlkg.errors import UnsupportedFormatError
+from mlkg.ntriples import term_nt
 from mlkg.store.base import AskResult, SelectResult, Term
 from mlkg.xmltext import xml_attr, xml_text
 
@@ -139,9 +140,10 @@ def _csv(result: SelectResult | AskResult) -> bytes:
 
 
 def _tsv_term(term: Term | None) -> str:
+    """A TSV field: the term in N-Triples syntax, which never holds a tab or line break (section 4)."""
     if term is None:
         return ""
-    return term.n3()
+    return term_nt(term)
 
 
 def _tsv(result: SelectResult | AskResult) -> bytes:

@@ -257,7 +257,7 @@ class BulkTriples(Protocol):
     so neither side builds an rdflib object per term. Code using it must fall back to the :class:`Store`
     methods when a backend does not offer it (``isinstance(store, BulkTriples)``).
 
-    Keys must be exactly :func:`mlkg.store.oxterms.ntriples_key` of the rdflib term the :class:`Store`
+    Keys must be exactly :func:`mlkg.ntriples.term_nt` of the rdflib term the :class:`Store`
     methods return for the same node, so both paths can be mixed.
     """
 

@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, QueryError, StoreError, UnsupportedFormatError
+from mlkg.ntriples import term_nt
 from mlkg.store.base import (
     GraphResult,
     Object,
@@ -208,7 +209,7 @@ class OxigraphStore:
             chunks = ntriples_text(triples)
             with self._write_lock:
                 return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
-        except ValueError as exc:  # a blank node or a term pyoxigraph rejects, from ntriples_text
+        except InputError as exc:  # a blank node or a term RDF cannot carry, from ntriples_text
             raise InputError(f"invalid triple for {graph}: {exc}") from exc
 
     def load_graph_ntriples(self, *, graph: URIRef, chunks: Iterable[str]) -> int:
@@ -433,7 +434,7 @@ class OxigraphStore:
         pfx = dict(prefixes) if prefixes else None
         try:
             name = None if graph is None else ox.NamedNode(graph)
-            skip = frozenset(str(ox.NamedNode(g)) for g in exclude)
+            skip = frozenset(term_nt(g) for g in exclude)
         except ValueError as exc:
             raise InputError(f"invalid graph IRI: {exc}") from exc
         try:

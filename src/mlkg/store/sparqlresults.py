@@ -10,8 +10,9 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from mlkg.errors import InputError, QueryError, StoreError
+from mlkg.ntriples import term_nt
 from mlkg.store.base import GraphName, Quad, Term, Triple
-from mlkg.store.oxterms import to_ox, to_rdflib
+from mlkg.store.oxterms import to_rdflib
 
 __all__ = ["binding", "dicts", "media", "nt", "parse_graph", "result_rows", "to_quad"]
 
@@ -26,20 +27,18 @@ _PARSED_FORMATS: Final = {
 
 
 def nt(term: Term) -> str:
-    """A term in N-Triples syntax, written by pyoxigraph. :raises InputError: if it is not valid RDF."""
-    try:
-        return str(to_ox(term))
-    except ValueError as exc:
-        raise InputError(f"invalid RDF term {str(term)!r}: {exc}") from exc
+    """A term in N-Triples syntax (:func:`~mlkg.ntriples.term_nt`). :raises InputError: if RDF cannot carry
+    it."""
+    return term_nt(term)
 
 
 def binding(name: str, term: Term) -> str:
     if isinstance(term, BNode):
         raise QueryError(f"cannot bind ?{name} to a blank node: a query sent to an engine cannot name one")
     try:
-        return str(to_ox(term))
-    except ValueError as exc:
-        raise QueryError(f"cannot bind ?{name}: invalid RDF term {str(term)!r}: {exc}") from exc
+        return term_nt(term)
+    except InputError as exc:
+        raise QueryError(f"cannot bind ?{name}: {exc}") from exc
 
 
 def term(value: dict[str, str]) -> Term:
