@@ -88,9 +88,7 @@ def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, st
     assert isinstance(result, GraphResult)
     media_type, fmt = graph_format(accept, what="a graph (CONSTRUCT/DESCRIBE) result")
     assert fmt is not None
-    return serialize_triples(triples=result.triples, format=fmt, inline_context=True), _content_type(
-        media_type
-    )
+    return serialize_triples(triples=result.triples, format=fmt), _content_type(media_type)
 
 
 def answer_query(

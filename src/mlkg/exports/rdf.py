@@ -30,7 +30,7 @@ from mlkg.exports.rdfxml import rdfxml_lines
 from mlkg.store.base import Quad, RdfFormat, Store, Triple
 from mlkg.vocab import INFERRED_GRAPH, NS, ONTOLOGY_GRAPH, PENDING_GRAPH
 
-__all__ = ["PREFIXES", "GraphSelection", "NativeDump", "export", "serialize_triples"]
+__all__ = ["PREFIXES", "GraphSelection", "MergedTriples", "NativeDump", "export", "serialize_triples"]
 
 #: Which graphs a whole-store export writes: every graph, or leave out the inferred and ontology graphs.
 GraphSelection = Literal["all", "asserted"]
@@ -63,6 +63,14 @@ class NativeDump(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class MergedTriples(Protocol):
+    """A store that reads the set union of its graphs itself (e.g. :class:`mlkg.store.oxigraph.OxigraphStore`:
+    the engine removes duplicates, instead of a Python set here)."""
+
+    def merged_triples(self, *, exclude: Collection[URIRef] = ()) -> Iterator[Triple]: ...
+
+
 @dataclass(frozen=True)
 class _Format:
     """How one format is written. ``native``: by the store's own ``dump`` when it has one. Otherwise, and
@@ -87,23 +95,34 @@ _FORMATS: Final[Mapping[RdfFormat, _Format]] = MappingProxyType(
 )
 
 
-_JSONLD_INLINE: Final = _Format(document=lambda quads: compact_quads(quads=quads, inline_context=True))
-
-
-def _spec(format: RdfFormat, *, inline_context: bool = False) -> tuple[RdfFormat, _Format]:
+def _spec(format: RdfFormat) -> tuple[RdfFormat, _Format]:
     try:
         format = RdfFormat(format)
     except ValueError as exc:
         raise UnsupportedFormatError(f"mlkg cannot write RDF as {format!r}") from exc
-    if format is RdfFormat.JSONLD and inline_context:
-        return format, _JSONLD_INLINE
     return format, _FORMATS[format]
 
 
-def _selected(store: Store, entity: URIRef | None, exclude: Collection[URIRef]) -> Iterator[Quad]:
+def _selected(
+    store: Store, entity: URIRef | None, exclude: Collection[URIRef], *, merge: bool
+) -> Iterator[Quad]:
+    """The quads to write: one entity graph; or every graph but ``exclude``; or, with ``merge`` (triple
+    formats), the set union of those graphs' triples, each once, in the default graph."""
     if entity is not None:
         return store.quads(graph=entity)
-    return (quad for quad in store.quads() if quad[3] not in exclude)
+    if not merge:
+        return (quad for quad in store.quads() if quad[3] not in exclude)
+    if isinstance(store, MergedTriples):
+        return ((s, p, o, None) for s, p, o in store.merged_triples(exclude=exclude))
+    return _merged(store.quads(), exclude)
+
+
+def _merged(quads: Iterable[Quad], exclude: Collection[URIRef]) -> Iterator[Quad]:
+    seen: set[Triple] = set()
+    for s, p, o, g in quads:
+        if g not in exclude and (s, p, o) not in seen:
+            seen.add((s, p, o))
+            yield s, p, o, None
 
 
 def _write(quads: Iterable[Quad], spec: _Format, output: BinaryIO) -> None:
@@ -133,7 +152,6 @@ def export(
     output: BinaryIO,
     entity: URIRef | None = None,
     graphs: GraphSelection = "all",
-    inline_context: bool = False,
 ) -> None:
     """Write the whole store, or one entity, to ``output`` in ``format``.
 
@@ -142,11 +160,11 @@ def export(
     graph and the ontology graph (:data:`~mlkg.vocab.INFERRED_GRAPH`, :data:`~mlkg.vocab.ONTOLOGY_GRAPH`).
 
     Dataset formats (N-Quads, TriG, JSON-LD) keep graph names. Triple formats (Turtle, N-Triples, RDF/XML)
-    write the RDF merge of the selected graphs (RDF 1.1 Semantics, section 4.1), so graph names are lost
-    and a triple that is in several graphs may be written more than once (the graph read back is the same).
-    ``inline_context`` puts mlkg's context itself into JSON-LD instead of its IRI. Everything but JSON-LD
-    (compacted with :data:`~mlkg.vocab.CONTEXT_IRI`, see
-    :func:`mlkg.exports.jsonld.compact_quads`) is streamed, so an error may come after part of the output.
+    write the set union of the selected graphs' triples: graph names are lost and a triple that is in
+    several graphs is written once, so every triple format holds the same triples (a blank node is the same
+    node in every graph of a store, so this is also their RDF merge, RDF 1.1 Semantics, section 4.1).
+    JSON-LD carries mlkg's context inline (:func:`mlkg.exports.jsonld.compact_quads`), so it is
+    self-contained. Everything but JSON-LD is streamed, so an error may come after part of the output.
 
     :raises InputError: if ``graphs`` is neither ``"all"`` nor ``"asserted"``.
     :raises NotFoundError: if ``entity`` is given and its graph holds no triple.
@@ -154,7 +172,7 @@ def export(
         it (RDF/XML needs every predicate IRI to end with an XML name and XML 1.0 characters).
     :raises StoreError: if the store fails.
     """
-    format, spec = _spec(format, inline_context=inline_context)
+    format, spec = _spec(format)
     if graphs not in ("all", "asserted"):
         raise InputError(f"unknown graph selection {graphs!r}; use 'all' or 'asserted'")
     exclude = _NOT_ASSERTED if graphs == "asserted" and entity is None else frozenset()
@@ -163,16 +181,16 @@ def export(
     if spec.native and isinstance(store, NativeDump):
         store.dump(format=format, output=output, graph=entity, exclude=exclude, prefixes=PREFIXES)
     else:
-        _write(_selected(store, entity, exclude), spec, output)
+        _write(_selected(store, entity, exclude, merge=not format.supports_datasets), spec, output)
 
 
-def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat, inline_context: bool = False) -> bytes:
+def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat) -> bytes:
     """Serialise triples (a CONSTRUCT or DESCRIBE result) in ``format``, the way :func:`export` writes a
     store without ``dump``; dataset formats put them in the default graph.
 
     :raises UnsupportedFormatError: if ``format`` is not an RDF format or cannot carry these triples.
     """
-    spec = _spec(format, inline_context=inline_context)[1]
+    spec = _spec(format)[1]
     output = io.BytesIO()
     _write(((s, p, o, None) for s, p, o in triples), spec, output)
     return output.getvalue()

@@ -420,7 +420,7 @@ class OxigraphStore:
 
         ``graph`` given: that named graph only (dataset formats keep its name). Otherwise every graph (the
         default graph included) except those in ``exclude``: dataset formats keep graph names, triple
-        formats write the merge of the graphs, each triple once.
+        formats write the set union of the graphs' triples (:meth:`merged_triples`), each triple once.
 
         :raises UnsupportedFormatError: for RDF/XML and JSON-LD, which :mod:`mlkg.exports` writes itself
             (pyoxigraph's RDF/XML loses carriage returns and can be malformed; JSON-LD must be compacted).
@@ -447,17 +447,42 @@ class OxigraphStore:
                 ox.serialize((q for q in quads if str(q.graph_name) not in skip), output, fmt, prefixes=pfx)
             elif fmt.supports_datasets:
                 store.dump(output, fmt, prefixes=pfx)
-            else:  # the merge, each triple once: CONSTRUCT output is a set
-                where = "?s ?p ?o"
-                if skip:
-                    kept = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({', '.join(sorted(skip))}))"
-                    where = f"{{ ?s ?p ?o }} UNION {{ {kept} }}"
-                triples = store.query(
-                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", use_default_graph_as_union=not skip
-                )
-                ox.serialize(triples, output, fmt, prefixes=pfx)  # type: ignore[arg-type]
+            else:
+                triples = (ox.Triple(s, p, o) for s, p, o in _distinct_triples(store, skip))  # type: ignore[arg-type]
+                ox.serialize(triples, output, fmt, prefixes=pfx)
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write {format.value}: {exc}") from exc
+
+    def merged_triples(self, *, exclude: Collection[URIRef] = ()) -> Iterator[Triple]:
+        """The set union of the triples of every graph (the default graph included) except ``exclude``:
+        each triple once, however many graphs hold it (what the triple formats of a whole-store export
+        hold, :mod:`mlkg.exports`).
+
+        ``SELECT DISTINCT``: the engine keeps every distinct triple in memory while streaming. (A
+        ``CONSTRUCT`` is not a set in pyoxigraph 0.5: it writes a triple with a blank node once per graph, and
+        forgets what it wrote after a million triples.)
+
+        :raises StoreError: if the store fails, now or while iterating.
+        """
+        store = self._open()
+        skip = frozenset(term_nt(g) for g in exclude)
+        try:
+            for s, p, o in _distinct_triples(store, skip):
+                yield to_rdflib(s), to_rdflib(p), to_rdflib(o)  # type: ignore[misc]
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"the store failed while reading triples: {exc}") from exc
+
+
+def _distinct_triples(store: ox.Store, skip: Collection[str]) -> Iterator[tuple[object, object, object]]:
+    """Each triple of every graph but those named in ``skip`` (N-Triples text), once."""
+    where = "?s ?p ?o"
+    if skip:
+        kept = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({', '.join(sorted(skip))}))"
+        where = f"{{ ?s ?p ?o }} UNION {{ {kept} }}"
+    found = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }}", use_default_graph_as_union=not skip)
+    assert isinstance(found, ox.QuerySolutions)
+    for solution in found:
+        yield solution[0], solution[1], solution[2]
 
 
 def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:

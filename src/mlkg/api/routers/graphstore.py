@@ -148,7 +148,7 @@ async def store_get(request: Request) -> Response:
 
     def default_graph() -> bytes:
         triples = [(s, p, o) for s, p, o, g in state.store.quads() if g is None]
-        return serialize_triples(triples=triples, format=fmt, inline_context=True)
+        return serialize_triples(triples=triples, format=fmt)
 
     body = await run_read(state, default_graph, timeout=timeout)
     return Response(b"" if request.method == "HEAD" else body, headers={"content-type": media_type})

@@ -157,9 +157,7 @@ async def _answer(request: Request) -> Response:
             raise QueryError("no 'query' parameter in the request")
         media_type, fmt = graph_format(accept, what="the service description")
         assert fmt is not None
-        body = serialize_triples(
-            triples=_service_description(state, str(request.base_url)), format=fmt, inline_context=True
-        )
+        body = serialize_triples(triples=_service_description(state, str(request.base_url)), format=fmt)
         return Response(body, media_type=media_type)
     if not query.strip():
         raise QueryError("the query is empty")
