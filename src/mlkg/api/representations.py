@@ -6,19 +6,20 @@ entities, Graph Store reads): Turtle (the default), JSON-LD, N-Triples, N-Quads,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Final, cast
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+from typing import Final, TypeVar, cast
 
 from rdflib import URIRef
 
 from mlkg.api.negotiation import choose
 from mlkg.exports import serialize_triples
-from mlkg.exports.results import ResultsFormat, serialize_results
+from mlkg.exports.results import serialize_results
+from mlkg.formats import GRAPH_PREFERENCE, RDF_SPECS, RESULTS_SPECS, FormatSpec, RdfFormat, ResultsFormat
 from mlkg.store.base import (
     AskResult,
     GraphResult,
     QueryResult,
-    RdfFormat,
     ResultsMediaType,
     SelectResult,
     SerializedQuery,
@@ -28,29 +29,30 @@ from mlkg.store.base import (
 
 __all__ = ["GRAPH_TYPES", "RESULT_TYPES", "answer_query", "graph_format", "render_result"]
 
-#: Media types for SELECT / ASK results, in the server's order of preference; aliases last.
-RESULT_TYPES: Final = {
-    "application/sparql-results+json": ResultsFormat.JSON,
-    "application/sparql-results+xml": ResultsFormat.XML,
-    "text/csv": ResultsFormat.CSV,
-    "text/tab-separated-values": ResultsFormat.TSV,
-    "application/json": ResultsFormat.JSON,
-    "application/xml": ResultsFormat.XML,
-    "text/xml": ResultsFormat.XML,
-}
+F = TypeVar("F", bound=Enum)
+
+_NEGOTIATED_RESULTS: Final = (ResultsFormat.JSON, ResultsFormat.XML, ResultsFormat.CSV, ResultsFormat.TSV)
+
+
+def _offers(formats: Iterable[F], specs: Mapping[F, FormatSpec]) -> dict[str, F]:
+    """Media type to format, registered types first in ``formats``' order, then the aliases."""
+    offers: dict[str, F] = {}
+    aliases: list[tuple[str, F]] = []
+    for fmt in formats:
+        spec = specs[fmt]
+        offers[spec.media_type] = fmt
+        aliases.extend((alias, fmt) for alias in (*spec.media_types[1:], *spec.accept_aliases))
+    for alias, fmt in aliases:
+        offers.setdefault(alias, fmt)
+    return offers
+
+
+#: Media types for SELECT / ASK results, in the server's order of preference; aliases last
+#: (from the registry, :mod:`mlkg.formats`).
+RESULT_TYPES: Final = _offers(_NEGOTIATED_RESULTS, RESULTS_SPECS)
 
 #: Media types for graphs, in the server's order of preference; aliases last.
-GRAPH_TYPES: Final = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/ld+json": RdfFormat.JSONLD,
-    "application/n-triples": RdfFormat.NTRIPLES,
-    "application/n-quads": RdfFormat.NQUADS,
-    "application/trig": RdfFormat.TRIG,
-    "application/rdf+xml": RdfFormat.RDFXML,
-    "application/x-turtle": RdfFormat.TURTLE,
-    "application/json": RdfFormat.JSONLD,
-    "text/plain": RdfFormat.NTRIPLES,
-}
+GRAPH_TYPES: Final = _offers(GRAPH_PREFERENCE, RDF_SPECS)
 
 
 def _canonical(table: Mapping[str, object], chosen: str) -> str:

@@ -43,12 +43,8 @@ from mlkg.store.sparqlcheck import check_update
 
 __all__ = ["OxigraphStore"]
 
-_OX_FORMATS: Final = {
-    RdfFormat.TURTLE: ox.RdfFormat.TURTLE,
-    RdfFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-    RdfFormat.NQUADS: ox.RdfFormat.N_QUADS,
-    RdfFormat.TRIG: ox.RdfFormat.TRIG,
-}
+#: The formats :meth:`OxigraphStore.dump` writes (pyoxigraph's format found by media type).
+_NATIVE: Final = frozenset({RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS, RdfFormat.TRIG})
 
 
 class OxigraphStore:
@@ -428,9 +424,10 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
-        fmt = _OX_FORMATS.get(format)
-        if fmt is None:
+        if format not in _NATIVE:
             raise UnsupportedFormatError(f"the embedded store does not write {format.value} itself")
+        fmt = ox.RdfFormat.from_media_type(format.media_type)
+        assert fmt is not None
         pfx = dict(prefixes) if prefixes else None
         try:
             name = None if graph is None else ox.NamedNode(graph)
