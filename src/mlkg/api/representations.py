@@ -13,6 +13,7 @@ from typing import Final, TypeVar, cast
 from rdflib import URIRef
 
 from mlkg.api.negotiation import choose
+from mlkg.errors import NotAcceptableError
 from mlkg.exports import serialize_triples
 from mlkg.exports.results import serialize_results
 from mlkg.formats import GRAPH_PREFERENCE, RDF_SPECS, RESULTS_SPECS, FormatSpec, RdfFormat, ResultsFormat
@@ -93,6 +94,17 @@ def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, st
     return serialize_triples(triples=result.triples, format=fmt), _content_type(media_type)
 
 
+def _mlkg_writes(accept: str | None) -> bool:
+    """True if SELECT / ASK results in the type the client prefers must be written by mlkg, not the engine:
+    pyoxigraph 0.5's CSV writer leaves an IRI that holds a comma unquoted (RFC 4180, section 2.6), so the row
+    reads back with one column too many."""
+    try:
+        chosen = choose(accept, list(RESULT_TYPES), what="SELECT/ASK results")
+    except NotAcceptableError:
+        return False  # not a SELECT / ASK client; the query form decides below
+    return RESULT_TYPES[chosen] is ResultsFormat.CSV
+
+
 def answer_query(
     *,
     store: Store,
@@ -114,7 +126,7 @@ def answer_query(
     :raises QueryTimeoutError: if the backend passes ``timeout`` while collecting results.
     """
     # The class, not the instance: a runtime protocol check on an instance compares every attribute (~8 us).
-    if issubclass(type(store), SerializedQuery):
+    if issubclass(type(store), SerializedQuery) and not _mlkg_writes(accept):
         chosen: list[str] = []
 
         def pick() -> ResultsMediaType:

@@ -181,7 +181,15 @@ def export(
     if spec.native and isinstance(store, NativeDump):
         store.dump(format=format, output=output, graph=entity, exclude=exclude, prefixes=PREFIXES)
     else:
-        _write(_selected(store, entity, exclude, merge=not format.supports_datasets), spec, output)
+        quads = _selected(store, entity, exclude, merge=not format.supports_datasets)
+        try:
+            _write(quads, spec, output)
+        finally:
+            # A store's reader may hold engine objects that must be dropped on this thread (pyoxigraph's
+            # query solutions are), not wherever an error's traceback happens to be released.
+            close = getattr(quads, "close", None)
+            if close is not None:
+                close()
 
 
 def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat) -> bytes:

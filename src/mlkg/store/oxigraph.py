@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import BinaryIO, Final, Self
 
@@ -445,8 +445,12 @@ class OxigraphStore:
             elif fmt.supports_datasets:
                 store.dump(output, fmt, prefixes=pfx)
             else:
-                triples = (ox.Triple(s, p, o) for s, p, o in _distinct_triples(store, skip))  # type: ignore[arg-type]
-                ox.serialize(triples, output, fmt, prefixes=pfx)
+                distinct = _distinct_triples(store, skip)
+                try:
+                    triples = (ox.Triple(s, p, o) for s, p, o in distinct)  # type: ignore[arg-type]
+                    ox.serialize(triples, output, fmt, prefixes=pfx)
+                finally:
+                    distinct.close()  # drops the engine's solutions on this thread, whatever happens
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write {format.value}: {exc}") from exc
 
@@ -463,14 +467,17 @@ class OxigraphStore:
         """
         store = self._open()
         skip = frozenset(term_nt(g) for g in exclude)
+        distinct = _distinct_triples(store, skip)
         try:
-            for s, p, o in _distinct_triples(store, skip):
+            for s, p, o in distinct:
                 yield to_rdflib(s), to_rdflib(p), to_rdflib(o)  # type: ignore[misc]
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"the store failed while reading triples: {exc}") from exc
+        finally:
+            distinct.close()
 
 
-def _distinct_triples(store: ox.Store, skip: Collection[str]) -> Iterator[tuple[object, object, object]]:
+def _distinct_triples(store: ox.Store, skip: Collection[str]) -> Generator[tuple[object, object, object]]:
     """Each triple of every graph but those named in ``skip`` (N-Triples text), once."""
     where = "?s ?p ?o"
     if skip:
@@ -478,8 +485,11 @@ def _distinct_triples(store: ox.Store, skip: Collection[str]) -> Iterator[tuple[
         where = f"{{ ?s ?p ?o }} UNION {{ {kept} }}"
     found = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }}", use_default_graph_as_union=not skip)
     assert isinstance(found, ox.QuerySolutions)
-    for solution in found:
-        yield solution[0], solution[1], solution[2]
+    try:
+        for solution in found:
+            yield solution[0], solution[1], solution[2]
+    finally:
+        del found  # pyoxigraph's solutions may only be dropped on the thread that made them
 
 
 def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
