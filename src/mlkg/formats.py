@@ -1,5 +1,5 @@
 """The one format registry: every format mlkg reads or writes, with its names, media types and file extensions
-(docs/architecture.md, "One source for each fact").
+(docs/architecture.md, habit 12).
 
 Everything else derives from these tables: the ``--format`` choices of the CLI, content negotiation and
 the ``Content-Type`` of uploads over HTTP, file extensions of ``mlkg load``, the rdflib parser names of the

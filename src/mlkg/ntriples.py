@@ -1,5 +1,5 @@
 """The one writer of RDF terms as text: N-Triples syntax, which is also valid in N-Quads, Turtle, TriG and
-SPARQL (docs/architecture.md, "One source for each fact").
+SPARQL (docs/architecture.md, habit 12).
 
 RDF 1.1 N-Triples, section 2.4 and grammar productions [8] ``IRIREF``, [9] ``STRING_LITERAL_QUOTE``,
 [144s] ``LANGTAG``, [141s] ``BLANK_NODE_LABEL``, written in the canonical form of RDF 1.2 N-Triples

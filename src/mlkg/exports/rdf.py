@@ -1,12 +1,16 @@
 """Linked-data exports: the whole store, or one entity, in every RDF format mlkg writes.
 
-One table (``_FORMATS``) says how each :class:`~mlkg.store.base.RdfFormat` is written. Turtle, N-Triples,
+One table (``_FORMATS``) says how each :class:`~mlkg.formats.RdfFormat` is written. Turtle, N-Triples,
 N-Quads and TriG come straight from the engine when the store can serialise itself (it has a ``dump``
 method, :class:`NativeDump`; the embedded store does). Otherwise the quads are read through
 :meth:`~mlkg.store.base.Store.quads` and N-Triples, N-Quads and TriG are streamed in N-Triples term syntax
 (:mod:`mlkg.exports.lines`) while Turtle is written by rdflib from one in-memory graph. RDF/XML is always
 streamed by mlkg's own writer (:mod:`mlkg.exports.rdfxml`), and JSON-LD is always compacted with mlkg's
-context by pyld (:mod:`mlkg.exports.jsonld`).
+context, given inline, by pyld (:mod:`mlkg.exports.jsonld`).
+
+What a whole-store export holds (docs/architecture.md, section 3): a dataset format every selected graph
+with its name; a triple format the set union of their triples, each once (read by the engine when the store
+offers :class:`MergedTriples`, else deduplicated here).
 """
 
 from __future__ import annotations
