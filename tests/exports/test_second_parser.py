@@ -325,6 +325,8 @@ def test_cli_exits_2_with_one_line_for_what_xml_cannot_carry(tmp_path: Path) -> 
         assert result.exit_code == 2, result.output
         assert "U+0001" in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
-    jsonld = runner.invoke(app, ["export", "--format", "jsonld", "--store", store])
-    assert jsonld.exit_code == 0
-    assert json.loads(jsonld.stdout)["@context"] == json.loads(context_text())["@context"]
+    construct = "CONSTRUCT WHERE { ?s ?p ?o }"
+    for args in (["export", "--format", "jsonld"], ["query", construct, "--format", "jsonld"]):
+        jsonld = runner.invoke(app, [*args, "--store", store])
+        assert jsonld.exit_code == 0, jsonld.output
+        assert json.loads(jsonld.stdout)["@context"] == json.loads(context_text())["@context"]
