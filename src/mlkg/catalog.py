@@ -221,11 +221,14 @@ class Catalog:
         :raises UnsupportedFormatError: if ``format`` is not an RDF format.
         """
         target = None if entity is None else self._one(entity)
+        # The wrapped store: a read needs no reasoning, and the embedded store serialises natively.
         if output is not None:
-            export(store=self.store, format=RdfFormat(format), output=output, entity=target, graphs=graphs)
+            export(
+                store=self.store.inner, format=RdfFormat(format), output=output, entity=target, graphs=graphs
+            )
             return None
         buffer = io.BytesIO()
-        export(store=self.store, format=RdfFormat(format), output=buffer, entity=target, graphs=graphs)
+        export(store=self.store.inner, format=RdfFormat(format), output=buffer, entity=target, graphs=graphs)
         return buffer.getvalue()
 
     # -- life cycle -----------------------------------------------------------------------------------------

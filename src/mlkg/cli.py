@@ -248,7 +248,8 @@ def _query_text(query: str) -> str:
     return query
 
 
-QUERY_FORMATS = ["table", "json", "xml", "csv", "tsv", *(f.value for f in RdfFormat)]
+_RESULTS_NAMES = ", ".join(f.value for f in ResultsFormat)
+QUERY_FORMATS = [*(f.value for f in ResultsFormat), *(f.value for f in RdfFormat)]
 
 
 @app.command()
@@ -262,7 +263,7 @@ def query(
         typer.Option(
             "--format",
             "-f",
-            help="SELECT/ASK: table, json, xml, csv, tsv. CONSTRUCT: ttl, nt, nq, trig, jsonld, rdfxml.",
+            help=f"SELECT/ASK: {_RESULTS_NAMES}. CONSTRUCT: {', '.join(f.value for f in RdfFormat)}.",
         ),
     ] = "table",
     store: StoreOpt = None,
@@ -281,7 +282,7 @@ def query(
         else:
             if format in {f.value for f in RdfFormat}:
                 raise InputError(
-                    f"--format {format} is for CONSTRUCT/DESCRIBE queries; use table, json, csv or tsv"
+                    f"--format {format} is for CONSTRUCT/DESCRIBE queries; use one of {_RESULTS_NAMES}"
                 )
             data = serialize_results(result=result, format=ResultsFormat(format))
     sys.stdout.buffer.write(data)

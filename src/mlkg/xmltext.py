@@ -3,8 +3,11 @@
 XML 1.0 cannot carry most control characters at all (production [2], ``Char``): a document holding U+0001 is
 not well-formed, whatever the escaping. A carriage return can be carried, but only as ``&#13;``: written as
 is, a parser reads it back as a line feed (section 2.11, end-of-line handling); in an attribute value, tab and
-line feed are normalised to spaces unless written as references (section 3.3.3). Used by the RDF/XML writer,
-the SPARQL XML results writer, and to repair pyoxigraph's XML results, which pass such characters through.
+line feed are normalised to spaces unless written as references (section 3.3.3). Some readers also trim
+white space around element content (pyoxigraph's SPARQL XML results reader reads ``"a\\n"`` as ``"a"``), so
+white space at either end of a text is written as character references, which no reader trims. Used by the
+RDF/XML writer, the SPARQL XML results writer, and to repair pyoxigraph's XML results, which pass such
+characters through.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ _NOT_XML: Final = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U001
 _TEXT_ESCAPES: Final = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"}
 _ATTR_ESCAPES: Final = {**_TEXT_ESCAPES, '"': "&quot;", "\t": "&#9;", "\n": "&#10;"}
 _TEXT: Final = re.compile("[&<>\r]")
+_EDGE_SPACE: Final = re.compile("^[ \t\n]+|[ \t\n]+$")
 _ATTR: Final = re.compile('[&<>\r"\t\n]')
 
 
@@ -39,11 +43,12 @@ def check_xml_chars(value: str, *, what: str = "XML") -> str:
 
 
 def xml_text(value: str, *, what: str = "XML") -> str:
-    """``value`` escaped as element content.
+    """``value`` escaped as element content; white space at either end as character references.
 
     :raises NotAcceptableError: as :func:`check_xml_chars`.
     """
-    return _TEXT.sub(lambda m: _TEXT_ESCAPES[m.group()], check_xml_chars(value, what=what))
+    text = _TEXT.sub(lambda m: _TEXT_ESCAPES[m.group()], check_xml_chars(value, what=what))
+    return _EDGE_SPACE.sub(lambda m: "".join(f"&#{ord(c)};" for c in m.group()), text)
 
 
 def xml_attr(value: str, *, what: str = "XML") -> str:

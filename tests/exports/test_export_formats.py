@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -13,6 +14,7 @@ from rdflib.namespace import RDF
 from mlkg.errors import ContextError, InputError, NotAcceptableError, NotFoundError, UnsupportedFormatError
 from mlkg.exports import export, serialize_triples
 from mlkg.exports.jsonld import refuse_remote_documents
+from mlkg.resources import context_text
 from mlkg.store.base import RdfFormat, Store
 from mlkg.vocab import CONTEXT_IRI, INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
 
@@ -24,6 +26,7 @@ ID = "http://localhost:8000/id/"
 MODEL = URIRef(ID + "model/mlflow-prod.customer_churn_predictor")
 FEATURE = URIRef(ID + "feature/snowflake.prod.customers.tenure")
 TABLE = URIRef(ID + "table/snowflake.prod.customers")
+OXIGRAPH = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "rdfxml": ox.RdfFormat.RDF_XML}
 RDFLIB = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "rdfxml": "xml", "jsonld": "json-ld"}
 
 
@@ -64,12 +67,6 @@ def written(store, fmt: RdfFormat, **options) -> bytes:
 
 
 def as_rdf(data: bytes, fmt: RdfFormat) -> Dataset:
-    if fmt is RdfFormat.JSONLD:
-        from mlkg.resources import context_text
-
-        document = json.loads(data)
-        document["@context"] = json.loads(context_text())["@context"]
-        data = json.dumps(document).encode()
     dataset = Dataset()
     dataset.parse(data=data, format=RDFLIB[fmt.value])
     return dataset
@@ -79,9 +76,9 @@ def names_in(dataset: Dataset) -> set[URIRef]:
     return {g.identifier for g in dataset.graphs() if len(g)} - {dataset.default_graph.identifier}
 
 
-def test_jsonld_is_compacted_with_the_mlkg_context(catalog) -> None:
+def test_jsonld_is_compacted_with_the_mlkg_context_inline(catalog) -> None:
     document = json.loads(written(catalog, RdfFormat.JSONLD, entity=MODEL))
-    assert document["@context"] == CONTEXT_IRI
+    assert document["@context"] == json.loads(context_text())["@context"]  # nothing to fetch
     assert document["@id"] == str(MODEL)
     [node] = document["@graph"]
     assert node["@id"] == str(MODEL)
@@ -111,6 +108,22 @@ def test_triple_formats_merge_the_selected_graphs(catalog, fmt) -> None:
     assert (MODEL, MLKG.upstream, TABLE) not in merged
     assert len(merged) == 5
     assert len(as_rdf(written(catalog, fmt), fmt).default_graph) == 7
+
+
+@pytest.mark.parametrize(
+    "fmt", [RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.RDFXML], ids=lambda f: f.value
+)
+def test_triple_formats_write_a_triple_held_by_several_graphs_once(catalog, fmt) -> None:
+    """Regression (issue 13): RDF/XML of the whole store wrote such a triple once per graph (Jena counted
+    946 triples where Turtle and N-Triples held 920)."""
+    store = catalog.inner if isinstance(catalog, PlainStore) else catalog
+    store.replace_graphs(
+        graphs={URIRef(ID + "copy/" + str(n)): [(MODEL, RDF.type, MLKG.Model)] for n in range(3)}
+    )
+    shared = f"_:b <{MLKG.name}> 'x'"  # one blank node, in two graphs
+    store.update(update=f"INSERT DATA {{ GRAPH <{ID}b1> {{ {shared} }} GRAPH <{ID}b2> {{ {shared} }} }}")
+    parsed = list(ox.parse(written(catalog, fmt), format=OXIGRAPH[fmt.value]))
+    assert len(parsed) == len(set(parsed)) == 8
 
 
 @pytest.mark.parametrize("fmt", list(RdfFormat), ids=lambda f: f.value)

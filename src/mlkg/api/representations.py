@@ -6,19 +6,21 @@ entities, Graph Store reads): Turtle (the default), JSON-LD, N-Triples, N-Quads,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Final, cast
+from collections.abc import Iterable, Mapping, Sequence
+from enum import Enum
+from typing import Final, TypeVar, cast
 
 from rdflib import URIRef
 
 from mlkg.api.negotiation import choose
+from mlkg.errors import NotAcceptableError
 from mlkg.exports import serialize_triples
-from mlkg.exports.results import ResultsFormat, serialize_results
+from mlkg.exports.results import serialize_results
+from mlkg.formats import GRAPH_PREFERENCE, RDF_SPECS, RESULTS_SPECS, FormatSpec, RdfFormat, ResultsFormat
 from mlkg.store.base import (
     AskResult,
     GraphResult,
     QueryResult,
-    RdfFormat,
     ResultsMediaType,
     SelectResult,
     SerializedQuery,
@@ -28,29 +30,30 @@ from mlkg.store.base import (
 
 __all__ = ["GRAPH_TYPES", "RESULT_TYPES", "answer_query", "graph_format", "render_result"]
 
-#: Media types for SELECT / ASK results, in the server's order of preference; aliases last.
-RESULT_TYPES: Final = {
-    "application/sparql-results+json": ResultsFormat.JSON,
-    "application/sparql-results+xml": ResultsFormat.XML,
-    "text/csv": ResultsFormat.CSV,
-    "text/tab-separated-values": ResultsFormat.TSV,
-    "application/json": ResultsFormat.JSON,
-    "application/xml": ResultsFormat.XML,
-    "text/xml": ResultsFormat.XML,
-}
+F = TypeVar("F", bound=Enum)
+
+_NEGOTIATED_RESULTS: Final = (ResultsFormat.JSON, ResultsFormat.XML, ResultsFormat.CSV, ResultsFormat.TSV)
+
+
+def _offers(formats: Iterable[F], specs: Mapping[F, FormatSpec]) -> dict[str, F]:
+    """Media type to format, registered types first in ``formats``' order, then the aliases."""
+    offers: dict[str, F] = {}
+    aliases: list[tuple[str, F]] = []
+    for fmt in formats:
+        spec = specs[fmt]
+        offers[spec.media_type] = fmt
+        aliases.extend((alias, fmt) for alias in (*spec.media_types[1:], *spec.accept_aliases))
+    for alias, fmt in aliases:
+        offers.setdefault(alias, fmt)
+    return offers
+
+
+#: Media types for SELECT / ASK results, in the server's order of preference; aliases last
+#: (from the registry, :mod:`mlkg.formats`).
+RESULT_TYPES: Final = _offers(_NEGOTIATED_RESULTS, RESULTS_SPECS)
 
 #: Media types for graphs, in the server's order of preference; aliases last.
-GRAPH_TYPES: Final = {
-    "text/turtle": RdfFormat.TURTLE,
-    "application/ld+json": RdfFormat.JSONLD,
-    "application/n-triples": RdfFormat.NTRIPLES,
-    "application/n-quads": RdfFormat.NQUADS,
-    "application/trig": RdfFormat.TRIG,
-    "application/rdf+xml": RdfFormat.RDFXML,
-    "application/x-turtle": RdfFormat.TURTLE,
-    "application/json": RdfFormat.JSONLD,
-    "text/plain": RdfFormat.NTRIPLES,
-}
+GRAPH_TYPES: Final = _offers(GRAPH_PREFERENCE, RDF_SPECS)
 
 
 def _canonical(table: Mapping[str, object], chosen: str) -> str:
@@ -88,9 +91,18 @@ def render_result(result: QueryResult, *, accept: str | None) -> tuple[bytes, st
     assert isinstance(result, GraphResult)
     media_type, fmt = graph_format(accept, what="a graph (CONSTRUCT/DESCRIBE) result")
     assert fmt is not None
-    return serialize_triples(triples=result.triples, format=fmt, inline_context=True), _content_type(
-        media_type
-    )
+    return serialize_triples(triples=result.triples, format=fmt), _content_type(media_type)
+
+
+def _mlkg_writes(accept: str | None) -> bool:
+    """True if SELECT / ASK results in the type the client prefers must be written by mlkg, not the engine:
+    pyoxigraph 0.5's CSV writer leaves an IRI that holds a comma unquoted (RFC 4180, section 2.6), so the row
+    reads back with one column too many."""
+    try:
+        chosen = choose(accept, list(RESULT_TYPES), what="SELECT/ASK results")
+    except NotAcceptableError:
+        return False  # not a SELECT / ASK client; the query form decides below
+    return RESULT_TYPES[chosen] is ResultsFormat.CSV
 
 
 def answer_query(
@@ -114,7 +126,7 @@ def answer_query(
     :raises QueryTimeoutError: if the backend passes ``timeout`` while collecting results.
     """
     # The class, not the instance: a runtime protocol check on an instance compares every attribute (~8 us).
-    if issubclass(type(store), SerializedQuery):
+    if issubclass(type(store), SerializedQuery) and not _mlkg_writes(accept):
         chosen: list[str] = []
 
         def pick() -> ResultsMediaType:

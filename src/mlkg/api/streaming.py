@@ -60,7 +60,6 @@ async def export_response(
                 output=output,
                 entity=entity,
                 graphs=graphs,
-                inline_context=True,
             )
         except BaseException:
             spool.close()

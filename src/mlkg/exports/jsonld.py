@@ -2,8 +2,10 @@
 
 Quads become a JSON-LD document by the JSON-LD 1.1 Processing Algorithms: *Serialize RDF as JSON-LD*
 (section 8.4, ``jsonld.from_rdf``) then *Compaction* (section 6.1, ``jsonld.compact``) against the context
-document given inline. In the result the inline context is replaced by its IRI
-(:data:`mlkg.vocab.CONTEXT_IRI`), the way users write it in their own documents.
+document given inline, and the result keeps that context inline: every JSON-LD processor reads it without
+fetching anything (jsonld.js or pyld set not to fetch, and :data:`mlkg.vocab.CONTEXT_IRI` does not resolve on
+the web), and ``mlkg load`` reads it back. The CLI, the Python API and every HTTP route write JSON-LD through
+this one function (issue 13).
 
 pyld never goes to the network from here: the document loader refuses every URL.
 """
@@ -21,7 +23,6 @@ from rdflib.namespace import RDF, XSD
 from mlkg.errors import ContextError, StoreError
 from mlkg.resources import context_text
 from mlkg.store.base import Object, Quad, Subject
-from mlkg.vocab import CONTEXT_IRI
 
 __all__ = ["compact_quads", "refuse_remote_documents"]
 
@@ -57,10 +58,9 @@ def _object(term: Object) -> dict[str, str]:
     return {"type": "literal", "value": str(term), "datatype": datatype}
 
 
-def compact_quads(*, quads: Iterable[Quad], inline_context: bool = False) -> dict[str, Any]:
-    """The quads as one compacted JSON-LD document whose ``@context`` is :data:`~mlkg.vocab.CONTEXT_IRI`,
-    or with ``inline_context`` the context itself, so that any JSON-LD processor reads the document without
-    fetching anything (what the HTTP service answers).
+def compact_quads(*, quads: Iterable[Quad]) -> dict[str, Any]:
+    """The quads as one compacted JSON-LD document whose ``@context`` is mlkg's context itself
+    (``contexts/mlkg.jsonld``), so that any JSON-LD processor reads the document without fetching anything.
 
     Named graphs become ``{"@id": graph, "@graph": [...]}`` nodes (JSON-LD 1.1, section 4.9). Literals keep
     their datatype (``useNativeTypes`` is off), so the document converts back to the same RDF. The whole
@@ -81,7 +81,4 @@ def compact_quads(*, quads: Iterable[Quad], inline_context: bool = False) -> dic
         )
     except jsonld.JsonLdError as exc:
         raise StoreError(f"cannot write the data as JSON-LD: {exc}") from exc
-    if inline_context:
-        return compacted
-    compacted.pop("@context", None)
-    return {"@context": CONTEXT_IRI, **compacted}
+    return compacted

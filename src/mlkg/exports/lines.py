@@ -1,51 +1,21 @@
 """Streaming writers for the line-based formats, from rdflib terms: N-Triples, N-Quads and plain TriG.
 
-Used when the store cannot serialise natively. Terms are written in N-Triples syntax (RDF 1.1 N-Triples,
-section 2 and the canonical form of section 7: ``\\n``, ``\\r``, ``\\"``, ``\\\\`` and ``\\u`` escapes for
-other control characters), which is also valid inside TriG graph blocks (RDF 1.1 TriG, section 2).
+Used when the store cannot serialise natively. Terms are written by the one term writer,
+:func:`mlkg.ntriples.term_nt` (N-Triples syntax), which is also valid inside TriG graph blocks (RDF 1.1 TriG,
+section 2).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
-from rdflib import BNode, Literal, URIRef
+from mlkg.ntriples import term_nt
+from mlkg.store.base import Quad
 
-from mlkg.store.base import Quad, Term
+__all__ = ["nquads_lines", "ntriples_lines", "trig_lines"]
 
-__all__ = ["nquads_lines", "ntriples_lines", "term_nt", "trig_lines"]
-
-_LITERAL_ESCAPE: Final = re.compile(r'[\x00-\x1f\x7f"\\]')
-_IRI_ESCAPE: Final = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_BNODE_LABEL: Final = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_.\-]*[A-Za-z0-9_\-])?\Z")
 _START: Final = object()
-_SHORT: Final = {"\n": "\\n", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
-
-
-def _literal_char(match: re.Match[str]) -> str:
-    char = match.group()
-    return _SHORT.get(char) or f"\\u{ord(char):04X}"
-
-
-def _iri(value: str) -> str:
-    return "<" + _IRI_ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04X}", value) + ">"
-
-
-def term_nt(term: Term) -> str:
-    """``term`` in N-Triples syntax. A blank node label that N-Triples cannot carry is hex-encoded."""
-    if isinstance(term, URIRef):
-        return _iri(term)
-    if isinstance(term, BNode):
-        return f"_:{term}" if _BNODE_LABEL.match(term) else "_:x" + term.encode("utf-8").hex()
-    assert isinstance(term, Literal)
-    text = '"' + _LITERAL_ESCAPE.sub(_literal_char, str(term)) + '"'
-    if term.language:
-        return f"{text}@{term.language}"
-    if term.datatype is not None:
-        return f"{text}^^{_iri(term.datatype)}"
-    return text
 
 
 def ntriples_lines(quads: Iterable[Quad]) -> Iterator[str]:

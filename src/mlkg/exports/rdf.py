@@ -1,12 +1,16 @@
 """Linked-data exports: the whole store, or one entity, in every RDF format mlkg writes.
 
-One table (``_FORMATS``) says how each :class:`~mlkg.store.base.RdfFormat` is written. Turtle, N-Triples,
+One table (``_FORMATS``) says how each :class:`~mlkg.formats.RdfFormat` is written. Turtle, N-Triples,
 N-Quads and TriG come straight from the engine when the store can serialise itself (it has a ``dump``
 method, :class:`NativeDump`; the embedded store does). Otherwise the quads are read through
 :meth:`~mlkg.store.base.Store.quads` and N-Triples, N-Quads and TriG are streamed in N-Triples term syntax
 (:mod:`mlkg.exports.lines`) while Turtle is written by rdflib from one in-memory graph. RDF/XML is always
 streamed by mlkg's own writer (:mod:`mlkg.exports.rdfxml`), and JSON-LD is always compacted with mlkg's
-context by pyld (:mod:`mlkg.exports.jsonld`).
+context, given inline, by pyld (:mod:`mlkg.exports.jsonld`).
+
+What a whole-store export holds (docs/architecture.md, section 3): a dataset format every selected graph
+with its name; a triple format the set union of their triples, each once (read by the engine when the store
+offers :class:`MergedTriples`, else deduplicated here).
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from mlkg.exports.rdfxml import rdfxml_lines
 from mlkg.store.base import Quad, RdfFormat, Store, Triple
 from mlkg.vocab import INFERRED_GRAPH, NS, ONTOLOGY_GRAPH, PENDING_GRAPH
 
-__all__ = ["PREFIXES", "GraphSelection", "NativeDump", "export", "serialize_triples"]
+__all__ = ["PREFIXES", "GraphSelection", "MergedTriples", "NativeDump", "export", "serialize_triples"]
 
 #: Which graphs a whole-store export writes: every graph, or leave out the inferred and ontology graphs.
 GraphSelection = Literal["all", "asserted"]
@@ -63,6 +67,14 @@ class NativeDump(Protocol):
     ) -> None: ...
 
 
+@runtime_checkable
+class MergedTriples(Protocol):
+    """A store that reads the set union of its graphs itself (e.g. :class:`mlkg.store.oxigraph.OxigraphStore`:
+    the engine removes duplicates, instead of a Python set here)."""
+
+    def merged_triples(self, *, exclude: Collection[URIRef] = ()) -> Iterator[Triple]: ...
+
+
 @dataclass(frozen=True)
 class _Format:
     """How one format is written. ``native``: by the store's own ``dump`` when it has one. Otherwise, and
@@ -87,23 +99,34 @@ _FORMATS: Final[Mapping[RdfFormat, _Format]] = MappingProxyType(
 )
 
 
-_JSONLD_INLINE: Final = _Format(document=lambda quads: compact_quads(quads=quads, inline_context=True))
-
-
-def _spec(format: RdfFormat, *, inline_context: bool = False) -> tuple[RdfFormat, _Format]:
+def _spec(format: RdfFormat) -> tuple[RdfFormat, _Format]:
     try:
         format = RdfFormat(format)
     except ValueError as exc:
         raise UnsupportedFormatError(f"mlkg cannot write RDF as {format!r}") from exc
-    if format is RdfFormat.JSONLD and inline_context:
-        return format, _JSONLD_INLINE
     return format, _FORMATS[format]
 
 
-def _selected(store: Store, entity: URIRef | None, exclude: Collection[URIRef]) -> Iterator[Quad]:
+def _selected(
+    store: Store, entity: URIRef | None, exclude: Collection[URIRef], *, merge: bool
+) -> Iterator[Quad]:
+    """The quads to write: one entity graph; or every graph but ``exclude``; or, with ``merge`` (triple
+    formats), the set union of those graphs' triples, each once, in the default graph."""
     if entity is not None:
         return store.quads(graph=entity)
-    return (quad for quad in store.quads() if quad[3] not in exclude)
+    if not merge:
+        return (quad for quad in store.quads() if quad[3] not in exclude)
+    if isinstance(store, MergedTriples):
+        return ((s, p, o, None) for s, p, o in store.merged_triples(exclude=exclude))
+    return _merged(store.quads(), exclude)
+
+
+def _merged(quads: Iterable[Quad], exclude: Collection[URIRef]) -> Iterator[Quad]:
+    seen: set[Triple] = set()
+    for s, p, o, g in quads:
+        if g not in exclude and (s, p, o) not in seen:
+            seen.add((s, p, o))
+            yield s, p, o, None
 
 
 def _write(quads: Iterable[Quad], spec: _Format, output: BinaryIO) -> None:
@@ -133,7 +156,6 @@ def export(
     output: BinaryIO,
     entity: URIRef | None = None,
     graphs: GraphSelection = "all",
-    inline_context: bool = False,
 ) -> None:
     """Write the whole store, or one entity, to ``output`` in ``format``.
 
@@ -142,11 +164,11 @@ def export(
     graph and the ontology graph (:data:`~mlkg.vocab.INFERRED_GRAPH`, :data:`~mlkg.vocab.ONTOLOGY_GRAPH`).
 
     Dataset formats (N-Quads, TriG, JSON-LD) keep graph names. Triple formats (Turtle, N-Triples, RDF/XML)
-    write the RDF merge of the selected graphs (RDF 1.1 Semantics, section 4.1), so graph names are lost
-    and a triple that is in several graphs may be written more than once (the graph read back is the same).
-    ``inline_context`` puts mlkg's context itself into JSON-LD instead of its IRI. Everything but JSON-LD
-    (compacted with :data:`~mlkg.vocab.CONTEXT_IRI`, see
-    :func:`mlkg.exports.jsonld.compact_quads`) is streamed, so an error may come after part of the output.
+    write the set union of the selected graphs' triples: graph names are lost and a triple that is in
+    several graphs is written once, so every triple format holds the same triples (a blank node is the same
+    node in every graph of a store, so this is also their RDF merge, RDF 1.1 Semantics, section 4.1).
+    JSON-LD carries mlkg's context inline (:func:`mlkg.exports.jsonld.compact_quads`), so it is
+    self-contained. Everything but JSON-LD is streamed, so an error may come after part of the output.
 
     :raises InputError: if ``graphs`` is neither ``"all"`` nor ``"asserted"``.
     :raises NotFoundError: if ``entity`` is given and its graph holds no triple.
@@ -154,7 +176,7 @@ def export(
         it (RDF/XML needs every predicate IRI to end with an XML name and XML 1.0 characters).
     :raises StoreError: if the store fails.
     """
-    format, spec = _spec(format, inline_context=inline_context)
+    format, spec = _spec(format)
     if graphs not in ("all", "asserted"):
         raise InputError(f"unknown graph selection {graphs!r}; use 'all' or 'asserted'")
     exclude = _NOT_ASSERTED if graphs == "asserted" and entity is None else frozenset()
@@ -163,16 +185,24 @@ def export(
     if spec.native and isinstance(store, NativeDump):
         store.dump(format=format, output=output, graph=entity, exclude=exclude, prefixes=PREFIXES)
     else:
-        _write(_selected(store, entity, exclude), spec, output)
+        quads = _selected(store, entity, exclude, merge=not format.supports_datasets)
+        try:
+            _write(quads, spec, output)
+        finally:
+            # A store's reader may hold engine objects that must be dropped on this thread (pyoxigraph's
+            # query solutions are), not wherever an error's traceback happens to be released.
+            close = getattr(quads, "close", None)
+            if close is not None:
+                close()
 
 
-def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat, inline_context: bool = False) -> bytes:
+def serialize_triples(*, triples: Iterable[Triple], format: RdfFormat) -> bytes:
     """Serialise triples (a CONSTRUCT or DESCRIBE result) in ``format``, the way :func:`export` writes a
     store without ``dump``; dataset formats put them in the default graph.
 
     :raises UnsupportedFormatError: if ``format`` is not an RDF format or cannot carry these triples.
     """
-    spec = _spec(format, inline_context=inline_context)[1]
+    spec = _spec(format)[1]
     output = io.BytesIO()
     _write(((s, p, o, None) for s, p, o in triples), spec, output)
     return output.getvalue()

@@ -17,38 +17,16 @@ import csv
 import io
 import json
 from collections.abc import Callable
-from enum import Enum
 
 from rdflib import BNode, URIRef
 
 from mlkg.errors import UnsupportedFormatError
+from mlkg.formats import ResultsFormat
+from mlkg.ntriples import term_nt
 from mlkg.store.base import AskResult, SelectResult, Term
 from mlkg.xmltext import xml_attr, xml_text
 
 __all__ = ["ResultsFormat", "serialize_results"]
-
-
-class ResultsFormat(str, Enum):
-    """Formats for SELECT / ASK results; the value is the CLI ``--format`` name."""
-
-    TABLE = "table"
-    JSON = "json"
-    XML = "xml"
-    CSV = "csv"
-    TSV = "tsv"
-
-    @property
-    def media_type(self) -> str:
-        return _MEDIA_TYPES[self]
-
-
-_MEDIA_TYPES = {
-    ResultsFormat.TABLE: "text/plain; charset=utf-8",
-    ResultsFormat.JSON: "application/sparql-results+json",
-    ResultsFormat.XML: "application/sparql-results+xml",
-    ResultsFormat.CSV: "text/csv; charset=utf-8",
-    ResultsFormat.TSV: "text/tab-separated-values; charset=utf-8",
-}
 
 
 def _json_term(term: Term) -> dict[str, str]:
@@ -139,9 +117,10 @@ def _csv(result: SelectResult | AskResult) -> bytes:
 
 
 def _tsv_term(term: Term | None) -> str:
+    """A TSV field: the term in N-Triples syntax, which never holds a tab or line break (section 4)."""
     if term is None:
         return ""
-    return term.n3()
+    return term_nt(term)
 
 
 def _tsv(result: SelectResult | AskResult) -> bytes:

@@ -1,4 +1,5 @@
-"""Input formats and sources of the ingest."""
+"""Input formats and sources of the ingest; their names, media types and extensions come from the format
+registry, :mod:`mlkg.formats`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import PurePath
 from types import MappingProxyType
 
 from mlkg.errors import UnsupportedFormatError
+from mlkg.formats import JSON_INPUTS, FormatSpec, RdfFormat
 
 __all__ = ["InputFormat", "Source", "extensions"]
 
@@ -75,34 +77,15 @@ class InputFormat(str, Enum):
         raise UnsupportedFormatError(f"unsupported media type {base!r}; supported: {supported}")
 
 
-_EXTENSIONS = MappingProxyType(
-    {
-        ".json": InputFormat.JSON,
-        ".jsonld": InputFormat.JSONLD,
-        ".jsonl": InputFormat.JSONL,
-        ".ndjson": InputFormat.JSONL,
-        ".ttl": InputFormat.TURTLE,
-        ".nt": InputFormat.NTRIPLES,
-        ".nq": InputFormat.NQUADS,
-        ".trig": InputFormat.TRIG,
-        ".rdf": InputFormat.RDFXML,
-        ".owl": InputFormat.RDFXML,
-        ".xml": InputFormat.RDFXML,
-    }
-)
+def _spec(fmt: InputFormat) -> FormatSpec:
+    """The registry's entry for an input format (:mod:`mlkg.formats`)."""
+    if fmt.is_json and fmt is not InputFormat.JSONLD:
+        return JSON_INPUTS[fmt.value]
+    return RdfFormat(fmt.value).spec
 
-_MEDIA_TYPES = MappingProxyType(
-    {
-        InputFormat.JSON: ("application/json",),
-        InputFormat.JSONLD: ("application/ld+json",),
-        InputFormat.JSONL: ("application/x-ndjson", "application/jsonl", "application/x-jsonlines"),
-        InputFormat.TURTLE: ("text/turtle", "application/x-turtle"),
-        InputFormat.NTRIPLES: ("application/n-triples",),
-        InputFormat.NQUADS: ("application/n-quads",),
-        InputFormat.TRIG: ("application/trig",),
-        InputFormat.RDFXML: ("application/rdf+xml",),
-    }
-)
+
+_EXTENSIONS = MappingProxyType({ext: fmt for fmt in InputFormat for ext in _spec(fmt).extensions})
+_MEDIA_TYPES = MappingProxyType({fmt: _spec(fmt).media_types for fmt in InputFormat})
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from rdflib import BNode, URIRef
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 
 from mlkg.errors import InputError, ParseError
+from mlkg.formats import RdfFormat
 from mlkg.ingest.document import EntityDocument, ParseOutcome, check_document, describing_nodes, is_reserved
 from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.limits import refuse_doctype
@@ -45,24 +46,10 @@ _MLKG_GRAPHS: Final = MappingProxyType(
     {INFERRED_GRAPH: "inferred", ONTOLOGY_GRAPH: "ontology", PENDING_GRAPH: "pending"}
 )
 
-_RDFLIB_FORMATS = MappingProxyType(
-    {
-        InputFormat.TURTLE: "turtle",
-        InputFormat.NTRIPLES: "nt",
-        InputFormat.NQUADS: "nquads",
-        InputFormat.TRIG: "trig",
-        InputFormat.RDFXML: "xml",
-    }
-)
-_LABELS = MappingProxyType(
-    {
-        InputFormat.TURTLE: "Turtle",
-        InputFormat.NTRIPLES: "N-Triples",
-        InputFormat.NQUADS: "N-Quads",
-        InputFormat.TRIG: "TriG",
-        InputFormat.RDFXML: "RDF/XML",
-    }
-)
+#: The formats read here (JSON-LD goes through :mod:`mlkg.ingest.jsonld`), from the registry.
+_SPECS: Final = MappingProxyType({fmt: RdfFormat(fmt.value).spec for fmt in InputFormat if not fmt.is_json})
+_RDFLIB_FORMATS = MappingProxyType({fmt: spec.rdflib for fmt, spec in _SPECS.items()})
+_LABELS = MappingProxyType({fmt: spec.label for fmt, spec in _SPECS.items()})
 
 
 class RdfReader:

@@ -22,12 +22,12 @@ from dataclasses import dataclass
 
 from rdflib import RDF, URIRef
 
+from mlkg.ntriples import term_nt
 from mlkg.reasoning.closure import predecessors, reach_sets
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.rewrite import Expected, rewrite_graph
 from mlkg.reasoning.state import LineageState
 from mlkg.store.base import BulkAppend, BulkTriples, GraphSync, Store, Triple
-from mlkg.store.oxterms import ntriples_key
 from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["ReasonStats", "Reasoner"]
@@ -133,7 +133,7 @@ class Reasoner:
         """Every asserted lineage triple and class membership, once per graph holding it, nodes as N-Triples
         text: through the store's bulk path when it has one, else through :meth:`Store.quads`."""
         store = self.store
-        classes = {f"<{c}>" for c in self.program.superclasses}
+        classes = {term_nt(c) for c in self.program.superclasses}
         for prop in sorted(self.program.properties | {RDF.type}):
             if isinstance(store, BulkTriples):
                 for s, o in store.pairs_ntriples(predicate=prop, exclude_graphs=_SKIPPED_GRAPHS):
@@ -145,7 +145,7 @@ class Reasoner:
                     continue
                 if p == RDF.type and o not in self.program.superclasses:
                     continue
-                yield ntriples_key(s), p, ntriples_key(o)
+                yield term_nt(s), p, term_nt(o)
 
     def _write_all_or_invalidate(self) -> tuple[int, int]:
         """:meth:`_write_all`; if it fails, the inferred graph may be partial: :meth:`invalidate`."""
@@ -226,9 +226,9 @@ class Reasoner:
 
         def changes() -> Iterator[tuple[str, URIRef, str, int]]:
             for s, p, o in removed:
-                yield ntriples_key(s), p, ntriples_key(o), -1
+                yield term_nt(s), p, term_nt(o), -1
             for s, p, o in added:
-                yield ntriples_key(s), p, ntriples_key(o), 1
+                yield term_nt(s), p, term_nt(o), 1
 
         return self._guarded(changes)
 

@@ -1,7 +1,7 @@
 """The in-memory lineage state: the entailed extension of every lineage relation, maintained by counting.
 
 Inputs are the asserted lineage triples and asserted class memberships. Nodes are named by their N-Triples
-text (:func:`mlkg.store.oxterms.ntriples_key`: ``<iri>``, ``_:label``, or a literal), so the reasoner can read
+text (:func:`mlkg.ntriples.term_nt`: ``<iri>``, ``_:label``, or a literal), so the reasoner can read
 and write the store in bulk without building an rdflib term per node; each is interned once as an ``int``.
 
 Each *atomic support* (a distinct asserted triple, or one instance of a property chain) adds one to the count

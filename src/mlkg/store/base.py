@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from types import TracebackType
 from typing import Literal as TypingLiteral
 from typing import Protocol, Self, runtime_checkable
 
 from rdflib import BNode, Literal, URIRef
+
+from mlkg.formats import RdfFormat
 
 __all__ = [
     "AskResult",
@@ -49,48 +50,6 @@ Term = URIRef | BNode | Literal
 Triple = tuple[Subject, URIRef, Object]
 GraphName = URIRef | None
 Quad = tuple[Subject, URIRef, Object, GraphName]
-
-
-class RdfFormat(str, Enum):
-    """RDF serialisations mlkg reads and writes; the value is the short name used by ``--format``."""
-
-    TURTLE = "ttl"
-    NTRIPLES = "nt"
-    NQUADS = "nq"
-    TRIG = "trig"
-    JSONLD = "jsonld"
-    RDFXML = "rdfxml"
-
-    @property
-    def media_type(self) -> str:
-        return _MEDIA_TYPES[self]
-
-    @property
-    def extension(self) -> str:
-        return self.value
-
-    @property
-    def supports_datasets(self) -> bool:
-        """True if the format can carry named graphs (N-Quads, TriG, JSON-LD)."""
-        return self in (RdfFormat.NQUADS, RdfFormat.TRIG, RdfFormat.JSONLD)
-
-    @classmethod
-    def from_media_type(cls, media_type: str) -> RdfFormat | None:
-        base = media_type.split(";", 1)[0].strip().lower()
-        for fmt, mt in _MEDIA_TYPES.items():
-            if base == mt:
-                return fmt
-        return None
-
-
-_MEDIA_TYPES = {
-    RdfFormat.TURTLE: "text/turtle",
-    RdfFormat.NTRIPLES: "application/n-triples",
-    RdfFormat.NQUADS: "application/n-quads",
-    RdfFormat.TRIG: "application/trig",
-    RdfFormat.JSONLD: "application/ld+json",
-    RdfFormat.RDFXML: "application/rdf+xml",
-}
 
 
 @dataclass(frozen=True)
@@ -257,7 +216,7 @@ class BulkTriples(Protocol):
     so neither side builds an rdflib object per term. Code using it must fall back to the :class:`Store`
     methods when a backend does not offer it (``isinstance(store, BulkTriples)``).
 
-    Keys must be exactly :func:`mlkg.store.oxterms.ntriples_key` of the rdflib term the :class:`Store`
+    Keys must be exactly :func:`mlkg.ntriples.term_nt` of the rdflib term the :class:`Store`
     methods return for the same node, so both paths can be mixed.
     """
 

@@ -28,8 +28,8 @@ import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, StoreError
+from mlkg.ntriples import term_nt
 from mlkg.store.base import Term, Triple
-from mlkg.store.oxterms import to_ox
 
 __all__ = ["change_ntriples", "graph_ntriples", "load_ntriples", "ntriples_text", "pairs_ntriples"]
 
@@ -48,11 +48,8 @@ def pairs_ntriples(
     :raises InputError: if ``predicate`` or a graph name is not a valid IRI.
     :raises StoreError: if the store fails.
     """
-    try:
-        pred = str(ox.NamedNode(predicate))
-        skipped = ", ".join(str(ox.NamedNode(g)) for g in exclude_graphs)
-    except ValueError as exc:
-        raise InputError(f"invalid IRI: {exc}") from exc
+    pred = term_nt(predicate)
+    skipped = ", ".join(term_nt(g) for g in exclude_graphs)
     keep = f"isIRI(?g) && ?g NOT IN ({skipped})" if skipped else "isIRI(?g)"
     text = (
         f"SELECT ?s ?o WHERE {{ {{ ?s {pred} ?o }} UNION {{ GRAPH ?g {{ ?s {pred} ?o }} FILTER({keep}) }} }}"
@@ -144,10 +141,7 @@ def graph_ntriples(store: ox.Store, *, graph: URIRef) -> Iterator[str]:
     :raises InputError: if ``graph`` is not a valid IRI.
     :raises StoreError: if the store fails.
     """
-    try:
-        name = str(ox.NamedNode(graph))
-    except ValueError as exc:
-        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    name = term_nt(graph)
     try:
         found = store.query(f"SELECT DISTINCT ?p {{ GRAPH {name} {{ ?s ?p ?o }} }}")
         assert isinstance(found, ox.QuerySolutions)
@@ -171,10 +165,7 @@ def change_ntriples(store: ox.Store, *, graph: URIRef, delete: Sequence[str], in
     :raises InputError: if a line is not a valid triple; nothing of its transaction is written.
     :raises StoreError: if the store fails; nothing of its transaction is written.
     """
-    try:
-        name = str(ox.NamedNode(graph))
-    except ValueError as exc:
-        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
+    name = term_nt(graph)
     size = TRANSACTION_LINES
     if len(delete) + len(insert) <= size:
         batches = [(delete, insert)]
@@ -198,11 +189,11 @@ def change_ntriples(store: ox.Store, *, graph: URIRef, delete: Sequence[str], in
 
 
 def ntriples_text(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[str]:
-    """rdflib triples as N-Triples text, ``size`` lines per item; each distinct term is encoded once (IRIs
-    repeat a lot).
+    """rdflib triples as N-Triples text (:func:`~mlkg.ntriples.term_nt`), ``size`` lines per item; each
+    distinct term is encoded once (IRIs repeat a lot).
 
-    :raises ValueError: on a blank node (a bulk load would merge it with other documents' nodes) or a term
-        pyoxigraph rejects.
+    :raises InputError: on a blank node (a bulk load would merge it with other documents' nodes) or a term
+        RDF cannot carry.
     """
     cache: dict[Term, str] = {}
     lines: list[str] = []
@@ -211,8 +202,8 @@ def ntriples_text(triples: Iterable[Triple], *, size: int = 20_000) -> Iterator[
         found = cache.get(term)
         if found is None:
             if isinstance(term, BNode):
-                raise ValueError(f"blank node {term} cannot be bulk-loaded")
-            found = cache[term] = str(to_ox(term))
+                raise InputError(f"blank node {term} cannot be bulk-loaded")
+            found = cache[term] = term_nt(term)
             if len(cache) > 1_000_000:
                 cache.clear()
         return found

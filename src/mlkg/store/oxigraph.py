@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import BinaryIO, Final, Self
 
@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError, QueryError, StoreError, UnsupportedFormatError
+from mlkg.ntriples import term_nt
 from mlkg.store.base import (
     GraphResult,
     Object,
@@ -42,12 +43,8 @@ from mlkg.store.sparqlcheck import check_update
 
 __all__ = ["OxigraphStore"]
 
-_OX_FORMATS: Final = {
-    RdfFormat.TURTLE: ox.RdfFormat.TURTLE,
-    RdfFormat.NTRIPLES: ox.RdfFormat.N_TRIPLES,
-    RdfFormat.NQUADS: ox.RdfFormat.N_QUADS,
-    RdfFormat.TRIG: ox.RdfFormat.TRIG,
-}
+#: The formats :meth:`OxigraphStore.dump` writes (pyoxigraph's format found by media type).
+_NATIVE: Final = frozenset({RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS, RdfFormat.TRIG})
 
 
 class OxigraphStore:
@@ -208,7 +205,7 @@ class OxigraphStore:
             chunks = ntriples_text(triples)
             with self._write_lock:
                 return load_ntriples(store, graph=graph, chunks=chunks, compact=self.path is not None)
-        except ValueError as exc:  # a blank node or a term pyoxigraph rejects, from ntriples_text
+        except InputError as exc:  # a blank node or a term RDF cannot carry, from ntriples_text
             raise InputError(f"invalid triple for {graph}: {exc}") from exc
 
     def load_graph_ntriples(self, *, graph: URIRef, chunks: Iterable[str]) -> int:
@@ -419,7 +416,7 @@ class OxigraphStore:
 
         ``graph`` given: that named graph only (dataset formats keep its name). Otherwise every graph (the
         default graph included) except those in ``exclude``: dataset formats keep graph names, triple
-        formats write the merge of the graphs, each triple once.
+        formats write the set union of the graphs' triples (:meth:`merged_triples`), each triple once.
 
         :raises UnsupportedFormatError: for RDF/XML and JSON-LD, which :mod:`mlkg.exports` writes itself
             (pyoxigraph's RDF/XML loses carriage returns and can be malformed; JSON-LD must be compacted).
@@ -427,13 +424,14 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
-        fmt = _OX_FORMATS.get(format)
-        if fmt is None:
+        if format not in _NATIVE:
             raise UnsupportedFormatError(f"the embedded store does not write {format.value} itself")
+        fmt = ox.RdfFormat.from_media_type(format.media_type)
+        assert fmt is not None
         pfx = dict(prefixes) if prefixes else None
         try:
             name = None if graph is None else ox.NamedNode(graph)
-            skip = frozenset(str(ox.NamedNode(g)) for g in exclude)
+            skip = frozenset(term_nt(g) for g in exclude)
         except ValueError as exc:
             raise InputError(f"invalid graph IRI: {exc}") from exc
         try:
@@ -446,17 +444,52 @@ class OxigraphStore:
                 ox.serialize((q for q in quads if str(q.graph_name) not in skip), output, fmt, prefixes=pfx)
             elif fmt.supports_datasets:
                 store.dump(output, fmt, prefixes=pfx)
-            else:  # the merge, each triple once: CONSTRUCT output is a set
-                where = "?s ?p ?o"
-                if skip:
-                    kept = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({', '.join(sorted(skip))}))"
-                    where = f"{{ ?s ?p ?o }} UNION {{ {kept} }}"
-                triples = store.query(
-                    f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", use_default_graph_as_union=not skip
-                )
-                ox.serialize(triples, output, fmt, prefixes=pfx)  # type: ignore[arg-type]
+            else:
+                distinct = _distinct_triples(store, skip)
+                try:
+                    triples = (ox.Triple(s, p, o) for s, p, o in distinct)  # type: ignore[arg-type]
+                    ox.serialize(triples, output, fmt, prefixes=pfx)
+                finally:
+                    distinct.close()  # drops the engine's solutions on this thread, whatever happens
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write {format.value}: {exc}") from exc
+
+    def merged_triples(self, *, exclude: Collection[URIRef] = ()) -> Iterator[Triple]:
+        """The set union of the triples of every graph (the default graph included) except ``exclude``:
+        each triple once, however many graphs hold it (what the triple formats of a whole-store export
+        hold, :mod:`mlkg.exports`).
+
+        ``SELECT DISTINCT``: the engine keeps every distinct triple in memory while streaming. (A
+        ``CONSTRUCT`` is not a set in pyoxigraph 0.5: it writes a triple with a blank node once per graph, and
+        forgets what it wrote after a million triples.)
+
+        :raises StoreError: if the store fails, now or while iterating.
+        """
+        store = self._open()
+        skip = frozenset(term_nt(g) for g in exclude)
+        distinct = _distinct_triples(store, skip)
+        try:
+            for s, p, o in distinct:
+                yield to_rdflib(s), to_rdflib(p), to_rdflib(o)  # type: ignore[misc]
+        except (OSError, RuntimeError) as exc:
+            raise StoreError(f"the store failed while reading triples: {exc}") from exc
+        finally:
+            distinct.close()
+
+
+def _distinct_triples(store: ox.Store, skip: Collection[str]) -> Generator[tuple[object, object, object]]:
+    """Each triple of every graph but those named in ``skip`` (N-Triples text), once."""
+    where = "?s ?p ?o"
+    if skip:
+        kept = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g NOT IN ({', '.join(sorted(skip))}))"
+        where = f"{{ ?s ?p ?o }} UNION {{ {kept} }}"
+    found = store.query(f"SELECT DISTINCT ?s ?p ?o WHERE {{ {where} }}", use_default_graph_as_union=not skip)
+    assert isinstance(found, ox.QuerySolutions)
+    try:
+        for solution in found:
+            yield solution[0], solution[1], solution[2]
+    finally:
+        del found  # pyoxigraph's solutions may only be dropped on the thread that made them
 
 
 def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:

@@ -10,7 +10,7 @@ import io
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import URIRef
@@ -34,13 +34,6 @@ if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
 __all__ = ["QueryRunner"]
-
-_RESULTS_FORMATS: Final = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "text/csv": ox.QueryResultsFormat.CSV,
-    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
-}
 
 
 class QueryRunner:
@@ -124,7 +117,7 @@ class QueryRunner:
             try:  # as in query(): the result is dropped on this thread, whatever happens
                 if isinstance(result, ox.QueryTriples):
                     return _graph_result(result, deadline, timeout)
-                fmt = _RESULTS_FORMATS[results_format()]
+                fmt = ox.QueryResultsFormat.from_media_type(results_format())
                 result.serialize(output, format=fmt)
             except OSError:
                 if output.expired:

@@ -1,4 +1,5 @@
-"""Conversion between rdflib terms and pyoxigraph terms, and the N-Triples encoding of graph writes."""
+"""Conversion between rdflib terms and pyoxigraph terms, and the SPARQL Update text of graph writes (terms
+written by the one term writer, :func:`mlkg.ntriples.term_nt`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from mlkg.errors import InputError, StoreError
+from mlkg.ntriples import term_nt
 from mlkg.store.base import Term, Triple
 
-__all__ = ["change_operations", "encode_graph", "ground_lines", "ntriples_key", "to_ox", "to_rdflib"]
+__all__ = ["change_operations", "encode_graph", "ground_lines", "to_ox", "to_rdflib"]
 
 _XSD_STRING: Final = str(XSD.string)
 
@@ -35,20 +37,6 @@ def to_rdflib(term: object) -> Term:
     raise StoreError(f"mlkg cannot represent the RDF term {term} (RDF-star triple terms are not supported)")
 
 
-def ntriples_key(term: Term) -> str:
-    """The N-Triples text of ``term`` as pyoxigraph writes it (``str`` of its pyoxigraph term): ``<iri>``,
-    ``_:label`` or a literal. It is the key of a node in :class:`~mlkg.store.base.BulkTriples`; IRIs and
-    blank nodes are written directly (pyoxigraph writes them without escaping), literals through pyoxigraph.
-
-    :raises ValueError: if pyoxigraph rejects a literal.
-    """
-    if isinstance(term, URIRef):
-        return f"<{term}>"
-    if isinstance(term, BNode):
-        return f"_:{term}"
-    return str(to_ox(term))
-
-
 def to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """An rdflib term as a pyoxigraph term. :raises ValueError: if pyoxigraph rejects it."""
     if isinstance(term, URIRef):
@@ -65,11 +53,11 @@ def to_ox(term: Term) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 
 
 def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict[str, str]) -> list[str]:
-    """``DROP`` and ``INSERT DATA`` operations writing one graph, terms in N-Triples syntax (pyoxigraph's
-    ``str``, so escaping is right). Blank nodes get labels unique to this graph: INSERT DATA makes them fresh
-    (SPARQL 1.1 Update 3.1.1), so two documents that both say ``_:b0`` never share a node.
+    """``DROP`` and ``INSERT DATA`` operations writing one graph, terms in N-Triples syntax. Blank nodes get
+    labels unique to this graph: INSERT DATA makes them fresh (SPARQL 1.1 Update 3.1.1), so two documents
+    that both say ``_:b0`` never share a node.
 
-    :raises InputError: if pyoxigraph rejects a term or a term is in the wrong position.
+    :raises InputError: if a term is not one RDF can carry or is in the wrong position.
     """
     bnodes: dict[BNode, str] = {}
 
@@ -78,10 +66,7 @@ def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict
             raise InputError(f"expected an IRI, got {term!r}", where=str(name))
         text = iris.get(term)
         if text is None:
-            try:
-                text = iris[term] = str(ox.NamedNode(term))
-            except ValueError as exc:
-                raise InputError(f"invalid IRI {str(term)!r}: {exc}", where=str(name)) from exc
+            text = iris[term] = _written(term, where=name)
         return text
 
     def node(term: object) -> str:
@@ -91,10 +76,7 @@ def encode_graph(index: int, name: URIRef, triples: Iterable[Triple], iris: dict
                 label = bnodes[term] = f"_:g{index}n{len(bnodes)}"
             return label
         if isinstance(term, Literal):
-            try:
-                return str(to_ox(term))
-            except ValueError as exc:
-                raise InputError(f"invalid literal {term!r}: {exc}", where=str(name)) from exc
+            return _written(term, where=name)
         return iri(term)
 
     graph = iri(name)
@@ -143,10 +125,7 @@ def change_operations(graph: URIRef, *, delete: Iterable[Triple], insert: Iterab
 
     :raises InputError: on a blank node or an invalid term, before anything is built.
     """
-    try:
-        name = str(ox.NamedNode(graph))
-    except ValueError as exc:
-        raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}", where=str(graph)) from exc
+    name = _written(graph, where=graph)
     operations = []
     for keyword, triples in (("DELETE DATA", delete), ("INSERT DATA", insert)):
         lines = ground_lines(triples, graph)
@@ -162,10 +141,15 @@ def ground_lines(triples: Iterable[Triple], graph: URIRef) -> str:
     """
     lines = []
     for triple in triples:
-        try:
-            if any(isinstance(t, BNode) for t in triple):
-                raise ValueError("blank nodes are not allowed here")
-            lines.append(" ".join(str(to_ox(t)) for t in triple) + " .")
-        except ValueError as exc:
-            raise InputError(f"invalid triple {triple!r}: {exc}", where=str(graph)) from exc
+        if any(isinstance(t, BNode) for t in triple):
+            raise InputError(f"invalid triple {triple!r}: blank nodes are not allowed here", where=str(graph))
+        lines.append(" ".join(_written(t, where=graph) for t in triple) + " .")
     return "\n".join(lines)
+
+
+def _written(term: Term, *, where: URIRef) -> str:
+    """``term`` by :func:`~mlkg.ntriples.term_nt`, its error naming the graph being written."""
+    try:
+        return term_nt(term)
+    except InputError as exc:
+        raise InputError(f"invalid RDF term: {exc}", where=str(where)) from exc

@@ -40,11 +40,19 @@ import httpx
 from rdflib import URIRef
 
 from mlkg.errors import MlkgError, QueryError, QueryTimeoutError, StoreError
+from mlkg.formats import RdfFormat, ResultsFormat
 
 __all__ = ["Endpoints", "SparqlHttp"]
 
-_RESULTS_JSON: Final = "application/sparql-results+json"
-_GRAPH_ACCEPT: Final = "application/n-triples, text/turtle;q=0.9, application/rdf+xml;q=0.5"
+_RESULTS_JSON: Final = ResultsFormat.JSON.spec.media_type
+#: The formats :func:`mlkg.store.sparqlresults.parse_graph` reads, N-Triples preferred.
+_GRAPH_ACCEPT: Final = ", ".join(
+    (
+        RdfFormat.NTRIPLES.media_type,
+        f"{RdfFormat.TURTLE.media_type};q=0.9",
+        f"{RdfFormat.RDFXML.media_type};q=0.5",
+    )
+)
 _MESSAGE_LIMIT: Final = 600
 
 Operation = Literal["query", "update", "gsp-read"]

@@ -10,36 +10,32 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from mlkg.errors import InputError, QueryError, StoreError
+from mlkg.formats import RdfFormat
+from mlkg.ntriples import term_nt
 from mlkg.store.base import GraphName, Quad, Term, Triple
-from mlkg.store.oxterms import to_ox, to_rdflib
+from mlkg.store.oxterms import to_rdflib
 
 __all__ = ["binding", "dicts", "media", "nt", "parse_graph", "result_rows", "to_quad"]
 
 _XSD_STRING: Final = str(XSD.string)
 _LANG_STRING: Final = str(RDF.langString)
-_PARSED_FORMATS: Final = {
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
+#: The formats read in an engine's graph answers (:mod:`mlkg.formats` names their media types).
+_PARSED_FORMATS: Final = frozenset({RdfFormat.NTRIPLES, RdfFormat.TURTLE, RdfFormat.RDFXML})
 
 
 def nt(term: Term) -> str:
-    """A term in N-Triples syntax, written by pyoxigraph. :raises InputError: if it is not valid RDF."""
-    try:
-        return str(to_ox(term))
-    except ValueError as exc:
-        raise InputError(f"invalid RDF term {str(term)!r}: {exc}") from exc
+    """A term in N-Triples syntax (:func:`~mlkg.ntriples.term_nt`). :raises InputError: if RDF cannot carry
+    it."""
+    return term_nt(term)
 
 
 def binding(name: str, term: Term) -> str:
     if isinstance(term, BNode):
         raise QueryError(f"cannot bind ?{name} to a blank node: a query sent to an engine cannot name one")
     try:
-        return str(to_ox(term))
-    except ValueError as exc:
-        raise QueryError(f"cannot bind ?{name}: invalid RDF term {str(term)!r}: {exc}") from exc
+        return term_nt(term)
+    except InputError as exc:
+        raise QueryError(f"cannot bind ?{name}: {exc}") from exc
 
 
 def term(value: dict[str, str]) -> Term:
@@ -98,9 +94,10 @@ def parse_graph(data: bytes, media_type: str) -> list[Triple]:
 
     :raises StoreError: for a media type mlkg does not read or a malformed document.
     """
-    fmt = _PARSED_FORMATS.get(media_type)
-    if fmt is None:
+    found = RdfFormat.from_media_type(media_type)
+    if found not in _PARSED_FORMATS:
         raise StoreError(f"the SPARQL engine answered with {media_type!r}, which mlkg does not read")
+    fmt = ox.RdfFormat.from_media_type(found.media_type)
     try:
         return [
             (to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object))  # type: ignore[misc]

@@ -27,6 +27,7 @@ from mlkg.api.streaming import export_response
 from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.ingest import InputFormat, Source
+from mlkg.ntriples import term_nt
 from mlkg.store.base import Quad, RdfFormat, Triple
 from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
@@ -77,7 +78,7 @@ def _default_graph_update(triples: list[Triple], *, replace: bool) -> str:
     """A SPARQL Update writing ``triples`` into the default graph (terms in N-Triples syntax)."""
     operations = ["DROP SILENT DEFAULT"] if replace else []
     if triples:
-        lines = "\n".join(f"{s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
+        lines = "\n".join(f"{term_nt(s)} {term_nt(p)} {term_nt(o)} ." for s, p, o in triples)
         operations.append(f"INSERT DATA {{\n{lines}\n}}")
     return " ;\n".join(operations)
 
@@ -147,7 +148,7 @@ async def store_get(request: Request) -> Response:
 
     def default_graph() -> bytes:
         triples = [(s, p, o) for s, p, o, g in state.store.quads() if g is None]
-        return serialize_triples(triples=triples, format=fmt, inline_context=True)
+        return serialize_triples(triples=triples, format=fmt)
 
     body = await run_read(state, default_graph, timeout=timeout)
     return Response(b"" if request.method == "HEAD" else body, headers={"content-type": media_type})

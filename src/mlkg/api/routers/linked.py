@@ -93,7 +93,7 @@ async def entity(request: Request, kind: str, fqn: str, format: FormatParam = No
         triples = _describe(state, iri)
         if fmt is None:
             return _page(state, iri, triples).encode("utf-8")
-        return serialize_triples(triples=triples, format=fmt, inline_context=True)
+        return serialize_triples(triples=triples, format=fmt)
 
     body = await run_read(state, render, timeout=timeout)
     if fmt is None:

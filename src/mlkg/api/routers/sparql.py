@@ -21,6 +21,7 @@ from mlkg.api.errors import error_response
 from mlkg.api.representations import graph_format
 from mlkg.errors import MlkgError, QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
+from mlkg.formats import RDF_SPECS, RESULTS_SPECS
 from mlkg.store.base import Triple
 from mlkg.vocab import FORMATS, SD
 
@@ -126,19 +127,9 @@ def _service_description(state: AppState, base: str) -> list[Triple]:
         graph.add((service, SD.supportedLanguage, language))
         graph.add((service, SD.feature, SD.UnionDefaultGraph))
         graph.add((service, SD.defaultDataset, dataset))
-    for fmt in (
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "JSON-LD",
-        "N-Triples",
-        "N-Quads",
-        "TriG",
-        "RDF_XML",
-    ):
-        graph.add((query_service, SD.resultFormat, FORMATS[fmt]))
+    for spec in (*RESULTS_SPECS.values(), *RDF_SPECS.values()):
+        if spec.w3c is not None:
+            graph.add((query_service, SD.resultFormat, FORMATS[spec.w3c]))
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
@@ -157,9 +148,7 @@ async def _answer(request: Request) -> Response:
             raise QueryError("no 'query' parameter in the request")
         media_type, fmt = graph_format(accept, what="the service description")
         assert fmt is not None
-        body = serialize_triples(
-            triples=_service_description(state, str(request.base_url)), format=fmt, inline_context=True
-        )
+        body = serialize_triples(triples=_service_description(state, str(request.base_url)), format=fmt)
         return Response(body, media_type=media_type)
     if not query.strip():
         raise QueryError("the query is empty")
