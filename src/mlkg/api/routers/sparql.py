@@ -22,6 +22,7 @@ from mlkg.api.representations import graph_format
 from mlkg.errors import MlkgError, QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.store.base import Triple
+from mlkg.store.protocoltext import with_base
 from mlkg.vocab import FORMATS, SD
 
 __all__ = ["MIN_TIMEOUT", "endpoint", "parse_form", "router", "single", "timeout_of"]
@@ -163,6 +164,8 @@ async def _answer(request: Request) -> Response:
         return Response(body, media_type=media_type)
     if not query.strip():
         raise QueryError("the query is empty")
+    # Relative IRIs are resolved against the URL the query was sent to (SPARQL 1.1 Query, section 4.1.1.1).
+    query = with_base(query, base=lambda: str(request.url.replace(query="")))
     body, content_type = await run_query(
         state,
         query=query,
