@@ -5,8 +5,9 @@
   DELETE drops it (404 if it held nothing).
 - POST of a graph (Turtle, N-Triples, RDF/XML) without either parameter creates a new graph (section 5.5):
   its IRI is ``/store/{uuid}`` on the server's own address, answered as ``201 Created`` with that IRI in
-  ``Location``; GET and HEAD of that URL answer the graph (direct graph identification, section 4.1, for
-  the graphs under ``/store/``).
+  ``Location``.
+- Direct graph identification (section 4.1): a URL under ``/store/`` names the graph whose IRI is that URL
+  (without its query string); GET, HEAD, PUT, POST and DELETE act on it as on ``?graph=`` with that IRI.
 - Without either parameter (an extension, as in Oxigraph server and Fuseki): GET returns the whole dataset;
   PUT of a dataset format (N-Quads, TriG, JSON-LD) replaces every asserted graph with the body's graphs, and
   POST merges the body's graphs. The inferred and ontology graphs are skipped on input (mlkg owns them), so
@@ -55,7 +56,9 @@ def _target(request: Request) -> tuple[str, URIRef | None]:
     if "key" in request.path_params:
         if "graph" in fields or "default" in fields:
             raise InputError("a graph URL under /store/ names the graph: give no ?graph or ?default")
-        return "graph", URIRef(str(request.url.replace(query="")))
+        # The URL as sent (percent-encoded), not Starlette's decoded path: an IRI cannot hold raw spaces.
+        raw_path = request.scope["raw_path"].decode("latin-1")
+        return "graph", absolute_iri(str(request.url.replace(path=raw_path, query="")), name="the graph URL")
     if any(value for value in fields.get("default", [])):
         raise InputError("?default takes no value: write ?default, not ?default=...", where="default")
     graphs = fields.get("graph", [])
@@ -130,13 +133,13 @@ def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None
 
 
 @router.head("/store", summary="Graph Store Protocol: does a graph exist (headers only)")
-@router.head("/store/{key}", summary="Graph Store Protocol: does a graph created by POST exist")
+@router.head("/store/{key:path}", summary="Graph Store Protocol: does the graph at this URL exist")
 async def store_head(request: Request) -> Response:
     return await store_get(request)
 
 
 @router.get("/store", summary="Graph Store Protocol: read a graph, the default graph or the dataset")
-@router.get("/store/{key}", summary="Graph Store Protocol: read a graph created by POST (its Location)")
+@router.get("/store/{key:path}", summary="Graph Store Protocol: read the graph at this URL")
 async def store_get(request: Request) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
@@ -167,11 +170,21 @@ async def store_get(request: Request) -> Response:
 
 
 @router.put("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: replace")
+@router.put(
+    "/store/{key:path}",
+    dependencies=[Depends(require_writer)],
+    summary="Graph Store Protocol: replace the graph at this URL",
+)
 async def store_put(request: Request) -> Response:
     return await _write(request, merge=False)
 
 
 @router.post("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: merge")
+@router.post(
+    "/store/{key:path}",
+    dependencies=[Depends(require_writer)],
+    summary="Graph Store Protocol: merge into the graph at this URL",
+)
 async def store_post(request: Request) -> Response:
     return await _write(request, merge=True)
 
@@ -217,6 +230,11 @@ async def _create_graph(request: Request, state: AppState) -> Response:
 
 
 @router.delete("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: delete")
+@router.delete(
+    "/store/{key:path}",
+    dependencies=[Depends(require_writer)],
+    summary="Graph Store Protocol: delete the graph at this URL",
+)
 async def store_delete(request: Request) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
