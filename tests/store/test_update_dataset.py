@@ -58,3 +58,17 @@ def test_a_dataset_in_the_text_and_one_given_are_refused(store: Store, text: str
     with pytest.raises(QueryError, match=r"2\.2\.3"):
         store.update(update=text, using=[G2])
     assert len(rows(store, "SELECT ?s { GRAPH ?g { ?s ?p ?o } }")) == 2
+
+
+def test_using_goes_before_the_operation_where_only(store: Store) -> None:
+    """``where`` in a string, an IRI, a comment, a prefixed name, a variable or a sub-select is not the
+    operation's WHERE: the clauses go before the one outside braces."""
+    fill(store)
+    text = (
+        f"PREFIX where: <{EX}> # WHERE {{ }}\n"
+        f'INSERT {{ GRAPH <{EX}out> {{ ?where where:said "WHERE" ; <{EX}where> ?n }} }}\n'
+        f"WHERE {{ {{ SELECT ?where ?n WHERE {{ ?where where:n ?n }} }} }}"
+    )
+    store.update(update=text, using=[G2])
+    found = rows(store, f"SELECT ?s ?n {{ GRAPH <{EX}out> {{ ?s <{EX}where> ?n }} }}")
+    assert found == [(URIRef(f"{EX}b"), Literal(2))]
