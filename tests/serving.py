@@ -17,6 +17,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,11 +96,13 @@ class Launched:
                 self.process.wait()
 
 
-def launch(*, log: Path, demo: bool, token: str | None, store: str = "memory:") -> Launched:
-    """``python -m mlkg serve`` on a free loopback port with ``store`` (in memory by default), ``MLKG_*``
-    variables unset."""
+def launch(
+    *, log: Path, demo: bool, token: str | None, store: str = "memory:", options: Sequence[str] = ()
+) -> Launched:
+    """``python -m mlkg serve`` on a free loopback port with ``store`` (in memory by default) and more
+    ``options`` (``--sparql-endpoint URL`` ...), ``MLKG_*`` variables unset."""
     command = [sys.executable, "-m", "mlkg", "serve", "--host", "127.0.0.1", "--port", str(_free_port())]
-    command += ["--store", store]
+    command += ["--store", store, *options]
     if demo:
         command.append("--demo")
     if token is not None:

@@ -1,10 +1,12 @@
 """The W3C SPARQL 1.1 Protocol, Graph Store HTTP Protocol and Service Description tests, run against a real
 ``mlkg serve`` and a real Oxigraph server in the same run (issue 13, "done when").
 
-Each test's requests (``tests/w3c/manifest.py`` reads them from ``data/sparql11/``) are sent in order on both
-servers, each emptied first (``DROP ALL``) and given the test's ``ut:graphData`` graphs by Graph Store PUT.
-Every test that passes on Oxigraph server must pass on mlkg; the exceptions are listed in :data:`EXCEPTIONS`
-with their reason and run as non-strict xfail. A test that fails on both is skipped with both reasons.
+Each test's requests (``tests/w3c/manifest.py`` reads them from ``data/sparql11/``) are sent in order to
+Oxigraph server (the reference, in its default mode), to ``mlkg serve`` on the embedded store and to ``mlkg
+serve`` on the remote backend (a second Oxigraph server, querying the union of its graphs), each emptied first
+(``DROP ALL``) and given the test's ``ut:graphData`` graphs by Graph Store PUT. Every test that passes on
+Oxigraph server must pass on both mlkg servers; the exceptions are listed in :data:`EXCEPTIONS` with their
+reason and run as non-strict xfail. A test that fails everywhere is skipped with the reasons.
 
 How the manifests' requests are mapped to an endpoint (their rdfs:comment leaves it to the runner):
 ``/sparql/`` of the first request of a test named ``update_*`` or ``bad_update_*`` goes to the update
@@ -46,7 +48,9 @@ CASES = [
     *load_cases(DATA / "service-description" / "manifest.ttl"),
 ]
 
-#: Tests that pass on Oxigraph server and may fail on mlkg, with the reason.
+#: Tests that pass on Oxigraph server and may fail on mlkg, with the reason. None today: the ontology's
+#: triples in mlkg's default graph (issue 13, point 3, decided elsewhere) change no answer here, since these
+#: tests name their dataset, use GRAPH, or check a status.
 EXCEPTIONS: dict[str, str] = {}
 
 #: ``hts:`` status names of the manifests and the codes they allow.
@@ -137,25 +141,47 @@ def send(
 
 
 @pytest.fixture(scope="module")
-def mlkg_serve(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
-    launched = launch(log=tmp_path_factory.mktemp("w3c") / "serve.log", demo=False, token=None)
-    try:
-        yield launched
-    finally:
-        launched.stop()
+def engines(oxigraph_servers: ServerFactory) -> dict[str, OxigraphServer]:
+    """Oxigraph server as the reference (its default mode), and one querying the union of its graphs as the
+    SPARQL engine behind mlkg's remote backend."""
+    return {"reference": oxigraph_servers(union=False), "backend": oxigraph_servers(union=True)}
 
 
 @pytest.fixture(scope="module")
-def servers(mlkg_serve: Launched, oxigraph_servers: ServerFactory) -> dict[str, Server]:
-    engine: OxigraphServer = oxigraph_servers(union=False)
-    mlkg = urllib.parse.urlsplit(mlkg_serve.ready().url)
-    oxigraph = urllib.parse.urlsplit(engine.url)
-    assert mlkg.hostname and mlkg.port and oxigraph.hostname and oxigraph.port
+def mlkg_serve(
+    tmp_path_factory: pytest.TempPathFactory, engines: dict[str, OxigraphServer]
+) -> Iterator[dict[str, Launched]]:
+    """``mlkg serve`` on the embedded store (in memory) and on the remote backend, started at once."""
+    logs = tmp_path_factory.mktemp("w3c")
+    backend = engines["backend"].endpoints
+    remote = ["--sparql-endpoint", backend.query, "--update-endpoint", backend.update]
+    remote += ["--gsp-endpoint", str(backend.gsp)]
+    launched: dict[str, Launched] = {}
+    try:
+        launched["mlkg"] = launch(log=logs / "serve.log", demo=False, token=None)
+        launched["mlkg-remote"] = launch(
+            log=logs / "serve-remote.log", demo=False, token=None, options=remote
+        )
+        yield launched
+    finally:
+        for started in launched.values():
+            started.stop()
+
+
+def _server(name: str, url: str, query: str) -> Server:
+    parts = urllib.parse.urlsplit(url)
+    assert parts.hostname and parts.port
+    return Server(name, parts.hostname, parts.port, query, "/update", "/store")
+
+
+@pytest.fixture(scope="module")
+def servers(mlkg_serve: dict[str, Launched], engines: dict[str, OxigraphServer]) -> dict[str, Server]:
     return {
-        "oxigraph": Server(
-            "Oxigraph server", oxigraph.hostname, oxigraph.port, "/query", "/update", "/store"
+        "oxigraph": _server("Oxigraph server", engines["reference"].url, "/query"),
+        "mlkg": _server("mlkg serve", mlkg_serve["mlkg"].ready().url, "/sparql"),
+        "mlkg-remote": _server(
+            "mlkg serve (remote backend)", mlkg_serve["mlkg-remote"].ready().url, "/sparql"
         ),
-        "mlkg": Server("mlkg serve", mlkg.hostname, mlkg.port, "/sparql", "/update", "/store"),
     }
 
 
@@ -316,7 +342,8 @@ def run_case(server: Server, case: Case) -> list[str]:
 
 # ------------------------------------------------------------------------------------------ the tests
 
-OUTCOMES: dict[str, tuple[bool, bool]] = {}
+#: Per test: passed on Oxigraph server, on mlkg (embedded store), on mlkg (remote backend).
+OUTCOMES: dict[str, tuple[bool, bool, bool]] = {}
 
 
 def _param(case: Case) -> object:
@@ -328,12 +355,13 @@ def _param(case: Case) -> object:
 
 @pytest.mark.parametrize("case", [_param(c) for c in CASES])
 def test_w3c(case: Case, servers: dict[str, Server]) -> None:
-    on_oxigraph = run_case(servers["oxigraph"], case)
-    on_mlkg = run_case(servers["mlkg"], case)
-    OUTCOMES[case.name] = (not on_oxigraph, not on_mlkg)
-    if on_oxigraph and on_mlkg:
-        pytest.skip(f"fails on Oxigraph server too ({on_oxigraph[0]}); on mlkg: {on_mlkg[0]}")
-    assert not on_mlkg, f"{case.title}: passes on Oxigraph server, fails on mlkg: {on_mlkg}"
+    found = {name: run_case(server, case) for name, server in servers.items()}
+    OUTCOMES[case.name] = (not found["oxigraph"], not found["mlkg"], not found["mlkg-remote"])
+    failing = {name: problems[0] for name, problems in found.items() if problems}
+    if "oxigraph" in failing and len(failing) == len(servers):
+        pytest.skip(f"fails on every server: {failing}")
+    if "oxigraph" not in failing:
+        assert not failing, f"{case.title}: passes on Oxigraph server, fails on {failing}"
 
 
 def test_the_runner_sees_the_reference_pass(servers: dict[str, Server]) -> None:
@@ -341,13 +369,11 @@ def test_the_runner_sees_the_reference_pass(servers: dict[str, Server]) -> None:
     pass (so a broken runner cannot make every comparison vacuous)."""
     if len(OUTCOMES) < len(CASES):
         pytest.skip("only part of the W3C tests ran (-k or -x)")
-    passed = {name for name, (oxigraph, _) in OUTCOMES.items() if oxigraph}
-    on_mlkg = {name for name, (_, mlkg) in OUTCOMES.items() if mlkg}
     total = len(CASES)
-    print(f"\nW3C protocol tests: Oxigraph server passes {len(passed)}/{total}, mlkg {len(on_mlkg)}/{total}")
-    print(f"  failing on Oxigraph server: {sorted(set(OUTCOMES) - passed)}")
-    print(f"  failing on mlkg: {sorted(set(OUTCOMES) - on_mlkg)}")
-    assert len(passed) >= 40, sorted(set(OUTCOMES) - passed)
+    for index, name in enumerate(servers):
+        passed = {case for case, outcome in OUTCOMES.items() if outcome[index]}
+        print(f"\n{name}: passes {len(passed)}/{total}; fails {sorted(set(OUTCOMES) - passed)}")
+    assert sum(outcome[0] for outcome in OUTCOMES.values()) >= 40
 
 
 def test_manifests_are_read_whole() -> None:
