@@ -11,6 +11,7 @@ IRI whichever of its classes a document names.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
@@ -21,7 +22,7 @@ from mlkg.errors import InputError
 from mlkg.resources import ontology_text
 from mlkg.vocab import MLKG
 
-__all__ = ["EntityType", "IriMinter", "join_fqn", "split_fqn"]
+__all__ = ["EntityType", "IriMinter", "join_fqn", "new_graph_iri", "split_fqn"]
 
 
 def split_fqn(fqn: str) -> list[str]:
@@ -48,6 +49,13 @@ def split_fqn(fqn: str) -> list[str]:
     if any(not s for s in segments):
         raise InputError(f"empty segment in fully qualified name {fqn!r}")
     return segments
+
+
+def new_graph_iri(*, store_url: str) -> rdflib.URIRef:
+    """A fresh graph IRI under the Graph Store's URL, ``{store_url}/{random UUID}``, for a graph a client
+    creates without naming it (SPARQL 1.1 Graph Store HTTP Protocol, section 5.5); ``GET`` of that IRI
+    answers the graph, since the server serves it."""
+    return rdflib.URIRef(f"{store_url.rstrip('/')}/{uuid.uuid4().hex}")
 
 
 def join_fqn(segments: Sequence[str]) -> str:

@@ -81,6 +81,23 @@ _DATASET_PARAMS: Final = [
     ),
     _query_param("named-graph-uri", _IRIS, "Graphs available to GRAPH (SPARQL 1.1 Protocol 2.1.4)."),
 ]
+_GRAPH_KEY: Final = {
+    "name": "key",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The rest of the graph's URL: the graph IRI is this URL (Graph Store Protocol 4.1).",
+}
+_USING_PARAMS: Final = [
+    _query_param(
+        "using-graph-uri",
+        _IRIS,
+        "Graphs merged into the default graph of the WHERE (SPARQL 1.1 Protocol 2.2.3).",
+    ),
+    _query_param(
+        "using-named-graph-uri", _IRIS, "Graphs available to GRAPH in the WHERE (SPARQL 1.1 Protocol 2.2.3)."
+    ),
+]
 _TIMEOUT: Final = _query_param(
     "timeout",
     {"type": "number", "minimum": MIN_TIMEOUT},
@@ -133,12 +150,21 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         "responses": {**_QUERY_ANSWERS, **_errors(413, 415)},
     },
     ("/update", "post"): {
+        "parameters": _USING_PARAMS,
         "requestBody": {
             "required": True,
             "content": {
                 "application/sparql-update": {"schema": _SPARQL},
                 "application/x-www-form-urlencoded": {
-                    "schema": {"type": "object", "required": ["update"], "properties": {"update": _SPARQL}}
+                    "schema": {
+                        "type": "object",
+                        "required": ["update"],
+                        "properties": {
+                            "update": _SPARQL,
+                            "using-graph-uri": _IRIS,
+                            "using-named-graph-uri": _IRIS,
+                        },
+                    }
                 },
             },
         },
@@ -171,10 +197,48 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         "parameters": _GRAPH_TARGET,
         "requestBody": {"required": True, "content": _content(_GSP_BODY)},
         "responses": {
+            "201": {
+                "description": "The graph was created (without ?graph or ?default: a new graph, its IRI in "
+                "Location, Graph Store Protocol 5.5)",
+                "headers": {"Location": {"schema": _IRI}},
+            },
+            "204": {"description": "The triples were merged in"},
+            **_errors(*_WRITE_ERRORS),
+        },
+    },
+    # Direct graph identification (Graph Store Protocol 4.1): the graph whose IRI is the URL.
+    ("/store/{key}", "get"): {
+        "parameters": [_GRAPH_KEY],
+        "responses": {
+            "200": {"description": "The graph", "content": _content(_RDF_TYPES)},
+            **_errors(400, 404, 406, 503),
+        },
+    },
+    ("/store/{key}", "head"): {
+        "parameters": [_GRAPH_KEY],
+        "responses": {"200": {"description": "The graph exists"}, **_errors(400, 404, 406, 503)},
+    },
+    ("/store/{key}", "put"): {
+        "parameters": [_GRAPH_KEY],
+        "requestBody": {"required": True, "content": _content(_GSP_BODY)},
+        "responses": {
+            "201": {"description": "The graph was created"},
+            "204": {"description": "The graph was replaced"},
+            **_errors(*_WRITE_ERRORS),
+        },
+    },
+    ("/store/{key}", "post"): {
+        "parameters": [_GRAPH_KEY],
+        "requestBody": {"required": True, "content": _content(_GSP_BODY)},
+        "responses": {
             "201": {"description": "The graph was created"},
             "204": {"description": "The triples were merged in"},
             **_errors(*_WRITE_ERRORS),
         },
+    },
+    ("/store/{key}", "delete"): {
+        "parameters": [_GRAPH_KEY],
+        "responses": {"204": {"description": "The graph was dropped"}, **_errors(400, 401, 403, 404)},
     },
     ("/store", "delete"): {
         "parameters": _GRAPH_TARGET,

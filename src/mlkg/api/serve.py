@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from mlkg.api.app import create_app
 from mlkg.api.guard import default_allowed_hosts
+from mlkg.api.httpserver import HttpProtocol
 from mlkg.config import Settings
 from mlkg.errors import InputError
 from mlkg.reasoning.store import repair_note
@@ -87,7 +88,9 @@ def run_server(
     gc.freeze()
     url = server_url(host=host, port=int(listener.getsockname()[1]))
     announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
-    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    # httptools for speed, h11 for a request carrying Upgrade (Java's h2c attempt), no WebSocket at all
+    # (mlkg.api.httpserver).
+    config = uvicorn.Config(app, log_level="warning", access_log=False, http=HttpProtocol, ws="none")
     uvicorn.Server(config).run(sockets=[listener])
 
 

@@ -163,7 +163,9 @@ class ReasonedStore:
             self.last = self.reasoner.apply(removed=before, added=[])
         return existed
 
-    def update(self, *, update: str) -> None:
+    def update(
+        self, *, update: str, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()
+    ) -> None:
         """Run a SPARQL Update, then update the inferred graph incrementally: the asserted lineage triples are
         read again and their difference from the reasoner's state is applied (``Reasoner.resync``).
 
@@ -173,23 +175,26 @@ class ReasonedStore:
         change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
         the inferred graph recomputed from scratch, so both are right again.
 
+        A protocol dataset (``using`` / ``using_named``, SPARQL 1.1 Protocol 2.2.3) is handed to the wrapped
+        store: it changes what the WHERE patterns read, not the graphs written.
+
         :raises InputError: if the update names the inferred, the ontology or the pending graph as one it
             writes.
-        :raises QueryError: if the update is malformed, uses ``LOAD`` or ``SERVICE``, or fails (nothing is
-            written, nothing recomputed).
+        :raises QueryError: if the update is malformed, uses ``LOAD`` or ``SERVICE``, has ``USING`` or
+            ``WITH`` while a protocol dataset is given, or fails (nothing is written, nothing recomputed).
         :raises StoreError: if the store fails.
         """
         graphs = check_update(update)
         self._refuse_owned(g for g in _OWNED if g in graphs.named)
         with self._recorded(recompute=graphs.unnamed) as step:
             if graphs.unnamed:
-                step.write(lambda: self.inner.update(update=update))
+                step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
                 self._journal.begin(again=True)  # the update may have dropped the record with every graph
                 install_ontology(store=self.inner)
                 self.last = self.reasoner.recompute()
                 return
             self.reasoner.ensure_state()  # the state must describe the store before the update, to be diffed
-            step.write(lambda: self.inner.update(update=update))
+            step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
             self.last = self.reasoner.resync()
 
     def recompute(self) -> ReasonStats:

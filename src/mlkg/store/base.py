@@ -168,8 +168,12 @@ class Store(Protocol):
         is given. ``bindings`` maps variable names (without ``?``) to RDF terms, bound before evaluation."""
         ...
 
-    def update(self, *, update: str) -> None:
-        """Run a SPARQL 1.1 Update in one transaction."""
+    def update(
+        self, *, update: str, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()
+    ) -> None:
+        """Run a SPARQL 1.1 Update in one transaction. ``using`` / ``using_named`` are the dataset of its
+        WHERE patterns given by the protocol (SPARQL 1.1 Protocol 2.2.3, as ``USING`` / ``USING NAMED``);
+        an update that has ``USING``, ``USING NAMED`` or ``WITH`` as well is refused with ``QueryError``."""
         ...
 
     def close(self) -> None:

@@ -39,6 +39,7 @@ from mlkg.store.base import (
 from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import change_operations, encode_graph, graph_quads, to_ox, to_rdflib
+from mlkg.store.protocoltext import with_using
 from mlkg.store.sparqlcheck import check_update
 
 __all__ = ["OxigraphStore"]
@@ -284,15 +285,21 @@ class OxigraphStore:
             self._run_update(" ;\n".join(names.values()))
         return existed
 
-    def update(self, *, update: str) -> None:
+    def update(
+        self, *, update: str, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()
+    ) -> None:
         """Run a SPARQL 1.1 Update in one transaction (all its operations, or none).
 
         Its default graph is the store's own default graph (SPARQL 1.1 Update, section 3), not the union.
+        A protocol dataset (``using`` / ``using_named``) is written into the text as ``USING`` clauses
+        (:func:`mlkg.store.protocoltext.with_using`): pyoxigraph takes none apart from the text.
 
         :raises QueryError: if the update is malformed, fails (e.g. ``CREATE GRAPH`` of an existing graph),
-            or uses ``LOAD`` or ``SERVICE`` (disabled: mlkg never fetches remote data).
+            uses ``LOAD`` or ``SERVICE`` (disabled: mlkg never fetches remote data), or has ``USING`` /
+            ``WITH`` while a protocol dataset is given.
         :raises StoreError: if the store fails.
         """
+        update = with_using(update, using=using, using_named=using_named)
         check_update(update)
         with self._write_lock:
             self._run_update(update)

@@ -52,6 +52,7 @@ from mlkg.store.base import (
     Triple,
 )
 from mlkg.store.oxterms import change_operations, encode_graph, ground_lines
+from mlkg.store.protocoltext import check_protocol_dataset
 from mlkg.store.sparqlcheck import check_query, check_update
 from mlkg.store.sparqlhttp import Endpoints, SparqlHttp
 from mlkg.store.sparqlresults import (
@@ -160,10 +161,12 @@ class SparqlStore:
 
     # -- writes -------------------------------------------------------------------------------------------
 
-    def _run_update(self, text: str) -> None:
+    def _run_update(
+        self, text: str, *, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()
+    ) -> None:
         http = self._open()
         with self._write_lock:
-            http.update(text=text)
+            http.update(text=text, using=using, using_named=using_named)
 
     def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
         """Drop each named graph of ``graphs`` and write its triples in one update request (SPARQL 1.1
@@ -254,17 +257,24 @@ class SparqlStore:
         self._run_update(" ;\n".join(f"DROP SILENT GRAPH {name}" for name in names))
         return len(result_rows(found))
 
-    def update(self, *, update: str) -> None:
+    def update(
+        self, *, update: str, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()
+    ) -> None:
         """Run a SPARQL 1.1 Update as one request (one transaction on the engines named in the module doc).
 
-        Its default graph is the engine's own default graph (SPARQL 1.1 Update, section 3).
+        Its default graph is the engine's own default graph (SPARQL 1.1 Update, section 3). A protocol
+        dataset is sent as the protocol's ``using-graph-uri`` / ``using-named-graph-uri`` (section 2.2.3).
 
-        :raises QueryError: if the engine refuses the update (with its message), or it uses ``LOAD`` or
-            ``SERVICE`` (refused before sending: mlkg never makes an engine fetch remote data).
+        :raises QueryError: if the engine refuses the update (with its message), it uses ``LOAD`` or
+            ``SERVICE`` (refused before sending: mlkg never makes an engine fetch remote data), or it has
+            ``USING`` / ``WITH`` while a protocol dataset is given.
         :raises StoreError: if the engine fails.
         """
-        check_update(update)
-        self._run_update(update)
+        if using or using_named:
+            check_protocol_dataset(update)
+        else:
+            check_update(update)
+        self._run_update(update, using=using, using_named=using_named)
 
     # -- reads --------------------------------------------------------------------------------------------
 

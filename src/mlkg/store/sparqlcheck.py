@@ -54,10 +54,16 @@ class UpdateGraphs:
     resolved against ``BASE`` and the prefixes, as the engine resolves them.
     ``unnamed``: True if the update may write graphs it does not name: ``GRAPH ?var`` in a template or a
     ``DELETE WHERE``, or ``CLEAR`` / ``DROP`` of ``ALL`` or ``NAMED`` (SPARQL 1.1 Update 3.1.3, 3.2.2).
+    ``dataset``: True if an operation names its own dataset with ``USING``, ``USING NAMED`` or ``WITH``
+    (SPARQL 1.1 Update 3.1.3; the Protocol's ``using-graph-uri`` may not be given then, section 2.2.3).
+    ``patterns``: how many operations have a WHERE pattern (``DELETE/INSERT ... WHERE`` and ``DELETE WHERE``),
+    in the order of the text.
     """
 
     named: frozenset[URIRef]
     unnamed: bool
+    dataset: bool = False
+    patterns: int = 0
 
 
 def _may_hold_service(text: str) -> bool:
@@ -137,6 +143,8 @@ def _check_update_text(text: str, base: str | None) -> UpdateGraphs | str:
         return "the SPARQL update is nested too deeply to be checked"
     named: set[URIRef] = set()
     unnamed = False
+    dataset = False
+    patterns = 0
     prologue: Prologue | None = None
     for declarations, operation in zip(tree.get("prologue") or [], tree.get("request") or [], strict=True):
         try:
@@ -147,6 +155,9 @@ def _check_update_text(text: str, base: str | None) -> UpdateGraphs | str:
             return _LOAD_REFUSED
         if _holds(operation, "ServiceGraphPattern"):
             return _SERVICE_REFUSED
+        if operation.name in ("Modify", "DeleteWhere"):
+            patterns += 1
+            dataset = dataset or bool(dict.get(operation, "using") or dict.get(operation, "withClause"))
         for target in _targets(operation):
             if isinstance(target, Variable) or target in ("ALL", "NAMED"):
                 unnamed = True
@@ -157,7 +168,7 @@ def _check_update_text(text: str, base: str | None) -> UpdateGraphs | str:
                     return f"malformed SPARQL update: {exc}"
                 if isinstance(resolved, URIRef):
                     named.add(resolved)
-    return UpdateGraphs(named=frozenset(named), unnamed=unnamed)
+    return UpdateGraphs(named=frozenset(named), unnamed=unnamed, dataset=dataset, patterns=patterns)
 
 
 def _targets(operation: CompValue) -> Iterator[object]:

@@ -148,14 +148,18 @@ class SparqlHttp:
             raise StoreError("the SPARQL engine answered with a JSON document that is not a results object")
         return decoded
 
-    def update(self, *, text: str) -> None:
-        """POST an update (SPARQL 1.1 Protocol 2.2.2, "update via POST directly").
+    def update(self, *, text: str, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()) -> None:
+        """POST an update (SPARQL 1.1 Protocol 2.2.2, "update via POST directly"), with the protocol dataset
+        ``using-graph-uri`` / ``using-named-graph-uri`` in the URL (section 2.2.3) when given.
 
         :raises QueryError, StoreError: see the module's table; a write is never retried once sent.
         """
+        dataset = {"using-graph-uri": using, "using-named-graph-uri": using_named}
+        params = {name: [str(g) for g in graphs] for name, graphs in dataset.items() if graphs}
         request = self._client.build_request(
             "POST",
             self.endpoints.update,
+            params=params or None,
             content=text.encode("utf-8"),
             headers={"Content-Type": "application/sparql-update; charset=utf-8"},
             timeout=self._timeout(self.write_timeout),

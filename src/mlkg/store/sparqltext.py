@@ -22,9 +22,11 @@ from mlkg.errors import QueryError
 __all__ = [
     "NOT_PROJECTED",
     "QUERY_FORMS",
+    "add_using",
     "bind_values",
     "dataset_clause",
     "has_dataset_clause",
+    "has_relative_iri",
     "looks_like_update",
     "query_form",
 ]
@@ -58,6 +60,19 @@ def _words(text: str) -> Iterator[str]:
 def has_dataset_clause(text: str) -> bool:
     """True if the query has ``FROM`` / ``FROM NAMED`` (SPARQL 1.1 Query, section 13.2)."""
     return "from" in _words(text)
+
+
+_ABSOLUTE_IRI: Final = re.compile(r"<[A-Za-z][A-Za-z0-9+.\-]*:")
+
+
+def has_relative_iri(text: str) -> bool:
+    """True if the text writes an IRI without a scheme (``<s>``, ``<>``, ``BASE <dir/>``), which only a base
+    IRI resolves (SPARQL 1.1 Query, section 4.1.1.1)."""
+    for match in _SPARQL_TOKEN.finditer(text):
+        token = match.group("skip")
+        if token and token[0] == "<" and not _ABSOLUTE_IRI.match(token):
+            return True
+    return False
 
 
 def looks_like_update(text: str) -> bool:
@@ -218,6 +233,39 @@ def _insert(text: str, tokens: list[tuple[str, int, int]], at: int, values: dict
         # last in the group, where its join keeps only the solutions whose ?v has the bound value.
         return f"{text[:closing]}{block}{text[closing:]}"
     return f"{text[:opening]}{block}{text[opening:]}"
+
+
+def add_using(text: str, *, default: list[URIRef], named: list[URIRef]) -> tuple[str, int]:
+    """The update with ``USING <g>`` / ``USING NAMED <g>`` clauses (SPARQL 1.1 Update, section 3.1.3) put
+    before the WHERE of each of its operations that has one, and how many it found.
+
+    Each ``WHERE`` outside braces is such an operation's: ``DELETE/INSERT ... WHERE`` gets the clauses
+    before it; the short form ``DELETE WHERE { P }`` (no clause allowed, section 3.1.3.3) is written as the
+    ``DELETE { P } USING ... WHERE { P }`` it abbreviates. IRIs are written by rdflib (``n3()``). The
+    caller compares the count with the operations of the parsed update
+    (:attr:`mlkg.store.sparqlcheck.UpdateGraphs.patterns`) and decides nothing from this text alone.
+
+    :raises QueryError: if a ``DELETE WHERE`` group is not closed.
+    """
+    clauses = " ".join([f"USING {g.n3()}" for g in default] + [f"USING NAMED {g.n3()}" for g in named])
+    tokens = list(_significant(text))
+    edits: list[tuple[int, int, str]] = []
+    depth = 0
+    for index, (word, start, _) in enumerate(tokens):
+        if word == "{":
+            depth += 1
+        elif word == "}":
+            depth -= 1
+        elif word == "where" and depth == 0:
+            if index > 0 and tokens[index - 1][0] == "delete" and index + 1 < len(tokens):
+                last = _skip_group(tokens, index + 1) - 1
+                pattern = text[tokens[index + 1][1] : tokens[last][2]]
+                edits.append((tokens[index - 1][2], tokens[last][2], f" {pattern} {clauses} WHERE {pattern}"))
+            else:
+                edits.append((start, start, f"{clauses} "))
+    for start, end, replacement in reversed(edits):
+        text = text[:start] + replacement + text[end:]
+    return text, len(edits)
 
 
 def dataset_clause(text: str) -> tuple[list[URIRef], list[URIRef]] | None:

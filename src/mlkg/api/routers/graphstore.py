@@ -3,10 +3,15 @@
 - ``?graph=IRI`` names a graph, ``?default`` the store's default graph (section 4.2). GET returns it (404 if
   it holds no triple), PUT replaces it (201 if it was new, else 204), POST merges into it (section 5.5),
   DELETE drops it (404 if it held nothing).
+- POST of a graph (Turtle, N-Triples, RDF/XML) without either parameter creates a new graph (section 5.5):
+  its IRI is ``/store/{uuid}`` on the server's own address, answered as ``201 Created`` with that IRI in
+  ``Location``.
+- Direct graph identification (section 4.1): a URL under ``/store/`` names the graph whose IRI is that URL
+  (without its query string); GET, HEAD, PUT, POST and DELETE act on it as on ``?graph=`` with that IRI.
 - Without either parameter (an extension, as in Oxigraph server and Fuseki): GET returns the whole dataset;
-  PUT of a dataset format (N-Quads, TriG) replaces every asserted graph with the body's graphs, and POST
-  merges the body's graphs. The inferred and ontology graphs are skipped on input (mlkg owns them), so an
-  export loads back as it was.
+  PUT of a dataset format (N-Quads, TriG, JSON-LD) replaces every asserted graph with the body's graphs, and
+  POST merges the body's graphs. The inferred and ontology graphs are skipped on input (mlkg owns them), so
+  an export loads back as it was.
 
 Graphs are stored whole, without the SHACL validation ``/entities`` applies. Every write keeps the inferred
 lineage graph correct, as ingest does.
@@ -26,6 +31,7 @@ from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
 from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
+from mlkg.ids import new_graph_iri
 from mlkg.ingest import InputFormat, Source
 from mlkg.ntriples import term_nt
 from mlkg.store.base import Quad, RdfFormat, Triple
@@ -40,12 +46,20 @@ _DATASET_TYPES = ("application/trig", "application/n-quads", "application/ld+jso
 
 
 def _target(request: Request) -> tuple[str, URIRef | None]:
-    """``("graph", IRI)``, ``("default", None)`` or ``("dataset", None)`` from the query string.
+    """``("graph", IRI)``, ``("default", None)`` or ``("dataset", None)`` from the query string, or the
+    graph named by the request's URL under ``/store/`` (direct identification, section 4.1).
 
-    :raises InputError: for both parameters at once, a repeated ``graph``, a relative graph IRI, or a value
-        given to ``default`` (Graph Store Protocol 4.1: the parameter has none).
+    :raises InputError: for both parameters at once, a repeated ``graph``, a relative graph IRI, a value
+        given to ``default`` (Graph Store Protocol 4.1: the parameter has none), or a parameter given with a
+        URL under ``/store/``.
     """
     fields = parse_qs(request.url.query, keep_blank_values=True)
+    if "key" in request.path_params:
+        if "graph" in fields or "default" in fields:
+            raise InputError("a graph URL under /store/ names the graph: give no ?graph or ?default")
+        # The URL as sent (percent-encoded), not Starlette's decoded path: an IRI cannot hold raw spaces.
+        raw_path = request.scope["raw_path"].decode("latin-1")
+        return "graph", absolute_iri(str(request.url.replace(path=raw_path, query="")), name="the graph URL")
     if any(value for value in fields.get("default", [])):
         raise InputError("?default takes no value: write ?default, not ?default=...", where="default")
     graphs = fields.get("graph", [])
@@ -120,11 +134,13 @@ def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None
 
 
 @router.head("/store", summary="Graph Store Protocol: does a graph exist (headers only)")
+@router.head("/store/{key:path}", summary="Graph Store Protocol: does the graph at this URL exist")
 async def store_head(request: Request) -> Response:
     return await store_get(request)
 
 
 @router.get("/store", summary="Graph Store Protocol: read a graph, the default graph or the dataset")
+@router.get("/store/{key:path}", summary="Graph Store Protocol: read the graph at this URL")
 async def store_get(request: Request) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
@@ -155,11 +171,21 @@ async def store_get(request: Request) -> Response:
 
 
 @router.put("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: replace")
+@router.put(
+    "/store/{key:path}",
+    dependencies=[Depends(require_writer)],
+    summary="Graph Store Protocol: replace the graph at this URL",
+)
 async def store_put(request: Request) -> Response:
     return await _write(request, merge=False)
 
 
 @router.post("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: merge")
+@router.post(
+    "/store/{key:path}",
+    dependencies=[Depends(require_writer)],
+    summary="Graph Store Protocol: merge into the graph at this URL",
+)
 async def store_post(request: Request) -> Response:
     return await _write(request, merge=True)
 
@@ -167,6 +193,8 @@ async def store_post(request: Request) -> Response:
 async def _write(request: Request, *, merge: bool) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
+    if kind == "dataset" and merge and not _is_dataset_body(request):
+        return await _create_graph(request, state)
     quads = await _body_quads(request, state, dataset=kind == "dataset")
     if kind == "dataset":
         await run_write(state, lambda: _write_dataset(state, quads, replace=not merge))
@@ -182,7 +210,32 @@ async def _write(request: Request, *, merge: bool) -> Response:
     return Response(status_code=201 if created else 204)
 
 
+def _is_dataset_body(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower() in _DATASET_TYPES
+
+
+async def _create_graph(request: Request, state: AppState) -> Response:
+    """POST of a graph to the Graph Store itself (section 5.5): "the server MUST respond with 201 Created
+    and a Location header containing the URI of the newly created graph".
+
+    :raises InputError: if the body holds no triple (a graph without triples does not exist in the store).
+    :raises UnsupportedFormatError: if the body is not an RDF format mlkg reads.
+    """
+    graph = new_graph_iri(store_url=str(request.url.replace(query="")))
+    quads = await _body_quads(request, state, dataset=False)
+    if not quads:
+        raise InputError("the body holds no triple: a new graph needs at least one")
+    triples: list[Triple] = [(s, p, o) for s, p, o, _ in quads]
+    await run_write(state, lambda: _write_graph(state, graph, triples, merge=False))
+    return Response(status_code=201, headers={"location": str(graph)})
+
+
 @router.delete("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: delete")
+@router.delete(
+    "/store/{key:path}",
+    dependencies=[Depends(require_writer)],
+    summary="Graph Store Protocol: delete the graph at this URL",
+)
 async def store_delete(request: Request) -> Response:
     state = state_of(request)
     kind, graph = _target(request)

@@ -23,6 +23,7 @@ from mlkg.errors import MlkgError, QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.formats import RDF_SPECS, RESULTS_SPECS
 from mlkg.store.base import Triple
+from mlkg.store.protocoltext import with_base
 from mlkg.vocab import FORMATS, SD
 
 __all__ = ["MIN_TIMEOUT", "endpoint", "parse_form", "router", "single", "timeout_of"]
@@ -152,6 +153,8 @@ async def _answer(request: Request) -> Response:
         return Response(body, media_type=media_type)
     if not query.strip():
         raise QueryError("the query is empty")
+    # Relative IRIs are resolved against the URL the query was sent to (SPARQL 1.1 Query, section 4.1.1.1).
+    query = with_base(query, base=lambda: str(request.url.replace(query="")))
     body, content_type = await run_query(
         state,
         query=query,

@@ -2,8 +2,9 @@
 
 The update runs in one transaction; then the inferred lineage graph is brought up to date (the same
 guarantee as ingest). ``LOAD`` and ``SERVICE`` are refused, so no request makes the server fetch a URL, and
-the inferred graph cannot be written. ``using-graph-uri`` / ``using-named-graph-uri`` are not supported and
-are refused rather than ignored.
+the inferred graph cannot be written. ``using-graph-uri`` / ``using-named-graph-uri`` give the dataset of the
+update's WHERE patterns (section 2.2.3; refused with 400 if the update has USING, USING NAMED or WITH too),
+and relative IRIs are resolved against the request's URL (:mod:`mlkg.store.protocoltext`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from mlkg.api.deps import read_body, require_writer, run_write, state_of
+from mlkg.api.deps import absolute_iri, read_body, require_writer, run_write, state_of
 from mlkg.api.routers.sparql import parse_form, single
 from mlkg.errors import QueryError, UnsupportedFormatError
+from mlkg.store.protocoltext import with_base
 
 __all__ = ["router"]
 
@@ -48,10 +50,13 @@ async def sparql_update(request: Request) -> Response:
             f"unsupported Content-Type {media_type or '(none)'!r} for an update: use "
             "application/sparql-update or application/x-www-form-urlencoded"
         )
-    given = set(fields) | set(parse_qs(request.url.query, keep_blank_values=True))
-    if given & {"using-graph-uri", "using-named-graph-uri"}:
-        raise QueryError("using-graph-uri / using-named-graph-uri are not supported; use USING in the update")
+    for name, values in parse_qs(request.url.query, keep_blank_values=True).items():
+        fields.setdefault(name, values)
+    using = [absolute_iri(v, name="using-graph-uri") for v in fields.get("using-graph-uri", [])]
+    named = [absolute_iri(v, name="using-named-graph-uri") for v in fields.get("using-named-graph-uri", [])]
     if text is None or not text.strip():
         raise QueryError("no 'update' in the request")
-    await run_write(state, lambda: state.store.update(update=text))
+    # Relative IRIs are resolved against the URL the update was sent to (SPARQL 1.1 Query, 4.1.1.1).
+    update = with_base(text, base=lambda: str(request.url.replace(query="")))
+    await run_write(state, lambda: state.store.update(update=update, using=using, using_named=named))
     return Response(status_code=204)
