@@ -35,10 +35,12 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
+from mlkg.store.ontologygraph import OntologyGraph, reads_ontology
 from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import change_operations, encode_graph, graph_quads, to_ox, to_rdflib
 from mlkg.store.sparqlcheck import check_update
+from mlkg.vocab import ONTOLOGY_GRAPH
 
 __all__ = ["OxigraphStore"]
 
@@ -68,6 +70,7 @@ class OxigraphStore:
         self.read_only = read_only
         self._write_lock = threading.Lock()
         self._queries = QueryRunner()
+        self._ontology: OntologyGraph | None = None
         try:
             if read_only:
                 if self.path is None:
@@ -327,6 +330,8 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
+        if graph == ONTOLOGY_GRAPH:
+            return True  # served from the shipped ontology (mlkg.store.ontologygraph)
         try:
             return self._nonempty(store, ox.NamedNode(graph))
         except ValueError as exc:
@@ -345,12 +350,15 @@ class OxigraphStore:
         """Stream the quads matching the pattern (None = any).
 
         ``graph=None`` matches every graph, the default graph included (its quads have graph None); graphs
-        named by blank nodes (only SPARQL Update can make them) are left out.
+        named by blank nodes (only SPARQL Update can make them) are left out. ``graph=ONTOLOGY_GRAPH`` reads
+        the ontology mlkg serves (:mod:`mlkg.store.ontologygraph`); ``graph=None`` does not include it.
 
         :raises InputError: if a pattern term is not valid RDF.
         :raises StoreError: if the store fails, now or while iterating.
         """
         store = self._open()
+        if graph == ONTOLOGY_GRAPH:
+            return self._ontology_graph().quads(subject=subject, predicate=predicate, object=object)
         try:
             found = store.quads_for_pattern(
                 None if subject is None else to_ox(subject),  # type: ignore[arg-type]
@@ -373,9 +381,12 @@ class OxigraphStore:
         named_graphs: Sequence[URIRef] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE): see :meth:`QueryRunner.query`."""
-        return self._queries.query(
-            self._open(),
+        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE): see :meth:`QueryRunner.query`; a query
+        of the ontology graph is answered from it alone (:func:`~mlkg.store.ontologygraph.reads_ontology`)."""
+        store = self._open()
+        runner, target = self._runner(query, default_graphs, named_graphs, store)
+        return runner.query(
+            target,
             query=query,
             bindings=bindings,
             default_graphs=default_graphs,
@@ -394,8 +405,10 @@ class OxigraphStore:
         timeout: float | None = None,
     ) -> bytes | GraphResult:
         """SELECT / ASK results serialised by pyoxigraph: see :meth:`QueryRunner.query_serialized`."""
-        return self._queries.query_serialized(
-            self._open(),
+        store = self._open()
+        runner, target = self._runner(query, default_graphs, named_graphs, store)
+        return runner.query_serialized(
+            target,
             query=query,
             results_format=results_format,
             bindings=bindings,
@@ -403,6 +416,41 @@ class OxigraphStore:
             named_graphs=named_graphs,
             timeout=timeout,
         )
+
+    def _ontology_graph(self) -> OntologyGraph:
+        if self._ontology is None:
+            self._ontology = OntologyGraph()
+        return self._ontology
+
+    def _runner(
+        self,
+        query: str,
+        default_graphs: Sequence[URIRef] | None,
+        named_graphs: Sequence[URIRef] | None,
+        store: ox.Store,
+    ) -> tuple[QueryRunner, ox.Store]:
+        """The runner and pyoxigraph store a query goes to: the ontology graph's, or this store's."""
+        if reads_ontology(query=query, default_graphs=default_graphs, named_graphs=named_graphs):
+            ontology = self._ontology_graph()
+            return ontology.queries, ontology.store
+        return self._queries, store
+
+    def drop_stored_ontology(self) -> bool:
+        """Delete the copy of the ontology graph that earlier versions of mlkg wrote into every store (the
+        ontology is now served from the shipped file, outside the default graph). True if there was one.
+
+        :raises StoreError: if the store fails or is read-only.
+        """
+        store = self._open()
+        name = ox.NamedNode(str(ONTOLOGY_GRAPH))
+        try:
+            if not store.contains_named_graph(name):
+                return False
+        except OSError as exc:
+            raise StoreError(f"the store failed: {exc}") from exc
+        with self._write_lock:
+            self._run_update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}>")
+        return True
 
     # -- native serialisation (used by mlkg.exports) -------------------------------------------------------
 
