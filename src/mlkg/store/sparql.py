@@ -75,6 +75,8 @@ __all__ = ["Endpoints", "SparqlStore"]
 
 #: A graph name mlkg never writes, sent as the only ``default-graph-uri`` for an empty default graph.
 _EMPTY_GRAPH: Final = URIRef("urn:x-mlkg:empty-graph")
+#: The graph of the triple that checks an empty engine's union default graph, dropped right after.
+_PROBE_GRAPH: Final = URIRef("urn:x-mlkg:union-check")
 #: Triples per DELETE DATA / INSERT DATA request of :meth:`SparqlStore.load_graph`.
 _INSERT_CHUNK: Final = 20_000
 
@@ -120,22 +122,32 @@ class SparqlStore:
 
     def check_union_default_graph(self) -> None:
         """Check that a query's default graph is the union of the named graphs: one ground triple of some
-        named graph must match without ``GRAPH``. An engine holding no named graph passes (there is nothing
-        to check yet); the next open checks again.
+        named graph must match without ``GRAPH``. An engine holding no named graph is checked with a probe
+        triple written to :data:`_PROBE_GRAPH` and dropped again (two update requests, only then).
 
         :raises StoreError: if it does not, naming the settings of common engines.
+        :raises QueryError: if the engine refuses the probe (an update endpoint that does not take updates).
         """
         ground = "FILTER(!isBlank(?s) && !isBlank(?o))"
         rows = result_rows(
             self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o {ground} }} }} LIMIT 1")
         )
-        if not rows:
+        if rows:
+            s, p, o = rows[0]
+            if s is None or p is None or o is None:
+                raise StoreError("the SPARQL engine answered a triple pattern with an unbound variable")
+            self._check_union(f"{nt(s)} {nt(p)} {nt(o)}")
             return
-        s, p, o = rows[0]
-        if s is None or p is None or o is None:
-            raise StoreError("the SPARQL engine answered a triple pattern with an unbound variable")
+        probe = nt(_PROBE_GRAPH)
+        self._run_update(f"INSERT DATA {{ GRAPH {probe} {{ {probe} {probe} {probe} }} }}")
+        try:
+            self._check_union(f"{probe} {probe} {probe}")
+        finally:
+            self._run_update(f"DROP SILENT GRAPH {probe}")
+
+    def _check_union(self, triple: str) -> None:
         ask = self._open().query_json(
-            text=f"ASK {{ {nt(s)} {nt(p)} {nt(o)} }}", default_graphs=None, named_graphs=None, timeout=None
+            text=f"ASK {{ {triple} }}", default_graphs=None, named_graphs=None, timeout=None
         )
         if ask.get("boolean") is not True:
             raise StoreError(
