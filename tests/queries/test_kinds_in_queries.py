@@ -20,7 +20,7 @@ CATALOG = QueryCatalog.load()
 FULL_CHAIN = ["downstream", "upstream", "downstream-summary", "owners-to-notify"]
 #: Queries that give a kind among a few classes only (their question names the classes).
 PARTIAL_CHAIN = ["models-trained-on", "raw-sources"]
-#: Queries that rank the classes of their question (``VALUES (?type ?rank) { (mlkg:C n) }``), name each rank.
+#: Queries that rank the classes of their question (``BIND(n AS ?rank)``) and name each rank.
 RANKED = ["models-using-sensitive-data", "sensitive-assets"]
 
 _IF = re.compile(r"IF\(EXISTS \{ \?(\w+) a mlkg:(\w+) \}, \"(\w+)\"")
@@ -67,7 +67,7 @@ def test_partial_kind_chains_use_the_ontology_names_in_precedence_order(name: st
 @pytest.mark.parametrize("name", RANKED)
 def test_ranked_kinds_use_the_ontology_names_in_precedence_order(name: str) -> None:
     text = CATALOG.get(name=name).text
-    ranks = re.findall(r"\(mlkg:(\w+) (\d+)\)", text)
+    ranks = re.findall(r"rdfs:subClassOf\* mlkg:(\w+) BIND\((\d+) AS \?rank\)", text)
     by_class = {local(k.cls): k for k in KINDS.kinds}
     ordered = [cls for cls, _ in sorted(ranks, key=lambda r: int(r[1]))]
     assert ordered == sorted(ordered, key=lambda c: by_class[c].precedence), f"{name}.rq ranks out of order"
