@@ -43,3 +43,9 @@ def test_the_service_description_lists_the_ontology_graph_apart(client: TestClie
     (dataset,) = graph.objects(endpoint, SD.defaultDataset)
     note = graph.value(graph.value(dataset, SD.defaultGraph), rdflib.RDFS.comment)
     assert note is not None and str(ONTOLOGY_GRAPH) in note
+
+
+def test_the_graph_store_reads_the_ontology_graph(client: TestClient) -> None:
+    response = client.get("/store", params={"graph": str(ONTOLOGY_GRAPH)}, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    assert len(rdflib.Graph().parse(data=response.text, format="turtle")) == SHIPPED

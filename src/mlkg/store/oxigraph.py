@@ -465,9 +465,10 @@ class OxigraphStore:
     ) -> None:
         """Serialise natively with pyoxigraph, streaming to ``output``: Turtle, N-Triples, N-Quads or TriG.
 
-        ``graph`` given: that named graph only (dataset formats keep its name). Otherwise every graph (the
-        default graph included) except those in ``exclude``: dataset formats keep graph names, triple
-        formats write the merge of the graphs, each triple once.
+        ``graph`` given: that named graph only (dataset formats keep its name; the ontology graph is the one
+        mlkg serves). Otherwise every stored graph (the default graph included) except those in
+        ``exclude``: dataset formats keep graph names, triple formats write the merge of the graphs, each
+        triple once.
 
         :raises UnsupportedFormatError: for RDF/XML and JSON-LD, which :mod:`mlkg.exports` writes itself
             (pyoxigraph's RDF/XML loses carriage returns and can be malformed; JSON-LD must be compacted).
@@ -475,6 +476,8 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
+        if graph == ONTOLOGY_GRAPH:  # served from the shipped ontology (mlkg.store.ontologygraph)
+            store = self._ontology_graph().store
         fmt = _OX_FORMATS.get(format)
         if fmt is None:
             raise UnsupportedFormatError(f"the embedded store does not write {format.value} itself")
