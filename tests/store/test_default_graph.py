@@ -79,3 +79,9 @@ def _graph(result: GraphResult) -> Graph:
     for triple in result.triples:
         graph.add(triple)
     return graph
+
+
+def test_naming_the_ontology_graph_outside_graph_leaves_the_query_on_the_data(opened_store: Store) -> None:
+    opened_store.replace_graphs(graphs={URIRef(EX + "g"): [(URIRef(EX + "a"), MLKG.name, Literal("a"))]})
+    text = f"SELECT (COUNT(*) AS ?c) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {ONT}) }}"
+    assert count(opened_store, text) == 1

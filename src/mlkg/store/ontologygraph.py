@@ -16,6 +16,7 @@ class memberships the catalog's queries need are in the inferred graph (cax-sco,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from typing import Final
 
@@ -32,22 +33,24 @@ from mlkg.vocab import ONTOLOGY_GRAPH
 __all__ = ["OntologyGraph", "reads_ontology"]
 
 _IRI: Final = str(ONTOLOGY_GRAPH)
+#: ``GRAPH <.../ontology>`` (SPARQL 1.1 Query, section 13.3), the full IRI written out.
+_GRAPH_PATTERN: Final = re.compile(r"\bGRAPH\s*<" + re.escape(_IRI) + ">", re.IGNORECASE)
 
 
 def reads_ontology(
     *, query: str, default_graphs: Sequence[URIRef] | None, named_graphs: Sequence[URIRef] | None
 ) -> bool:
     """True if the query is to be answered from the ontology graph: its dataset (protocol parameters, else
-    ``FROM`` / ``FROM NAMED``) names the ontology graph and no other graph, or it has no dataset and its
-    text holds the ontology graph's full IRI (a ``GRAPH <.../ontology>`` pattern). Costs a substring test
-    for every other query."""
+    ``FROM`` / ``FROM NAMED``) names the ontology graph and no other graph, or it has no dataset and a
+    ``GRAPH <.../ontology>`` pattern with the full IRI (the IRI elsewhere, as in ``FILTER(?g != <...>)``,
+    does not count). Costs a substring test for every other query."""
     given = [*(default_graphs or ()), *(named_graphs or ())]
     if default_graphs is None and named_graphs is None:
         if _IRI not in query:
             return False
         clause = dataset_clause(query)
         if clause is None:
-            return True
+            return _GRAPH_PATTERN.search(query) is not None
         given = [*clause[0], *clause[1]]
     return bool(given) and all(g == ONTOLOGY_GRAPH for g in given)
 
