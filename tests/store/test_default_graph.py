@@ -3,14 +3,18 @@ of the stored graphs, without the ontology graph, which stays queryable by name 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import OWL
 
+from mlkg.reasoning.journal import WriteJournal
 from mlkg.resources import ontology_text
 from mlkg.store import install_ontology
 from mlkg.store.base import AskResult, GraphResult, SelectResult, Store
-from mlkg.vocab import MLKG, ONTOLOGY_GRAPH
+from mlkg.store.oxigraph import OxigraphStore
+from mlkg.vocab import MLKG, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 EX = "http://example.org/"
 ONT = f"<{ONTOLOGY_GRAPH}>"
@@ -85,3 +89,27 @@ def test_naming_the_ontology_graph_outside_graph_leaves_the_query_on_the_data(op
     opened_store.replace_graphs(graphs={URIRef(EX + "g"): [(URIRef(EX + "a"), MLKG.name, Literal("a"))]})
     text = f"SELECT (COUNT(*) AS ?c) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {ONT}) }}"
     assert count(opened_store, text) == 1
+
+
+def test_a_write_record_is_never_in_the_default_graph_of_the_embedded_store() -> None:
+    # The remote backend keeps the record as a triple of the pending graph (README, "What a query's
+    # default graph holds"): the protocol cannot leave one graph out of the engine's union.
+    with OxigraphStore(path=None) as store:
+        journal = WriteJournal(store=store)
+        journal.begin()  # what a write commits before its asserted change
+        assert journal.interrupted()
+        assert count(store) == 0
+        assert store.graph_names() == []
+        journal.end()
+        assert not journal.interrupted()
+        journal.begin()
+        WriteJournal(store=store).clear()  # a repair drops every record, this writer's included
+        assert not store.has_graph(graph=PENDING_GRAPH)
+
+
+def test_a_write_record_survives_reopening_the_embedded_store(tmp_path: Path) -> None:
+    with OxigraphStore(path=tmp_path / "store") as store:
+        WriteJournal(store=store).begin()  # the process dies before its write ends
+    with OxigraphStore(path=tmp_path / "store") as reopened:
+        assert WriteJournal(store=reopened).interrupted()
+        assert count(reopened) == 0

@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import BinaryIO, Final, Self
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -40,9 +41,12 @@ from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, nt
 from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import change_operations, encode_graph, graph_quads, to_ox, to_rdflib
 from mlkg.store.sparqlcheck import check_update
-from mlkg.vocab import ONTOLOGY_GRAPH
+from mlkg.vocab import ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["OxigraphStore"]
+
+#: Write records are empty named graphs named under this prefix (:meth:`OxigraphStore._change_records`).
+_RECORDS: Final = f"{PENDING_GRAPH}/"
 
 _OX_FORMATS: Final = {
     RdfFormat.TURTLE: ox.RdfFormat.TURTLE,
@@ -258,12 +262,16 @@ class OxigraphStore:
         """Remove ``delete`` from and add ``insert`` to ``graph`` in one SPARQL Update (one transaction).
 
         Only additions without blank nodes (the inferred graph growing during a load) are written with
-        ``Store.extend`` instead, also one transaction.
+        ``Store.extend`` instead, also one transaction. Write records (``graph=PENDING_GRAPH``) are kept as
+        empty named graphs (:meth:`_change_records`).
 
         :raises InputError: if a term is not valid RDF or a triple holds a blank node; nothing is changed.
         :raises StoreError: if the store fails; nothing is changed.
         """
         delete, insert = list(delete), list(insert)
+        if graph == PENDING_GRAPH:
+            self._change_records(delete=delete, insert=insert)
+            return
         if not delete and not any(isinstance(t, BNode) for triple in insert for t in triple):
             if insert:
                 quads = graph_quads(graph, insert)
@@ -287,7 +295,10 @@ class OxigraphStore:
             return 0
         with self._write_lock:
             existed = sum(self.has_graph(graph=name) for name in names)
-            self._run_update(" ;\n".join(names.values()))
+            drops = list(names.values())
+            if PENDING_GRAPH in names:
+                drops += [f"DROP SILENT GRAPH <{record.value}>" for record in self._records()]
+            self._run_update(" ;\n".join(drops))
         return existed
 
     def update(self, *, update: str) -> None:
@@ -333,6 +344,8 @@ class OxigraphStore:
         if graph == ONTOLOGY_GRAPH:
             return True  # served from the shipped ontology (mlkg.store.ontologygraph)
         try:
+            if graph == PENDING_GRAPH and any(True for _ in self._records()):
+                return True
             return self._nonempty(store, ox.NamedNode(graph))
         except ValueError as exc:
             raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
@@ -416,6 +429,30 @@ class OxigraphStore:
             named_graphs=named_graphs,
             timeout=timeout,
         )
+
+    def _records(self) -> Iterator[ox.NamedNode]:
+        """The write records: named graphs whose name starts with :data:`_RECORDS` (one read of the graph
+        names, made when a store is opened and after a write's record is dropped)."""
+        for name in self._open().named_graphs():
+            if isinstance(name, ox.NamedNode) and name.value.startswith(_RECORDS):
+                yield name
+
+    def _change_records(self, *, delete: list[Triple], insert: list[Triple]) -> None:
+        """Write records (:mod:`mlkg.reasoning.journal`) as empty named graphs, one per record subject: a
+        named graph is committed, durable and ordered with the writes as a triple is, but holds no triple,
+        so the record is never part of a query's union default graph. Each change is one transaction.
+
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        with self._write_lock:
+            try:
+                for s, _, _ in delete:
+                    store.remove_graph(_record_name(s))
+                for s, _, _ in insert:
+                    store.add_graph(_record_name(s))
+            except OSError as exc:
+                raise StoreError(f"the store failed writing a write record: {exc}") from exc
 
     def _ontology_graph(self) -> OntologyGraph:
         if self._ontology is None:
@@ -508,6 +545,10 @@ class OxigraphStore:
                 ox.serialize(triples, output, fmt, prefixes=pfx)  # type: ignore[arg-type]
         except (OSError, RuntimeError, SyntaxError, ValueError) as exc:
             raise StoreError(f"cannot write {format.value}: {exc}") from exc
+
+
+def _record_name(subject: Subject) -> ox.NamedNode:
+    return ox.NamedNode(_RECORDS + quote(str(subject), safe=""))
 
 
 def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:
