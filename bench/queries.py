@@ -1,18 +1,18 @@
 """Time named queries (or any query files) on a generated catalog kept on disk between runs.
 
 The first run for a size generates the catalog (``bench.generate``), loads it into an embedded on-disk store
-under ``bench/out/store-<size>`` with the ontology graph installed (as ``mlkg.store.open_store`` does) and
-computes the inferred graph; later runs reuse that store, so one query can be measured against another in
-seconds rather than minutes. Each query runs ``--repeat`` times after one warm-up run; the median, p90 and
-row count are printed, and the answers of all the queries given are compared with the first one's (same
-variables, same rows in the same order), so a rewrite can be checked against the original on a large catalog.
+under ``bench/out/store-<size>`` (opened as ``mlkg.store.open_store`` opens a store: a copy of the ontology
+graph an earlier version stored is dropped) and computes the inferred graph; later runs reuse that store, so
+one query can be measured against another in seconds rather than minutes. Each query runs ``--repeat`` times
+after one warm-up run; the median, p90 and row count are printed, and the answers of all the queries given are
+compared with the first one's (same variables, same rows in the same order), so a rewrite can be checked
+against the original on a large catalog.
 
     python bench/queries.py --size 1000000 models-using-sensitive-data sensitive-assets
     python bench/queries.py --size 1000000 queries/sensitive-assets.rq /tmp/variant.rq --same
     python bench/queries.py downstream --bind entity=http://localhost:8000/id/table/postgres_prod.x.public.y
 
-``--bind NAME=IRI`` binds a parameter as the named-query catalog does (by the store, never in the text); the
-ontology graph is reinstalled on every open, so a catalog kept in ``bench/out`` reads the current ontology.
+``--bind NAME=IRI`` binds a parameter as the named-query catalog does (by the store, never in the text).
 """
 
 from __future__ import annotations

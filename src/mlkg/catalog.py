@@ -145,7 +145,8 @@ class Catalog:
     def query(
         self, query: str, /, *, bindings: Mapping[str, Term] | None = None, timeout: float | None = None
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query over the union of all graphs; ``bindings`` are bound as RDF terms.
+        """Run a SPARQL 1.1 query over the union of the stored graphs (not the ontology graph, which answers
+        when named: :mod:`mlkg.store.ontologygraph`); ``bindings`` are bound as RDF terms.
 
         :raises QueryError: if the query is malformed or uses ``SERVICE``.
         :raises QueryTimeoutError: if it passes ``timeout`` seconds.

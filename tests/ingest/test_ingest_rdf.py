@@ -75,8 +75,8 @@ def test_trig_graphs_are_documents_and_mlkg_graphs_are_skipped(
     assert sorted(report.entities) == sorted([URIRef(model), PIPELINE])
     skipped = sorted(n.where for n in report.notices)
     assert skipped == sorted([str(INFERRED_GRAPH), str(ONTOLOGY_GRAPH), str(PENDING_GRAPH)])
-    assert sorted(store.graph_names()) == sorted([URIRef(model), PIPELINE, ONTOLOGY_GRAPH])
-    # The ontology graph is mlkg's own: the one in the file did not replace it.
+    assert sorted(store.graph_names()) == sorted([URIRef(model), PIPELINE])
+    # The ontology graph is mlkg's own (served, not stored): the one in the file did not replace it.
     assert len(list(store.quads(graph=ONTOLOGY_GRAPH))) > 1
     # The table appears in the model's graph as a reference only: it is not asked for a name.
     assert len(list(store.quads(graph=URIRef(model)))) == 6

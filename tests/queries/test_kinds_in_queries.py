@@ -23,7 +23,7 @@ PARTIAL_CHAIN = ["models-trained-on", "raw-sources"]
 #: Queries that rank the classes of their question (``BIND(n AS ?rank)``) and name each rank.
 RANKED = ["models-using-sensitive-data", "sensitive-assets"]
 
-_IF = re.compile(r"IF\(EXISTS \{ \?(\w+) a/rdfs:subClassOf\* mlkg:(\w+) \}, \"(\w+)\"")
+_IF = re.compile(r"IF\(EXISTS \{ \?(\w+) a mlkg:(\w+) \}, \"(\w+)\"")
 
 
 def chain(text: str, variable: str) -> list[tuple[str, str]]:
@@ -42,7 +42,7 @@ def expected_chain() -> list[tuple[str, str]]:
 def generated_chain(variable: str = "asset") -> str:
     """The IF chain the ontology implies, as the queries write it."""
     pairs = expected_chain()
-    lines = [f'    IF(EXISTS {{ ?{variable} a/rdfs:subClassOf* mlkg:{c} }}, "{n}",' for c, n in pairs]
+    lines = [f'    IF(EXISTS {{ ?{variable} a mlkg:{c} }}, "{n}",' for c, n in pairs]
     lines[-1] = lines[-1][:-1] + ', "other"' + ")" * len(pairs)
     return "\n".join(lines)
 

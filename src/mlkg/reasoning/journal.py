@@ -12,15 +12,17 @@ So every write is bracketed by a record in the store itself, in the graph :data:
    (PROV-O; one subject per journal), before the asserted change;
 2. :meth:`WriteJournal.end` deletes it once the inferred change has committed.
 
-Each step is its own small transaction (0.03 ms on the embedded store on disk, ``bench/crashsafe.py``; one
-request on a remote engine). A killed process loses none of the transactions it committed, in order, so a
-store that holds an asserted change also holds the record made before it (the reliability suite kills
-``mlkg load`` and ``mlkg serve`` with SIGKILL; a power cut relies on RocksDB recovering its write-ahead log
-to a point in time, not tested). The next process to open the store finds the
-record (:meth:`WriteJournal.interrupted`, one read) and recomputes the inferred graph before anything else,
-writing only the difference (:meth:`mlkg.reasoning.engine.Reasoner.recompute`); then
-:meth:`WriteJournal.clear` drops every record. A crash during that repair leaves the records, so the next
-open repairs again.
+The embedded store keeps each record as an empty named graph named after its subject
+(:meth:`mlkg.store.oxigraph.OxigraphStore.change_graph`): committed and ordered like a triple, but never part
+of a query's union default graph. Each step is its own small transaction (0.03 ms on the embedded store on
+disk, ``bench/crashsafe.py``; one request on a remote engine). A killed process loses none of the transactions
+it committed, in order, so a store that holds an asserted change also holds the record made before it (the
+reliability suite kills ``mlkg load`` and ``mlkg serve`` with SIGKILL; a power cut relies on RocksDB
+recovering its write-ahead log to a point in time, not tested). The next process to open the store finds the
+record (:meth:`WriteJournal.interrupted`, one read; on the embedded store, of the graph names) and recomputes
+the inferred graph before anything else, writing only the difference
+(:meth:`mlkg.reasoning.engine.Reasoner.recompute`); then :meth:`WriteJournal.clear` drops every record. A
+crash during that repair leaves the records, so the next open repairs again.
 
 On a remote SPARQL engine the record lives in the same graph, so the same holds as long as the engine commits
 each update request on its own, in order, and one mlkg process writes at a time (as the reasoner's in-memory

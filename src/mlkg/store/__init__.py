@@ -5,11 +5,7 @@ Nothing outside this package imports pyoxigraph or SPARQLWrapper.
 
 from __future__ import annotations
 
-import rdflib
-from rdflib.compare import isomorphic
-
 from mlkg.config import MEMORY_STORE, Settings
-from mlkg.resources import ontology_text
 from mlkg.store.base import (
     AskResult,
     GraphResult,
@@ -21,7 +17,6 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
-from mlkg.vocab import ONTOLOGY_GRAPH
 
 __all__ = [
     "AskResult",
@@ -43,8 +38,9 @@ def open_store(*, settings: Settings) -> Store:
     ``update_endpoint``, default the query endpoint; ``gsp_endpoint``, optional; ``sparql_user`` /
     ``sparql_password``, HTTP basic), else the embedded store at ``store`` (a directory, or ``memory:``).
 
-    The ontology graph is installed (written only if it differs), and a remote engine is checked to query
-    the union of its graphs by default (:meth:`mlkg.store.sparql.SparqlStore.check_union_default_graph`).
+    A copy of the ontology graph stored by an earlier version is dropped (:func:`install_ontology`), and a
+    remote engine is checked to query the union of its graphs by default
+    (:meth:`mlkg.store.sparql.SparqlStore.check_union_default_graph`).
 
     :raises StoreError: if the store cannot be opened (locked by another process, unreadable directory), or
         the engine is unreachable, refuses the credentials, or does not query the union of its graphs.
@@ -83,17 +79,14 @@ def open_store(*, settings: Settings) -> Store:
 
 
 def install_ontology(*, store: Store) -> bool:
-    """Make the ontology graph (:data:`mlkg.vocab.ONTOLOGY_GRAPH`) hold exactly ``ontology/mlkg.ttl``.
+    """Make the store's ontology graph (:data:`mlkg.vocab.ONTOLOGY_GRAPH`) the shipped ``ontology/mlkg.ttl``.
 
-    Writes only when the graph differs from the shipped ontology (compared by isomorphism), so opening a
+    Both backends serve that graph from the shipped file, outside the union default graph
+    (:mod:`mlkg.store.ontologygraph`); this drops the copy earlier versions of mlkg stored, which would
+    otherwise be part of every query's default graph. It writes nothing when there is none, so opening a
     store to read does not write. Returns True if it wrote.
+
+    :raises StoreError: if the store fails.
     """
-    shipped = rdflib.Graph().parse(data=ontology_text(), format="turtle")
-    current = rdflib.Graph()
-    for s, p, o, _ in store.quads(graph=ONTOLOGY_GRAPH):
-        current.add((s, p, o))
-    if len(current) == len(shipped) and isomorphic(current, shipped):
-        return False
-    triples: list[Triple] = [(s, p, o) for s, p, o in shipped]  # type: ignore[misc]
-    store.replace_graphs(graphs={ONTOLOGY_GRAPH: triples})
-    return True
+    drop = getattr(store, "drop_stored_ontology", None)
+    return bool(drop()) if callable(drop) else False

@@ -7,8 +7,10 @@ Semantics every backend guarantees (checked by ``tests/store/test_contract.py``)
 
 - one named graph per entity document; :meth:`Store.replace_graphs` drops and rewrites the given graphs in
   one transaction (all or nothing), so a reader never sees half a document;
-- :meth:`Store.query` sees the union of all graphs as its default graph unless ``default_graphs`` is given
-  (SPARQL 1.1 Protocol ``default-graph-uri`` / ``named-graph-uri``, section 2.1.4);
+- :meth:`Store.query` sees the union of all stored graphs as its default graph unless ``default_graphs`` is
+  given (SPARQL 1.1 Protocol ``default-graph-uri`` / ``named-graph-uri``, section 2.1.4); the ontology graph
+  is not stored but served by the backend, answering only queries that name it
+  (:mod:`mlkg.store.ontologygraph`);
 - parameters are bound as RDF terms (``bindings``), never formatted into the query text.
 """
 
@@ -164,8 +166,9 @@ class Store(Protocol):
         named_graphs: Sequence[URIRef] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query. The default graph is the union of all graphs unless ``default_graphs``
-        is given. ``bindings`` maps variable names (without ``?``) to RDF terms, bound before evaluation."""
+        """Run a SPARQL 1.1 query. The default graph is the union of all stored graphs unless
+        ``default_graphs`` is given; a query naming the ontology graph is answered from it alone.
+        ``bindings`` maps variable names (without ``?``) to RDF terms, bound before evaluation."""
         ...
 
     def update(

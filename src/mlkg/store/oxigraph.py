@@ -19,6 +19,7 @@ import threading
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import BinaryIO, Final, Self
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -36,16 +37,21 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
+from mlkg.store.ontologygraph import OntologyGraph, reads_ontology
 from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
 from mlkg.store.oxterms import change_operations, encode_graph, graph_quads, to_ox, to_rdflib
 from mlkg.store.protocoltext import with_using
 from mlkg.store.sparqlcheck import check_update
+from mlkg.vocab import ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["OxigraphStore"]
 
 #: The formats :meth:`OxigraphStore.dump` writes (pyoxigraph's format found by media type).
 _NATIVE: Final = frozenset({RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS, RdfFormat.TRIG})
+
+#: Write records are empty named graphs named under this prefix (:meth:`OxigraphStore._change_records`).
+_RECORDS: Final = f"{PENDING_GRAPH}/"
 
 
 class OxigraphStore:
@@ -66,6 +72,7 @@ class OxigraphStore:
         self.read_only = read_only
         self._write_lock = threading.Lock()
         self._queries = QueryRunner()
+        self._ontology: OntologyGraph | None = None
         try:
             if read_only:
                 if self.path is None:
@@ -253,12 +260,16 @@ class OxigraphStore:
         """Remove ``delete`` from and add ``insert`` to ``graph`` in one SPARQL Update (one transaction).
 
         Only additions without blank nodes (the inferred graph growing during a load) are written with
-        ``Store.extend`` instead, also one transaction.
+        ``Store.extend`` instead, also one transaction. Write records (``graph=PENDING_GRAPH``) are kept as
+        empty named graphs (:meth:`_change_records`).
 
         :raises InputError: if a term is not valid RDF or a triple holds a blank node; nothing is changed.
         :raises StoreError: if the store fails; nothing is changed.
         """
         delete, insert = list(delete), list(insert)
+        if graph == PENDING_GRAPH:
+            self._change_records(delete=delete, insert=insert)
+            return
         if not delete and not any(isinstance(t, BNode) for triple in insert for t in triple):
             if insert:
                 quads = graph_quads(graph, insert)
@@ -282,7 +293,10 @@ class OxigraphStore:
             return 0
         with self._write_lock:
             existed = sum(self.has_graph(graph=name) for name in names)
-            self._run_update(" ;\n".join(names.values()))
+            drops = list(names.values())
+            if PENDING_GRAPH in names:
+                drops += [f"DROP SILENT GRAPH <{record.value}>" for record in self._records()]
+            self._run_update(" ;\n".join(drops))
         return existed
 
     def update(
@@ -331,7 +345,11 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
+        if graph == ONTOLOGY_GRAPH:
+            return True  # served from the shipped ontology (mlkg.store.ontologygraph)
         try:
+            if graph == PENDING_GRAPH and any(True for _ in self._records()):
+                return True
             return self._nonempty(store, ox.NamedNode(graph))
         except ValueError as exc:
             raise InputError(f"invalid graph IRI {str(graph)!r}: {exc}") from exc
@@ -349,12 +367,15 @@ class OxigraphStore:
         """Stream the quads matching the pattern (None = any).
 
         ``graph=None`` matches every graph, the default graph included (its quads have graph None); graphs
-        named by blank nodes (only SPARQL Update can make them) are left out.
+        named by blank nodes (only SPARQL Update can make them) are left out. ``graph=ONTOLOGY_GRAPH`` reads
+        the ontology mlkg serves (:mod:`mlkg.store.ontologygraph`); ``graph=None`` does not include it.
 
         :raises InputError: if a pattern term is not valid RDF.
         :raises StoreError: if the store fails, now or while iterating.
         """
         store = self._open()
+        if graph == ONTOLOGY_GRAPH:
+            return self._ontology_graph().quads(subject=subject, predicate=predicate, object=object)
         try:
             found = store.quads_for_pattern(
                 None if subject is None else to_ox(subject),  # type: ignore[arg-type]
@@ -377,9 +398,12 @@ class OxigraphStore:
         named_graphs: Sequence[URIRef] | None = None,
         timeout: float | None = None,
     ) -> QueryResult:
-        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE): see :meth:`QueryRunner.query`."""
-        return self._queries.query(
-            self._open(),
+        """Run a SPARQL 1.1 query (SELECT, ASK, CONSTRUCT, DESCRIBE): see :meth:`QueryRunner.query`; a query
+        of the ontology graph is answered from it alone (:func:`~mlkg.store.ontologygraph.reads_ontology`)."""
+        store = self._open()
+        runner, target = self._runner(query, default_graphs, named_graphs, store)
+        return runner.query(
+            target,
             query=query,
             bindings=bindings,
             default_graphs=default_graphs,
@@ -398,8 +422,10 @@ class OxigraphStore:
         timeout: float | None = None,
     ) -> bytes | GraphResult:
         """SELECT / ASK results serialised by pyoxigraph: see :meth:`QueryRunner.query_serialized`."""
-        return self._queries.query_serialized(
-            self._open(),
+        store = self._open()
+        runner, target = self._runner(query, default_graphs, named_graphs, store)
+        return runner.query_serialized(
+            target,
             query=query,
             results_format=results_format,
             bindings=bindings,
@@ -407,6 +433,65 @@ class OxigraphStore:
             named_graphs=named_graphs,
             timeout=timeout,
         )
+
+    def _records(self) -> Iterator[ox.NamedNode]:
+        """The write records: named graphs whose name starts with :data:`_RECORDS` (one read of the graph
+        names, made when a store is opened and after a write's record is dropped)."""
+        for name in self._open().named_graphs():
+            if isinstance(name, ox.NamedNode) and name.value.startswith(_RECORDS):
+                yield name
+
+    def _change_records(self, *, delete: list[Triple], insert: list[Triple]) -> None:
+        """Write records (:mod:`mlkg.reasoning.journal`) as empty named graphs, one per record subject: a
+        named graph is committed, durable and ordered with the writes as a triple is, but holds no triple,
+        so the record is never part of a query's union default graph. Each change is one transaction.
+
+        :raises StoreError: if the store fails.
+        """
+        store = self._open()
+        with self._write_lock:
+            try:
+                for s, _, _ in delete:
+                    store.remove_graph(_record_name(s))
+                for s, _, _ in insert:
+                    store.add_graph(_record_name(s))
+            except OSError as exc:
+                raise StoreError(f"the store failed writing a write record: {exc}") from exc
+
+    def _ontology_graph(self) -> OntologyGraph:
+        if self._ontology is None:
+            self._ontology = OntologyGraph()
+        return self._ontology
+
+    def _runner(
+        self,
+        query: str,
+        default_graphs: Sequence[URIRef] | None,
+        named_graphs: Sequence[URIRef] | None,
+        store: ox.Store,
+    ) -> tuple[QueryRunner, ox.Store]:
+        """The runner and pyoxigraph store a query goes to: the ontology graph's, or this store's."""
+        if reads_ontology(query=query, default_graphs=default_graphs, named_graphs=named_graphs):
+            ontology = self._ontology_graph()
+            return ontology.queries, ontology.store
+        return self._queries, store
+
+    def drop_stored_ontology(self) -> bool:
+        """Delete the copy of the ontology graph that earlier versions of mlkg wrote into every store (the
+        ontology is now served from the shipped file, outside the default graph). True if there was one.
+
+        :raises StoreError: if the store fails or is read-only.
+        """
+        store = self._open()
+        name = ox.NamedNode(str(ONTOLOGY_GRAPH))
+        try:
+            if not store.contains_named_graph(name):
+                return False
+        except OSError as exc:
+            raise StoreError(f"the store failed: {exc}") from exc
+        with self._write_lock:
+            self._run_update(f"DROP SILENT GRAPH <{ONTOLOGY_GRAPH}>")
+        return True
 
     # -- native serialisation (used by mlkg.exports) -------------------------------------------------------
 
@@ -421,7 +506,8 @@ class OxigraphStore:
     ) -> None:
         """Serialise natively with pyoxigraph, streaming to ``output``: Turtle, N-Triples, N-Quads or TriG.
 
-        ``graph`` given: that named graph only (dataset formats keep its name). Otherwise every graph (the
+        ``graph`` given: that named graph only (dataset formats keep its name; the ontology graph is the one
+        mlkg serves). Otherwise every graph (the
         default graph included) except those in ``exclude``: dataset formats keep graph names, triple
         formats write the set union of the graphs' triples (:meth:`merged_triples`), each triple once.
 
@@ -431,6 +517,8 @@ class OxigraphStore:
         :raises StoreError: if the store fails.
         """
         store = self._open()
+        if graph == ONTOLOGY_GRAPH:  # served from the shipped ontology (mlkg.store.ontologygraph)
+            store = self._ontology_graph().store
         if format not in _NATIVE:
             raise UnsupportedFormatError(f"the embedded store does not write {format.value} itself")
         fmt = ox.RdfFormat.from_media_type(format.media_type)
@@ -497,6 +585,10 @@ def _distinct_triples(store: ox.Store, skip: Collection[str]) -> Generator[tuple
             yield solution[0], solution[1], solution[2]
     finally:
         del found  # pyoxigraph's solutions may only be dropped on the thread that made them
+
+
+def _record_name(subject: Subject) -> ox.NamedNode:
+    return ox.NamedNode(_RECORDS + quote(str(subject), safe=""))
 
 
 def _stream_quads(found: Iterator[ox.Quad]) -> Iterator[Quad]:

@@ -37,10 +37,14 @@ __all__ = ["QueryRunner"]
 
 
 class QueryRunner:
-    """Runs queries on a pyoxigraph store; remembers which recent query texts have ``FROM`` clauses."""
+    """Runs queries on a pyoxigraph store; remembers which recent query texts have ``FROM`` clauses.
 
-    def __init__(self) -> None:
+    ``union_default_graph=False``: a query without a dataset reads the store's own default graph instead of
+    the union of its graphs (the ontology graph's store, :mod:`mlkg.store.ontologygraph`)."""
+
+    def __init__(self, *, union_default_graph: bool = True) -> None:
         self._scanned: dict[str, bool] = {}
+        self._union = union_default_graph
 
     def query(
         self,
@@ -152,7 +156,7 @@ class QueryRunner:
             options: dict[str, object] = {}
             if default_graphs is not None:
                 options["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
-            elif named_graphs is not None or not has_from:
+            elif self._union and (named_graphs is not None or not has_from):
                 options["use_default_graph_as_union"] = True
             if named_graphs is not None:
                 options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]

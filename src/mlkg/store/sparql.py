@@ -12,11 +12,11 @@ How each part of the contract is kept, with no engine-specific code path:
   Terms are written in N-Triples syntax by pyoxigraph, so escaping is the RDF library's; invalid terms are
   refused before anything is sent.
 - **union default graph**: the default graph of a query without ``FROM`` must be the union of all graphs, as
-  in the embedded store. The SPARQL protocols cannot ask for it (listing every graph as ``default-graph-uri``
-  costs one parameter per entity), so mlkg requires the engine's own setting and checks it when the store is
-  opened (:meth:`SparqlStore.check_union_default_graph`): an engine that answers otherwise is refused with a
-  message naming the setting, rather than answering differently. See the README, "Running on a SPARQL
-  engine".
+  in the embedded store (the ontology graph is not stored: mlkg serves it, :mod:`mlkg.store.ontologygraph`).
+  The SPARQL protocols cannot ask for it (listing every graph as ``default-graph-uri`` costs one parameter
+  per entity), so mlkg requires the engine's own setting and checks it when the store is opened
+  (:meth:`SparqlStore.check_union_default_graph`): an engine that answers otherwise is refused with a message
+  naming the setting, rather than answering differently. See the README, "Running on a SPARQL engine".
 - **bindings**: bound as RDF terms in a ``VALUES`` block placed first in the WHERE group, or inside the
   sub-select that projects the variable, or last when the group assigns it with ``BIND``, so the answers
   are those of the embedded store's SEP-0007 substitution (:func:`mlkg.store.sparqltext.bind_values`); the
@@ -51,6 +51,7 @@ from mlkg.store.base import (
     Term,
     Triple,
 )
+from mlkg.store.ontologygraph import OntologyGraph, reads_ontology
 from mlkg.store.oxterms import change_operations, encode_graph, ground_lines
 from mlkg.store.protocoltext import check_protocol_dataset
 from mlkg.store.sparqlcheck import check_query, check_update
@@ -76,6 +77,8 @@ __all__ = ["Endpoints", "SparqlStore"]
 
 #: A graph name mlkg never writes, sent as the only ``default-graph-uri`` for an empty default graph.
 _EMPTY_GRAPH: Final = URIRef("urn:x-mlkg:empty-graph")
+#: The graph of the triple that checks an empty engine's union default graph, dropped right after.
+_PROBE_GRAPH: Final = URIRef("urn:x-mlkg:union-check")
 #: Triples per DELETE DATA / INSERT DATA request of :meth:`SparqlStore.load_graph`.
 _INSERT_CHUNK: Final = 20_000
 
@@ -104,6 +107,7 @@ class SparqlStore:
             transport=transport,
         )
         self._write_lock = threading.Lock()
+        self._ontology: OntologyGraph | None = None
 
     # -- life cycle ---------------------------------------------------------------------------------------
 
@@ -130,25 +134,33 @@ class SparqlStore:
         self.close()
 
     def check_union_default_graph(self) -> None:
-        """Check that a query's default graph is the union of the named graphs, using the ontology graph
-        (:data:`mlkg.vocab.ONTOLOGY_GRAPH`, installed by :func:`mlkg.store.open_store` first): one of its
-        triples must match without ``GRAPH``.
+        """Check that a query's default graph is the union of the named graphs: one ground triple of some
+        named graph must match without ``GRAPH``. An engine holding no named graph is checked with a probe
+        triple written to :data:`_PROBE_GRAPH` and dropped again (two update requests, only then).
 
-        :raises StoreError: if it does not, naming the settings of common engines; or if the ontology graph
-            is empty.
+        :raises StoreError: if it does not, naming the settings of common engines.
+        :raises QueryError: if the engine refuses the probe (an update endpoint that does not take updates).
         """
-        ontology = nt(ONTOLOGY_GRAPH)
         ground = "FILTER(!isBlank(?s) && !isBlank(?o))"
         rows = result_rows(
-            self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH {ontology} {{ ?s ?p ?o {ground} }} }} LIMIT 1")
+            self._select(f"SELECT ?s ?p ?o WHERE {{ GRAPH ?g {{ ?s ?p ?o {ground} }} }} LIMIT 1")
         )
-        if not rows:
-            raise StoreError(f"the ontology graph {ONTOLOGY_GRAPH} is missing from the SPARQL engine")
-        s, p, o = rows[0]
-        if s is None or p is None or o is None:
-            raise StoreError("the SPARQL engine answered a triple pattern with an unbound variable")
+        if rows:
+            s, p, o = rows[0]
+            if s is None or p is None or o is None:
+                raise StoreError("the SPARQL engine answered a triple pattern with an unbound variable")
+            self._check_union(f"{nt(s)} {nt(p)} {nt(o)}")
+            return
+        probe = nt(_PROBE_GRAPH)
+        self._run_update(f"INSERT DATA {{ GRAPH {probe} {{ {probe} {probe} {probe} }} }}")
+        try:
+            self._check_union(f"{probe} {probe} {probe}")
+        finally:
+            self._run_update(f"DROP SILENT GRAPH {probe}")
+
+    def _check_union(self, triple: str) -> None:
         ask = self._open().query_json(
-            text=f"ASK {{ {nt(s)} {nt(p)} {nt(o)} }}", default_graphs=None, named_graphs=None, timeout=None
+            text=f"ASK {{ {triple} }}", default_graphs=None, named_graphs=None, timeout=None
         )
         if ask.get("boolean") is not True:
             raise StoreError(
@@ -158,6 +170,24 @@ class SparqlStore:
                 "true`; Stardog `query.all.graphs=true`. GraphDB, Virtuoso and Neptune do it by default. See "
                 "the README, 'Running on a SPARQL engine'."
             )
+
+    def drop_stored_ontology(self) -> bool:
+        """Delete the copy of the ontology graph that earlier versions of mlkg wrote into the engine (the
+        ontology is now served from the shipped file, outside the default graph). True if there was one.
+
+        :raises StoreError: if the engine fails or refuses the update.
+        """
+        text = f"ASK {{ GRAPH {nt(ONTOLOGY_GRAPH)} {{ ?s ?p ?o }} }}"
+        answer = self._open().query_json(text=text, default_graphs=None, named_graphs=None, timeout=None)
+        if answer.get("boolean") is not True:
+            return False
+        self._run_update(f"DROP SILENT GRAPH {nt(ONTOLOGY_GRAPH)}")
+        return True
+
+    def _ontology_graph(self) -> OntologyGraph:
+        if self._ontology is None:
+            self._ontology = OntologyGraph()
+        return self._ontology
 
     # -- writes -------------------------------------------------------------------------------------------
 
@@ -295,6 +325,9 @@ class SparqlStore:
         :raises InputError: if ``graph`` is not a valid IRI.
         :raises StoreError: if the engine fails.
         """
+        if graph == ONTOLOGY_GRAPH:
+            self._open()
+            return True  # served from the shipped ontology (mlkg.store.ontologygraph)
         text = f"ASK {{ GRAPH {nt(graph)} {{ ?s ?p ?o }} }}"
         answer = self._open().query_json(text=text, default_graphs=None, named_graphs=None, timeout=None)
         return answer.get("boolean") is True
@@ -312,7 +345,8 @@ class SparqlStore:
 
         ``graph=None`` matches every graph, the engine's default graph included (its quads have graph
         None); graphs named by blank nodes are left out. A blank node in the pattern is matched here, not by
-        the engine (a query cannot name a blank node).
+        the engine (a query cannot name a blank node). ``graph=ONTOLOGY_GRAPH`` reads the ontology mlkg
+        serves (:mod:`mlkg.store.ontologygraph`); ``graph=None`` does not include it.
 
         :raises InputError: if a pattern term is not valid RDF.
         :raises StoreError: if the engine fails.
@@ -320,6 +354,11 @@ class SparqlStore:
         pattern: dict[str, Term | None] = {"s": subject, "p": predicate, "o": object}
         if predicate is not None and not isinstance(predicate, URIRef):
             raise InputError(f"invalid quad pattern: predicate {predicate!r} is not an IRI")
+        if graph == ONTOLOGY_GRAPH:
+            self._open()
+            return iter(
+                list(self._ontology_graph().quads(subject=subject, predicate=predicate, object=object))
+            )
         terms = {k: f"?{k}" if v is None or isinstance(v, BNode) else nt(v) for k, v in pattern.items()}
         where = f"{terms['s']} {terms['p']} {terms['o']}"
         name = "?g" if graph is None else nt(graph)
@@ -369,9 +408,10 @@ class SparqlStore:
 
         The RDF dataset (SPARQL 1.1 Protocol, section 2.1.4): ``default_graphs`` / ``named_graphs`` are sent
         as ``default-graph-uri`` / ``named-graph-uri``; else the query's ``FROM`` clauses; else the engine's
-        default graph, which mlkg requires to be the union of all graphs. (With ``named_graphs`` alone, the
-        protocol makes the default graph empty; the embedded store keeps the union.) ``bindings`` are bound
-        as RDF terms in a ``VALUES`` block (:func:`~mlkg.store.sparqltext.bind_values`).
+        default graph, which mlkg requires to be the union of all graphs; a query of the ontology graph is
+        answered from it alone (:func:`~mlkg.store.ontologygraph.reads_ontology`). (With ``named_graphs``
+        alone, the protocol makes the default graph empty; the embedded store keeps the union.) ``bindings``
+        are bound as RDF terms in a ``VALUES`` block (:func:`~mlkg.store.sparqltext.bind_values`).
 
         ``timeout`` (seconds) bounds the wait for the engine's answer; the engine may go on evaluating:
         give the engine its own limit too (README, "Running on a SPARQL engine").
@@ -383,6 +423,15 @@ class SparqlStore:
         """
         http = self._open()
         check_query(query)
+        if reads_ontology(query=query, default_graphs=default_graphs, named_graphs=named_graphs):
+            return self._ontology_graph().queries.query(
+                self._ontology_graph().store,
+                query=query,
+                bindings=bindings,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                timeout=timeout,
+            )
         form = query_form(query)
         if form is None and looks_like_update(query):
             raise QueryError("malformed SPARQL query: this is a SPARQL Update: run it as an update")

@@ -8,12 +8,13 @@ Service Description of this endpoint. Extension: ``timeout`` (seconds) lowers th
 
 from __future__ import annotations
 
+from typing import Final
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from rdflib import BNode, Graph, URIRef
-from rdflib.namespace import RDF
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS
 from starlette.types import Receive, Scope, Send
 
 from mlkg.api.deps import AppState, absolute_iri, read_body, run_query, state_of
@@ -24,7 +25,7 @@ from mlkg.exports import serialize_triples
 from mlkg.formats import RDF_SPECS, RESULTS_SPECS
 from mlkg.store.base import Triple
 from mlkg.store.protocoltext import with_base
-from mlkg.vocab import FORMATS, SD
+from mlkg.vocab import FORMATS, ONTOLOGY_GRAPH, SD
 
 __all__ = ["MIN_TIMEOUT", "endpoint", "parse_form", "router", "single", "timeout_of"]
 
@@ -117,6 +118,12 @@ async def _fields(request: Request) -> tuple[dict[str, list[str]], str | None]:
     )
 
 
+_DEFAULT_GRAPH_NOTE: Final = (
+    f"The union of the graphs the store holds: one per entity, and the inferred graph. The ontology graph "
+    f"<{ONTOLOGY_GRAPH}> is not part of it; name it (GRAPH, FROM, default-graph-uri) to query the ontology."
+)
+
+
 def _service_description(state: AppState, base: str) -> list[Triple]:
     """SPARQL 1.1 Service Description (section 3) of the query and update endpoints."""
     graph = Graph()
@@ -134,6 +141,14 @@ def _service_description(state: AppState, base: str) -> list[Triple]:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
+    # The default graph: the union of the stored graphs; the ontology graph is served apart, by name only.
+    graph.add((default, RDFS.comment, Literal(_DEFAULT_GRAPH_NOTE, lang="en")))
+    available, ontology = BNode(), BNode()
+    graph.add((query_service, SD.availableGraphs, available))
+    graph.add((available, RDF.type, SD.GraphCollection))
+    graph.add((available, SD.namedGraph, ontology))
+    graph.add((ontology, RDF.type, SD.NamedGraph))
+    graph.add((ontology, SD.name, ONTOLOGY_GRAPH))
     return list(graph)  # type: ignore[arg-type]
 
 
