@@ -13,7 +13,6 @@ import rdflib
 from typer.testing import CliRunner
 
 from mlkg.cli import app, main
-from mlkg.cli_options import hoist_store_options
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = sorted(str(p) for p in (ROOT / "examples" / "demo").glob("*.json"))
@@ -177,7 +176,9 @@ def test_export_entity_and_load_back(runner: CliRunner, store_dir: str, tmp_path
     graph = rdflib.Graph().parse(data=entity.stdout, format="turtle")
     assert (rdflib.URIRef(CHURN), None, None) in graph
     missing = run(runner, "export", "--store", store_dir, "--entity", "http://localhost:8000/id/model/nope")
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2 and "no entity" in missing.stderr  # an unknown entity is bad input
+    by_name = run(runner, "export", "--store", store_dir, "-f", "ttl", "--entity", "customer_churn_predictor")
+    assert by_name.exit_code == 0 and by_name.stdout == entity.stdout  # one resolver: names work too
 
 
 def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
@@ -247,8 +248,10 @@ def test_impact_lists_what_a_table_change_affects_with_paths(runner: CliRunner, 
         "postgres_prod.ecommerce.public.orders.count_30d",
         "postgres_prod.ecommerce.public.orders.total_amount_30d",
     }
+    # an unknown entity is bad input (README: exit 2), one line, no traceback
     missing = run(runner, "impact", "no_such_table", "--store", store_dir)
-    assert missing.exit_code == 1 and "no entity named 'no_such_table'" in missing.stderr
+    assert missing.exit_code == 2 and "no entity named 'no_such_table'" in missing.stderr
+    assert missing.stderr.count("\n") == 1
 
 
 def test_reason_recomputes_the_same_inferred_graph(runner: CliRunner, store_dir: str) -> None:
@@ -297,23 +300,15 @@ def test_the_size_limit_applies_to_each_streamed_json_document(
     assert (rejected["where"], rejected["kind"]) == (f"{lines}#/3", "too_large")
 
 
-def test_every_store_option_works_after_the_subcommand(store_dir: str) -> None:
+def test_every_store_option_works_after_the_subcommand(
+    store_dir: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Regression: only the options a command declared itself were accepted after its name (DESIGN.md says
-    store options may come before or after the sub-command)."""
-    assert hoist_store_options(["query", "ASK {}", "--update-endpoint=http://x", "--store", "memory:"]) == [
-        "--update-endpoint=http://x",
-        "--store",
-        "memory:",
-        "query",
-        "ASK {}",
-    ]
-    assert hoist_store_options(["--store", "a", "reason", "--", "--store"]) == [
-        "--store",
-        "a",
-        "reason",
-        "--",
-        "--store",
-    ]
+    store options may come before or after the sub-command); typer parses them in both places, through
+    ``main(argv)`` as given (no argument rewriting)."""
+    with pytest.raises(SystemExit) as exited:
+        main(["load", "--quiet", *DEMO[:2], "--base-iri", "http://x.org/id/", "--store", store_dir])
+    assert exited.value.code == 0
     with pytest.raises(SystemExit) as exited:
         main(
             [
@@ -322,10 +317,19 @@ def test_every_store_option_works_after_the_subcommand(store_dir: str) -> None:
                 "nt",
                 "--sparql-user",
                 "someone",
-                "--base-iri",
-                "http://x.org/id/",
+                "--update-endpoint=http://unused.example/",
                 "--store",
                 store_dir,
             ]
         )
     assert exited.value.code == 0
+    assert "<http://x.org/id/" in capsys.readouterr().out  # --base-iri after the command took effect
+    # given before and after, the one after the command wins
+    with pytest.raises(SystemExit) as exited:
+        main(["--store", "/nonexistent/mlkg", "query", "ASK {}", "--store", store_dir, "-f", "json"])
+    assert exited.value.code == 0
+    # '--' ends the options: what follows is an argument, never a store option
+    with pytest.raises(SystemExit) as exited:
+        main(["--store", store_dir, "impact", "--", "--store"])
+    assert exited.value.code == 2
+    assert "no entity named '--store'" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from mlkg.api.guard import default_allowed_hosts
 from mlkg.config import Settings
 from mlkg.errors import InputError
 from mlkg.reasoning.store import repair_note
+from mlkg.served import served
 
 __all__ = ["check_listen", "is_loopback", "listen", "run_server", "server_url"]
 
@@ -88,7 +89,8 @@ def run_server(
     url = server_url(host=host, port=int(listener.getsockname()[1]))
     announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
     config = uvicorn.Config(app, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[listener])
+    with served(settings=settings, url=url):  # lets other mlkg commands say where the store is served
+        uvicorn.Server(config).run(sockets=[listener])
 
 
 def listen(*, host: str, port: int) -> socket.socket:

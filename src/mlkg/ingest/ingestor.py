@@ -21,6 +21,7 @@ from mlkg.ingest.document import EntityDocument, ParseOutcome, ValidationOutcome
 from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.jsonld import JsonReader
 from mlkg.ingest.loader import FrozenContextLoader
+from mlkg.ingest.quiet import quiet_ill_typed_literals
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
@@ -52,6 +53,7 @@ class Ingestor:
         self._json = JsonReader(minter=minter, loader=FrozenContextLoader())
         self._rdf = RdfReader(base=minter.base)
         self._shapes = ShapesValidator()
+        quiet_ill_typed_literals()  # the shapes report an ill-typed value; rdflib's traceback would repeat it
 
     def parse(self, *, source: Source) -> ParseOutcome:
         """Read one source into entity documents. Needs no store (``mlkg validate``).
