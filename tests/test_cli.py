@@ -333,3 +333,34 @@ def test_every_store_option_works_after_the_subcommand(
         main(["--store", store_dir, "impact", "--", "--store"])
     assert exited.value.code == 2
     assert "no entity named '--store'" in capsys.readouterr().err
+
+
+def test_help_shows_flags_as_flags_and_keeps_the_variable_notes(runner: CliRunner) -> None:
+    """Regression (issue 13.5): flags were shown as taking a <bool>, and rich markup ate '[env ...]'."""
+    root = " ".join(run(runner, "--help").stdout.split())  # lines wrap with the terminal's width
+    assert "(env MLKG_STORE)" in root and "'memory:' ." not in root
+    impact = run(runner, "impact", "--help").stdout
+    assert "<bool>" not in impact
+    assert " --explain " in impact
+
+
+def test_an_ill_typed_metric_is_reported_once_without_rdflib_traceback(tmp_path: Path) -> None:
+    """Regression (issue 13.5): rdflib's 'Failed to convert Literal lexical form' traceback came first."""
+    model = {
+        "type": "mlmodel",
+        "name": "m1",
+        "fullyQualifiedName": "svc.m1",
+        "algorithm": "XGBoost",
+        "metrics": [{"name": "auc", "value": "high"}],
+    }
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model))
+    done = subprocess.run(
+        [sys.executable, "-m", "mlkg", "load", str(path), "--store", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "a metric value must be a number" in done.stderr
+    assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
