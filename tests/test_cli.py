@@ -364,3 +364,18 @@ def test_an_ill_typed_metric_is_reported_once_without_rdflib_traceback(tmp_path:
     assert done.returncode == 2
     assert "a metric value must be a number" in done.stderr
     assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
+
+
+def test_lineage_and_explain_name_entities_as_impact_does(runner: CliRunner, store_dir: str) -> None:
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    graph = json.loads(
+        run(runner, "lineage", "customer_churn_predictor", "-d", "upstream", "--store", store_dir).stdout
+    )
+    assert graph["entity"] == CHURN
+    assert COLUMN in {node["id"] for node in graph["nodes"]}
+    column = "postgres_prod.ecommerce.public.customers.last_purchase_date"
+    hops = json.loads(run(runner, "explain", CHURN, column, "--json", "--store", store_dir).stdout)
+    assert hops[0]["from"] == COLUMN and hops[-1]["to"] == CHURN
+    backwards = run(runner, "explain", column, "customer_churn_predictor", "--store", store_dir)
+    assert backwards.exit_code == 1 and "no data flows" in backwards.stderr
+    assert run(runner, "lineage", "customers", "--store", store_dir).exit_code == 2  # ambiguous

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
 from mlkg.cli_inputs import expand_inputs, run_inputs
+from mlkg.cli_lineage import explain_command, lineage_command
 from mlkg.cli_open import errors, fail, in_use, reading, settings_of, writing
 from mlkg.cli_options import (
     BaseOpt,
@@ -297,6 +298,10 @@ def impact_command(
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
     typer.echo(report.to_text())
+
+
+app.command("lineage")(lineage_command)
+app.command("explain")(explain_command)
 
 
 @app.command()
