@@ -64,7 +64,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         assert url is not None, "mlkg serve did not start"
         yield store, url
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -72,10 +72,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
             process.wait()
         if process.stderr is not None:
             process.stderr.close()
+    # stopped, the server removed its record (mlkg.served)
+    assert not (Path(store) / "mlkg-serve.json").exists()
 
 
 def test_read_commands_work_while_the_server_holds_the_store(served: tuple[str, str]) -> None:
-    store, _ = served
+    store, url = served
+    record = json.loads((Path(store) / "mlkg-serve.json").read_text())
+    assert record["url"] == url
     impact = mlkg("impact", TABLE, "-f", "json", "--store", store)
     assert impact.returncode == 0, impact.stderr
     assert json.loads(impact.stdout)["count"] == 63

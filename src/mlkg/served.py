@@ -3,18 +3,21 @@
 Only one process can hold an embedded store's directory for writing (docs/architecture.md, section 1). While
 ``mlkg serve`` holds it, other ``mlkg`` commands read a view of it; a command that would write reads this
 record to say exactly where the server is and what to do instead ("POST to it or stop it"). The record is
-written when the server starts listening and removed when it stops; a record left by a process that died is
-ignored (its process id no longer runs).
+written when the server starts listening and removed when it stops (Ctrl-C or SIGTERM); a record left by a
+process that died (SIGKILL) is ignored (its process id no longer runs).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Final
 
 from mlkg.config import MEMORY_STORE, Settings
@@ -82,8 +85,21 @@ def served(*, settings: Settings, url: str) -> Iterator[None]:
         written = True
     except OSError:
         pass  # a read-only directory: commands then say only that the store is in use
+    # uvicorn stops gracefully on SIGTERM, then raises it again with the handler it found: the default one
+    # would end the process before the record is removed, so SIGTERM ends it by SystemExit (status 143).
+    terminate = threading.current_thread() is threading.main_thread() and (
+        signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    )
+    if terminate:
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield
     finally:
+        if terminate:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
         if written and served_by(settings=settings) == mine:
             path.unlink(missing_ok=True)
+
+
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)

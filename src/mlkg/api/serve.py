@@ -87,9 +87,9 @@ def run_server(
     gc.collect()
     gc.freeze()
     url = server_url(host=host, port=int(listener.getsockname()[1]))
-    announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     with served(settings=settings, url=url):  # lets other mlkg commands say where the store is served
+        announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
         uvicorn.Server(config).run(sockets=[listener])
 
 
