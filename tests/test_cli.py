@@ -13,7 +13,6 @@ import rdflib
 from typer.testing import CliRunner
 
 from mlkg.cli import app, main
-from mlkg.cli_options import hoist_store_options
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = sorted(str(p) for p in (ROOT / "examples" / "demo").glob("*.json"))
@@ -177,7 +176,9 @@ def test_export_entity_and_load_back(runner: CliRunner, store_dir: str, tmp_path
     graph = rdflib.Graph().parse(data=entity.stdout, format="turtle")
     assert (rdflib.URIRef(CHURN), None, None) in graph
     missing = run(runner, "export", "--store", store_dir, "--entity", "http://localhost:8000/id/model/nope")
-    assert missing.exit_code == 1
+    assert missing.exit_code == 2 and "no entity" in missing.stderr  # an unknown entity is bad input
+    by_name = run(runner, "export", "--store", store_dir, "-f", "ttl", "--entity", "customer_churn_predictor")
+    assert by_name.exit_code == 0 and by_name.stdout == entity.stdout  # one resolver: names work too
 
 
 def test_python_dash_m_and_stdin(tmp_path: Path) -> None:
@@ -247,8 +248,10 @@ def test_impact_lists_what_a_table_change_affects_with_paths(runner: CliRunner, 
         "postgres_prod.ecommerce.public.orders.count_30d",
         "postgres_prod.ecommerce.public.orders.total_amount_30d",
     }
+    # an unknown entity is bad input (README: exit 2), one line, no traceback
     missing = run(runner, "impact", "no_such_table", "--store", store_dir)
-    assert missing.exit_code == 1 and "no entity named 'no_such_table'" in missing.stderr
+    assert missing.exit_code == 2 and "no entity named 'no_such_table'" in missing.stderr
+    assert missing.stderr.count("\n") == 1
 
 
 def test_reason_recomputes_the_same_inferred_graph(runner: CliRunner, store_dir: str) -> None:
@@ -297,23 +300,15 @@ def test_the_size_limit_applies_to_each_streamed_json_document(
     assert (rejected["where"], rejected["kind"]) == (f"{lines}#/3", "too_large")
 
 
-def test_every_store_option_works_after_the_subcommand(store_dir: str) -> None:
+def test_every_store_option_works_after_the_subcommand(
+    store_dir: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Regression: only the options a command declared itself were accepted after its name (DESIGN.md says
-    store options may come before or after the sub-command)."""
-    assert hoist_store_options(["query", "ASK {}", "--update-endpoint=http://x", "--store", "memory:"]) == [
-        "--update-endpoint=http://x",
-        "--store",
-        "memory:",
-        "query",
-        "ASK {}",
-    ]
-    assert hoist_store_options(["--store", "a", "reason", "--", "--store"]) == [
-        "--store",
-        "a",
-        "reason",
-        "--",
-        "--store",
-    ]
+    store options may come before or after the sub-command); typer parses them in both places, through
+    ``main(argv)`` as given (no argument rewriting)."""
+    with pytest.raises(SystemExit) as exited:
+        main(["load", "--quiet", *DEMO[:2], "--base-iri", "http://x.org/id/", "--store", store_dir])
+    assert exited.value.code == 0
     with pytest.raises(SystemExit) as exited:
         main(
             [
@@ -322,10 +317,65 @@ def test_every_store_option_works_after_the_subcommand(store_dir: str) -> None:
                 "nt",
                 "--sparql-user",
                 "someone",
-                "--base-iri",
-                "http://x.org/id/",
+                "--update-endpoint=http://unused.example/",
                 "--store",
                 store_dir,
             ]
         )
     assert exited.value.code == 0
+    assert "<http://x.org/id/" in capsys.readouterr().out  # --base-iri after the command took effect
+    # given before and after, the one after the command wins
+    with pytest.raises(SystemExit) as exited:
+        main(["--store", "/nonexistent/mlkg", "query", "ASK {}", "--store", store_dir, "-f", "json"])
+    assert exited.value.code == 0
+    # '--' ends the options: what follows is an argument, never a store option
+    with pytest.raises(SystemExit) as exited:
+        main(["--store", store_dir, "impact", "--", "--store"])
+    assert exited.value.code == 2
+    assert "no entity named '--store'" in capsys.readouterr().err
+
+
+def test_help_shows_flags_as_flags_and_keeps_the_variable_notes(runner: CliRunner) -> None:
+    """Regression (issue 13.5): flags were shown as taking a <bool>, and rich markup ate '[env ...]'."""
+    root = " ".join(run(runner, "--help").stdout.split())  # lines wrap with the terminal's width
+    assert "(env MLKG_STORE)" in root and "'memory:' ." not in root
+    impact = run(runner, "impact", "--help").stdout
+    assert "<bool>" not in impact
+    assert " --explain " in impact
+
+
+def test_an_ill_typed_metric_is_reported_once_without_rdflib_traceback(tmp_path: Path) -> None:
+    """Regression (issue 13.5): rdflib's 'Failed to convert Literal lexical form' traceback came first."""
+    model = {
+        "type": "mlmodel",
+        "name": "m1",
+        "fullyQualifiedName": "svc.m1",
+        "algorithm": "XGBoost",
+        "metrics": [{"name": "auc", "value": "high"}],
+    }
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(model))
+    done = subprocess.run(
+        [sys.executable, "-m", "mlkg", "load", str(path), "--store", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "a metric value must be a number" in done.stderr
+    assert "Traceback" not in done.stderr and "Failed to convert" not in done.stderr
+
+
+def test_lineage_and_explain_name_entities_as_impact_does(runner: CliRunner, store_dir: str) -> None:
+    assert run(runner, "load", "--store", store_dir, *DEMO).exit_code == 0
+    graph = json.loads(
+        run(runner, "lineage", "customer_churn_predictor", "-d", "upstream", "--store", store_dir).stdout
+    )
+    assert graph["entity"] == CHURN
+    assert COLUMN in {node["id"] for node in graph["nodes"]}
+    column = "postgres_prod.ecommerce.public.customers.last_purchase_date"
+    hops = json.loads(run(runner, "explain", CHURN, column, "--json", "--store", store_dir).stdout)
+    assert hops[0]["from"] == COLUMN and hops[-1]["to"] == CHURN
+    backwards = run(runner, "explain", column, "customer_churn_predictor", "--store", store_dir)
+    assert backwards.exit_code == 1 and "no data flows" in backwards.stderr
+    assert run(runner, "lineage", "customers", "--store", store_dir).exit_code == 2  # ambiguous

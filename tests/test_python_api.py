@@ -76,6 +76,24 @@ def test_every_catalog_keeps_the_inferred_graph(tmp_path: Path) -> None:
         assert set(catalog.store.quads(graph=INFERRED_GRAPH)) == inferred
 
 
+def test_a_read_only_catalog_reads_beside_a_writer_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(mlkg.InputError, match="no mlkg store here"):
+        mlkg.open(store=str(missing), read_only=True)
+    assert not missing.exists()
+    path = str(tmp_path / "s")
+    with mlkg.open(store=path) as writer:  # holds the directory, as mlkg serve does
+        writer.load(DEMO / "02-ecommerce-tables.json", DEMO / "10-churn-features.json")
+        with pytest.raises(mlkg.StoreInUseError):
+            mlkg.open(store=path)
+        with mlkg.open(store=path, read_only=True) as reader:
+            assert len(reader.impact(CUSTOMERS)) == len(writer.impact(CUSTOMERS)) > 0
+            with pytest.raises(mlkg.StoreError, match="read-only"):
+                reader.load({"type": "table", "name": "t", "fullyQualifiedName": "pg.db.s.t"})
+            with pytest.raises(mlkg.StoreError, match="read-only"):
+                reader.reason()
+
+
 def test_load_takes_directories_globs_and_parsed_documents(tmp_path: Path) -> None:
     with mlkg.open(store="memory:") as catalog:
         assert len(catalog.load(str(DEMO / "0*.json")).accepted) > 0

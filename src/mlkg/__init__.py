@@ -25,6 +25,7 @@ from mlkg.errors import (
     ReasoningError,
     ServiceBusyError,
     StoreError,
+    StoreInUseError,
     UnsupportedFormatError,
     ValidationError,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "ReasoningError",
     "ServiceBusyError",
     "StoreError",
+    "StoreInUseError",
     "UnsupportedFormatError",
     "ValidationError",
     "__version__",

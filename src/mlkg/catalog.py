@@ -18,7 +18,7 @@ import glob
 import io
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Self
@@ -26,11 +26,12 @@ from typing import Any, BinaryIO, Self
 from rdflib import URIRef
 
 from mlkg.config import Settings
-from mlkg.errors import InputError, NotFoundError, PayloadTooLargeError, UnsupportedFormatError
+from mlkg.errors import InputError, PayloadTooLargeError, StoreError, UnsupportedFormatError
 from mlkg.exports import GraphSelection, export
 from mlkg.ids import IriMinter
-from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
-from mlkg.queries.resolve import resolve_entities
+from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
+from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
+from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
 from mlkg.reasoning.impact import Direction, ImpactReport, impact
@@ -39,6 +40,7 @@ from mlkg.reasoning.ontology import load_ontology
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import QueryResult, RdfFormat, Store, Term, open_store
+from mlkg.store.reading import open_for_reading
 
 __all__ = ["Catalog", "open"]
 
@@ -53,6 +55,8 @@ def open(
     sparql_endpoint: str | None = None,
     base_iri: str | None = None,
     settings: Settings | None = None,
+    read_only: bool = False,
+    addresses: Sequence[str] = (),
     **options: Any,
 ) -> Catalog:
     """Open a catalog: the embedded store at ``store`` (a directory, default ``./mlkg-data``, or
@@ -60,13 +64,21 @@ def open(
     :class:`~mlkg.config.Settings` fields (``update_endpoint``, ``sparql_user``, ``query_timeout``, ...);
     ``MLKG_*`` environment variables fill what is not given, as for the ``mlkg`` command.
 
-    :raises StoreError: if the store cannot be opened (in use by another process, unreachable engine).
+    ``read_only=True`` opens it to read: an on-disk store must already exist (nothing is created), and while
+    another process (``mlkg serve``) holds it the catalog reads a view holding every write committed before
+    it was opened (:func:`mlkg.store.reading.open_for_reading`). Writes through it raise :class:`StoreError`.
+    ``addresses``: prefixes that stand for the base IRI in entity IRIs given to it (a server's own
+    ``http://host:port/id/``).
+
+    :raises StoreInUseError: if another process holds the on-disk store (not with ``read_only``).
+    :raises StoreError: if the store cannot be opened (unreachable engine, unreadable directory).
+    :raises InputError: with ``read_only``, if the directory holds no store.
     :raises pydantic.ValidationError: if an option has a wrong type or value.
     """
     given = {"store": store, "sparql_endpoint": sparql_endpoint, "base_iri": base_iri, **options}
     given = {name: value for name, value in given.items() if value is not None}
     chosen = settings.model_copy(update=given) if settings is not None else Settings(**given)
-    return Catalog(settings=chosen)
+    return Catalog(settings=chosen, read_only=read_only, addresses=addresses)
 
 
 class Catalog:
@@ -76,13 +88,32 @@ class Catalog:
     :raises StoreError: if the store cannot be opened.
     """
 
-    def __init__(self, *, settings: Settings, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store | None = None,
+        read_only: bool = False,
+        addresses: Sequence[str] = (),
+    ) -> None:
         self.settings = settings
-        opened = store if store is not None else open_store(settings=settings)
+        #: Prefixes that stand for ``settings.base_iri`` in entity IRIs users type (a server's own
+        #: ``http://host:port/id/``, when it differs from the base): :mod:`mlkg.queries.resolve`.
+        self.addresses = tuple(addresses)
+        #: True if opened to read only (:func:`open`): every write method raises :class:`StoreError`.
+        self.read_only = read_only
+        view = False
+        if store is not None:
+            opened = store
+        elif read_only:
+            opened, view = open_for_reading(settings=settings)
+        else:
+            opened = open_store(settings=settings)
         self._owns_store = store is None
         try:
             self.minter = IriMinter.from_ontology(base=settings.base_iri)
-            self.store = ReasonedStore(inner=opened, program=LineageProgram.from_ontology(load_ontology()))
+            program = LineageProgram.from_ontology(load_ontology())
+            self.store = ReasonedStore(inner=opened, program=program, repair=not view)
             self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
         except BaseException:
             if self._owns_store:
@@ -93,6 +124,16 @@ class Catalog:
     def program(self) -> LineageProgram:
         """The lineage rules compiled from the ontology."""
         return self.store.reasoner.program
+
+    @property
+    def repaired(self) -> ReasonStats | None:
+        """What opening did to repair the inferred graph after an interrupted write (None: nothing to do)."""
+        return self.store.repaired
+
+    def _writable(self) -> ReasonedStore:
+        if self.read_only:
+            raise StoreError("this catalog was opened read-only (mlkg.open(read_only=True)): it cannot write")
+        return self.store
 
     # -- writes ---------------------------------------------------------------------------------------------
 
@@ -107,7 +148,22 @@ class Catalog:
         :raises PayloadTooLargeError: if a file is larger than ``max_document_bytes``.
         :raises StoreError: if the store fails.
         """
-        return self.ingestor.ingest(store=self.store, sources=self._sources(items, format))
+        return self.ingestor.ingest(store=self._writable(), sources=self._sources(items, format))
+
+    def load_stream(
+        self, outcomes: Iterable[ParseOutcome], /, *, batch_size: int = DEFAULT_BATCH_SIZE, write: bool = True
+    ) -> Iterator[IngestReport]:
+        """Validate and store parsed documents (from ``catalog.ingestor.parse_stream``) ``batch_size`` at a
+        time, yielding one report per batch, so memory is bounded by the batch, not by the input
+        (``mlkg load``); the inferred graph follows each batch. ``write=False`` only validates, against the
+        documents alone (``mlkg validate``).
+
+        :raises InputError: if ``batch_size`` is not positive.
+        :raises StoreError: if the store fails (the batches before were written, that one was not), or the
+            catalog is read-only and ``write`` is true.
+        """
+        store = self._writable() if write else None
+        return self.ingestor.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=write)
 
     def validate(self, *items: Loadable, format: InputFormat | None = None) -> IngestReport:
         """Check documents as :meth:`load` would (syntax, context, SHACL), writing nothing.
@@ -123,7 +179,7 @@ class Catalog:
         :raises InputError: if it writes a graph mlkg maintains.
         :raises StoreError: if the store fails.
         """
-        self.store.update(update=update)
+        self._writable().update(update=update)
 
     def delete(self, entity: str, /) -> bool:
         """Delete an entity (named by IRI, fully qualified name or unique name); True if it existed.
@@ -131,14 +187,14 @@ class Catalog:
         :raises NotFoundError: if ``entity`` names nothing.
         :raises InputError: if it names several entities, or an IRI mlkg maintains.
         """
-        return self.ingestor.delete(store=self.store, entity=self._one(entity))
+        return self.ingestor.delete(store=self._writable(), entity=self._one(entity))
 
     def reason(self) -> ReasonStats:
         """Recompute the inferred graph from scratch, writing only what differs (``mlkg reason``).
 
         :raises StoreError: if the store fails.
         """
-        return self.store.recompute()
+        return self._writable().recompute()
 
     # -- reads ----------------------------------------------------------------------------------------------
 
@@ -249,16 +305,19 @@ class Catalog:
 
     # -------------------------------------------------------------------------------------------------------
 
+    def resolve(self, entity: str, /) -> URIRef:
+        """The IRI of the one entity ``entity`` names: an IRI (on the base, or on one of ``addresses``), a
+        fully qualified name, or a name only one entity has (:mod:`mlkg.queries.resolve`).
+
+        :raises NotFoundError: if it names nothing.
+        :raises InputError: if it names several entities (the message lists them).
+        """
+        return self._one(entity)
+
     def _one(self, text: str) -> URIRef:
-        found = resolve_entities(store=self.store, text=text)
-        if len(found) > 1:
-            names = ", ".join(str(iri) for iri in found[:5])
-            raise InputError(
-                f"{text!r} names {len(found)} entities ({names}); give an IRI or FQN", where=text
-            )
-        if not found:
-            raise NotFoundError(f"no entity {text!r} in the store")
-        return found[0]
+        return resolve_entity(
+            store=self.store, text=text, base_iri=self.settings.base_iri, addresses=self.addresses
+        )
 
     def _sources(self, items: Iterable[Loadable], format: InputFormat | None) -> list[Source]:
         sources: list[Source] = []

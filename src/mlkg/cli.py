@@ -1,10 +1,14 @@
-"""The ``mlkg`` command: a thin layer over the library (DESIGN.md section 2, CLI).
+"""The ``mlkg`` command: a thin layer over :class:`mlkg.Catalog` (docs/architecture.md, section 1; README,
+"Using mlkg").
 
-Exit codes: 0 success, 1 a failed operation (store error, missing entity), 2 bad usage or bad input (one line
-on stderr saying what is wrong and where). Data goes to stdout; progress and reports go to stderr.
+Exit codes: 0 success, 1 a failed operation (store error), 2 bad usage or bad input, an entity the store does
+not hold included (one line on stderr saying what is wrong and where; :mod:`mlkg.cli_open` is the one place
+errors become exit codes). Data goes to stdout; progress and reports go to stderr.
 
-Store options (``--store``, ``--sparql-endpoint``, ...) may be given before or after the sub-command name; the
-``MLKG_*`` environment variable is used when the option is absent.
+Store options (``--store``, ``--sparql-endpoint``, ...) may be given before or after the sub-command name
+(:mod:`mlkg.cli_options`); the ``MLKG_*`` environment variable is used when the option is absent. Commands
+that only read (``query``, ``impact``, ``export``) never create a store and work while ``mlkg serve`` holds
+it.
 """
 
 from __future__ import annotations
@@ -12,17 +16,18 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from pydantic import SecretStr
-from rdflib import URIRef
 
+from mlkg.catalog import Catalog
 from mlkg.cli_inputs import expand_inputs, run_inputs
+from mlkg.cli_lineage import explain_command, lineage_command
+from mlkg.cli_open import errors, fail, in_use, reading, settings_of, writing
 from mlkg.cli_options import (
     BaseOpt,
     EndpointOpt,
@@ -32,21 +37,17 @@ from mlkg.cli_options import (
     StoreOptions,
     UpdateOpt,
     UserOpt,
-    hoist_store_options,
+    options_of,
+    store_options,
 )
-from mlkg.config import MEMORY_STORE, Settings
-from mlkg.errors import InputError, MlkgError, NotFoundError
-from mlkg.exports import GraphSelection, export, serialize_triples
+from mlkg.config import MEMORY_STORE
+from mlkg.errors import InputError, StoreInUseError
+from mlkg.exports import GraphSelection, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
-from mlkg.ids import IriMinter
-from mlkg.ingest import Ingestor, IngestReport, InputFormat
+from mlkg.ingest import IngestReport, InputFormat
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
-from mlkg.reasoning import load_ontology
-from mlkg.reasoning.engine import ReasonStats
-from mlkg.reasoning.impact import Direction, impact
-from mlkg.reasoning.program import LineageProgram
-from mlkg.reasoning.store import ReasonedStore, repair_interrupted, repair_note
-from mlkg.store import GraphResult, RdfFormat, Store, open_store
+from mlkg.reasoning.impact import Direction
+from mlkg.store import GraphResult, RdfFormat
 
 __all__ = ["app", "main"]
 
@@ -56,6 +57,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain help: rich's renderer shows flags as taking a <bool> value and reads "[...]" in texts as markup.
+    rich_markup_mode=None,
 )
 
 
@@ -75,53 +78,6 @@ def _root(
     )
 
 
-def _fail(message: str, *, code: int) -> NoReturn:
-    typer.echo(f"mlkg: error: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def _exit_code(error: MlkgError) -> int:
-    return 2 if isinstance(error, InputError) else 1
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """Map mlkg's exception tree to exit codes and one line on stderr (the one place this happens)."""
-    try:
-        yield
-    except MlkgError as error:
-        _fail(str(error), code=_exit_code(error))
-
-
-def _program() -> LineageProgram:
-    return LineageProgram.from_ontology(load_ontology())
-
-
-def _note_repair(stats: ReasonStats | None) -> None:
-    if stats is not None:
-        typer.echo(repair_note(stats), err=True)
-
-
-@contextmanager
-def _opened(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Settings, Store]]:
-    """The store, its inferred graph repaired first if a write to it was interrupted."""
-    settings = options.merged(ctx.obj).settings()
-    with _errors(), open_store(settings=settings) as store:
-        _note_repair(repair_interrupted(store=store, program=_program))
-        yield settings, store
-
-
-@contextmanager
-def _reasoned(ctx: typer.Context, options: StoreOptions) -> Iterator[tuple[Settings, ReasonedStore]]:
-    """The store, wrapped so every write keeps the inferred lineage graph correct (and repaired first if a
-    write to it was interrupted)."""
-    settings = options.merged(ctx.obj).settings()
-    with _errors(), open_store(settings=settings) as store:
-        reasoned = ReasonedStore(inner=store, program=_program())
-        _note_repair(reasoned.repaired)
-        yield settings, reasoned
-
-
 def _print_report(report: IngestReport, *, as_json: bool, verb: str, quiet: bool = False) -> None:
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
@@ -134,12 +90,6 @@ def _print_report(report: IngestReport, *, as_json: bool, verb: str, quiet: bool
     typer.echo(
         f"mlkg: {verb} {len(report.accepted)} document(s), rejected {len(report.rejected)}",
         err=True,
-    )
-
-
-def _ingestor(settings: Settings) -> Ingestor:
-    return Ingestor(
-        minter=IriMinter.from_ontology(base=settings.base_iri), max_bytes=settings.max_document_bytes
     )
 
 
@@ -170,6 +120,7 @@ FilesArg = Annotated[
 
 
 @app.command()
+@store_options
 def load(
     ctx: typer.Context,
     files: FilesArg,
@@ -177,9 +128,6 @@ def load(
     as_json: JsonOpt = False,
     batch_size: BatchOpt = DEFAULT_BATCH_SIZE,
     quiet: QuietOpt = False,
-    store: StoreOpt = None,
-    sparql_endpoint: EndpointOpt = None,
-    base_iri: BaseOpt = None,
 ) -> None:
     """Load JSON-LD, plain JSON, JSON Lines, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents.
 
@@ -188,26 +136,23 @@ def load(
     Documents that fail validation are reported and not written; the others are stored. Progress shows on
     stderr when it is a terminal. Exit code 2 if any document was rejected.
     """
-    options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri)
-    settings = options.merged(ctx.obj).settings()
-    with _errors():
+    settings = settings_of(ctx)
+    with errors():
         expand_inputs(files, fmt=format, max_bytes=settings.max_document_bytes)  # bad usage writes nothing
-    with _reasoned(ctx, options) as (settings, opened):
-        report = run_inputs(
-            _ingestor(settings),
-            files,
-            fmt=format,
-            store=opened,
-            batch_size=batch_size,
-            quiet=quiet,
-            max_bytes=settings.max_document_bytes,
-        )
+    advice = _post_to("entities", "the documents")
+    with writing(ctx, advice=advice) as catalog:
+        report = run_inputs(catalog, files, fmt=format, write=True, batch_size=batch_size, quiet=quiet)
     _print_report(report, as_json=as_json, verb="loaded", quiet=quiet)
     if report.rejected:
         raise typer.Exit(2)
 
 
+def _post_to(route: str, what: str) -> Callable[[str], str]:
+    return lambda url: f"POST {what} to {url}{route}"
+
+
 @app.command()
+@store_options
 def validate(
     ctx: typer.Context,
     files: FilesArg,
@@ -215,20 +160,12 @@ def validate(
     as_json: JsonOpt = False,
     batch_size: BatchOpt = DEFAULT_BATCH_SIZE,
     quiet: QuietOpt = False,
-    base_iri: BaseOpt = None,
 ) -> None:
     """Check documents (syntax, context, SHACL shapes) without writing anything. Exit code 2 if any fails."""
-    settings = StoreOptions(base_iri=base_iri).merged(ctx.obj).settings()
-    with _errors():
-        report = run_inputs(
-            _ingestor(settings),
-            files,
-            fmt=format,
-            store=None,
-            batch_size=batch_size,
-            quiet=quiet,
-            max_bytes=settings.max_document_bytes,
-        )
+    # Documents are checked alone, against no store: a scratch in-memory catalog opens none.
+    settings = settings_of(ctx).model_copy(update={"store": MEMORY_STORE, "sparql_endpoint": None})
+    with errors(), Catalog(settings=settings) as catalog:
+        report = run_inputs(catalog, files, fmt=format, write=False, batch_size=batch_size, quiet=quiet)
     _print_report(report, as_json=as_json, verb="validated", quiet=quiet)
     if report.rejected:
         raise typer.Exit(2)
@@ -253,6 +190,7 @@ QUERY_FORMATS = [*(f.value for f in ResultsFormat), *(f.value for f in RdfFormat
 
 
 @app.command()
+@store_options
 def query(
     ctx: typer.Context,
     query: Annotated[
@@ -266,16 +204,14 @@ def query(
             help=f"SELECT/ASK: {_RESULTS_NAMES}. CONSTRUCT: {', '.join(f.value for f in RdfFormat)}.",
         ),
     ] = "table",
-    store: StoreOpt = None,
-    sparql_endpoint: EndpointOpt = None,
 ) -> None:
     """Run a SPARQL 1.1 query over the union of all graphs and print the results."""
     if format not in QUERY_FORMATS:
-        _fail(f"--format {format!r} is not one of {', '.join(QUERY_FORMATS)}", code=2)
-    with _errors():
+        fail(f"--format {format!r} is not one of {', '.join(QUERY_FORMATS)}", code=2)
+    with errors():
         text = _query_text(query)
-    with _opened(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
-        result = opened.query(query=text)
+    with reading(ctx) as catalog:
+        result = catalog.query(text)
         if isinstance(result, GraphResult):
             rdf_format = RdfFormat(format) if format in {f.value for f in RdfFormat} else RdfFormat.TURTLE
             data = serialize_triples(triples=result.triples, format=rdf_format)
@@ -290,42 +226,44 @@ def query(
 
 
 @app.command("export")
+@store_options
 def export_command(
     ctx: typer.Context,
     format: Annotated[RdfFormat, typer.Option("--format", "-f", help="Output format.")] = RdfFormat.TRIG,
-    entity: Annotated[str | None, typer.Option("--entity", help="Export only this entity (its IRI).")] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option("--entity", metavar="ENTITY", help="Export only this entity (IRI, FQN or name)."),
+    ] = None,
     asserted_only: Annotated[
         bool, typer.Option("--asserted-only", help="Leave out the inferred and ontology graphs.")
     ] = False,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+        Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.")
     ] = None,
-    store: StoreOpt = None,
-    sparql_endpoint: EndpointOpt = None,
 ) -> None:
     """Export the whole store, or one entity, as linked data."""
-    with _opened(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
-        target = URIRef(entity) if entity else None
-        if target is not None and not opened.has_graph(graph=target):
-            raise NotFoundError(f"no entity {entity} in the store")
-        graphs: GraphSelection = "asserted" if asserted_only else "all"
+    graphs: GraphSelection = "asserted" if asserted_only else "all"
+    with reading(ctx) as catalog:
+        if entity is not None:
+            catalog.resolve(entity)  # an unknown entity is refused before the output file is created
         if output is None:
-            export(store=opened, format=format, output=sys.stdout.buffer, entity=target, graphs=graphs)
+            catalog.export(format=format, output=sys.stdout.buffer, entity=entity, graphs=graphs)
             sys.stdout.buffer.flush()
         else:
             with output.open("wb") as handle:
-                export(store=opened, format=format, output=handle, entity=target, graphs=graphs)
+                catalog.export(format=format, output=handle, entity=entity, graphs=graphs)
 
 
 @app.command()
-def reason(
-    ctx: typer.Context,
-    store: StoreOpt = None,
-    sparql_endpoint: EndpointOpt = None,
-) -> None:
+@store_options
+def reason(ctx: typer.Context) -> None:
     """Recompute the inferred lineage graph from scratch (every write already keeps it up to date)."""
-    with _reasoned(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
-        stats = opened.recompute()
+
+    def advice(url: str) -> str:
+        return "it keeps the inferred graph up to date after every write (nothing to recompute)"
+
+    with writing(ctx, advice=advice) as catalog:
+        stats = catalog.reason()
     typer.echo(
         f"mlkg: inferred graph recomputed from {stats.asserted} asserted lineage triples in "
         f"{stats.seconds:.2f} s: {stats.inferred_added} triples added, {stats.inferred_removed} removed",
@@ -339,37 +277,36 @@ class ImpactFormat(str, Enum):
 
 
 @app.command("impact")
+@store_options
 def impact_command(
     ctx: typer.Context,
-    entity: Annotated[str, typer.Argument(help="The asset: its IRI, fully qualified name or name.")],
+    entity: Annotated[
+        str, typer.Argument(metavar="ENTITY", help="The asset: its IRI, fully qualified name or name.")
+    ],
     direction: Annotated[Direction, typer.Option("--direction", "-d")] = Direction.DOWNSTREAM,
     with_paths: Annotated[
         bool, typer.Option("--explain", help="Show the asserted path behind each answer.")
     ] = False,
     format: Annotated[ImpactFormat, typer.Option("--format", "-f")] = ImpactFormat.TABLE,
-    store: StoreOpt = None,
-    sparql_endpoint: EndpointOpt = None,
 ) -> None:
-    """What is affected if ENTITY changes (downstream), or what it depends on (upstream), grouped by kind."""
-    with _reasoned(ctx, StoreOptions(store=store, sparql_endpoint=sparql_endpoint)) as (_, opened):
-        reports = impact(
-            store=opened,
-            program=opened.reasoner.program,
-            entity=entity,
-            direction=direction,
-            with_paths=with_paths,
-        )
+    """What is affected if ENTITY changes (downstream), or what it depends on (upstream), grouped by kind.
+
+    A name that several entities have is refused (exit 2) with the candidates listed.
+    """
+    with reading(ctx) as catalog:
+        report = catalog.impact(entity, direction=direction, explain=with_paths)
     if format is ImpactFormat.JSON:
-        documents = [r.to_dict() for r in reports]
-        typer.echo(
-            json.dumps(documents if len(documents) > 1 else documents[0], indent=2, ensure_ascii=False)
-        )
+        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return
-    for report in reports:
-        typer.echo(report.to_text())
+    typer.echo(report.to_text())
+
+
+app.command("lineage")(lineage_command)
+app.command("explain")(explain_command)
 
 
 @app.command()
+@store_options
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
@@ -383,14 +320,14 @@ def serve(
     ] = False,
     write_token: Annotated[
         str | None,
-        typer.Option("--write-token", help="Bearer token writes must carry [env MLKG_WRITE_TOKEN]."),
+        typer.Option("--write-token", help="Bearer token writes must carry (env MLKG_WRITE_TOKEN)."),
     ] = None,
     cors_origin: Annotated[
         list[str] | None,
         typer.Option(
             "--cors-origin",
             help="Origin (https://host[:port]) whose browser pages may call the API; repeatable; '*' opens "
-            "reads to every page [env MLKG_CORS_ORIGINS, comma-separated].",
+            "reads to every page (env MLKG_CORS_ORIGINS, comma-separated).",
         ),
     ] = None,
     allowed_host: Annotated[
@@ -398,12 +335,9 @@ def serve(
         typer.Option(
             "--allowed-host",
             help="Host name requests may be addressed to; repeatable; '*' for any. Default on a loopback "
-            "address: the loopback names and the base IRI's host [env MLKG_ALLOWED_HOSTS].",
+            "address: the loopback names and the base IRI's host (env MLKG_ALLOWED_HOSTS).",
         ),
     ] = None,
-    store: StoreOpt = None,
-    sparql_endpoint: EndpointOpt = None,
-    base_iri: BaseOpt = None,
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
@@ -411,10 +345,10 @@ def serve(
     """
     from mlkg.api.serve import check_listen, run_server
 
-    options = StoreOptions(store=store, sparql_endpoint=sparql_endpoint, base_iri=base_iri).merged(ctx.obj)
+    options = options_of(ctx)
     if demo and options.store is None and "MLKG_STORE" not in os.environ and not options.sparql_endpoint:
         options.store = MEMORY_STORE
-    with _errors():
+    with errors():
         settings = options.settings()
         if write_token is not None:
             # an empty --write-token is no token, as an empty MLKG_WRITE_TOKEN is (Settings)
@@ -425,12 +359,15 @@ def serve(
         if allowed_host:
             settings = settings.model_copy(update={"allowed_hosts": allowed_host})
         check_listen(settings=settings, host=host)
-        run_server(
-            settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)
-        )
+        try:
+            run_server(
+                settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)
+            )
+        except StoreInUseError as error:
+            in_use(error, settings=settings, advice=lambda url: f"use it at {url}")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``mlkg`` console script."""
+    """Entry point of the ``mlkg`` console script; ``argv`` defaults to the process's arguments."""
     run: Callable[..., Any] = app
-    run(args=hoist_store_options(sys.argv[1:] if argv is None else argv), prog_name="mlkg")
+    run(args=sys.argv[1:] if argv is None else argv, prog_name="mlkg")

@@ -19,10 +19,10 @@ from typing import IO
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
 
+from mlkg.catalog import Catalog
 from mlkg.errors import InputError, PayloadTooLargeError
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome
 from mlkg.ingest.formats import extensions
-from mlkg.store import Store
 
 __all__ = ["InputFile", "LoadProgress", "expand_inputs", "load_progress", "parse_inputs", "run_inputs"]
 
@@ -178,28 +178,26 @@ def parse_inputs(
 
 
 def run_inputs(
-    ingestor: Ingestor,
+    catalog: Catalog,
     files: list[str],
     *,
     fmt: InputFormat | None,
-    store: Store | None,
+    write: bool,
     batch_size: int,
     quiet: bool,
-    max_bytes: int,
 ) -> IngestReport:
-    """Stream the inputs (:func:`expand_inputs`) through the ingestor in batches, writing them when ``store``
-    is given, with progress on stderr unless ``quiet``; one report for the whole run.
+    """Stream the inputs (:func:`expand_inputs`) through the catalog in batches
+    (:meth:`~mlkg.catalog.Catalog.load_stream`), writing them if ``write``, with progress on stderr unless
+    ``quiet``; one report for the whole run.
 
     :raises InputError: as :func:`expand_inputs`, or if a file cannot be read.
     :raises StoreError: if the store fails (the batches before were written).
     """
-    inputs = expand_inputs(files, fmt=fmt, max_bytes=max_bytes)
+    inputs = expand_inputs(files, fmt=fmt, max_bytes=catalog.settings.max_document_bytes)
     reports: list[IngestReport] = []
     with load_progress(inputs, enabled=not quiet) as progress:
-        outcomes = parse_inputs(ingestor, inputs, progress=progress)
-        for report in ingestor.ingest_stream(
-            store=store, outcomes=outcomes, batch_size=batch_size, write=store is not None
-        ):
+        outcomes = parse_inputs(catalog.ingestor, inputs, progress=progress)
+        for report in catalog.load_stream(outcomes, batch_size=batch_size, write=write):
             progress.batch(report)
             reports.append(report)
-    return IngestReport.combine(reports, dry_run=store is None)
+    return IngestReport.combine(reports, dry_run=not write)

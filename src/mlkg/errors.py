@@ -13,13 +13,18 @@ ValidationError            2           422
 PayloadTooLargeError       2           413
 NotAcceptableError         2           406
 AuthenticationError        2           401
-NotFoundError              1           404
+NotFoundError              2 (1)       404
 QueryError                 2           400
 QueryTimeoutError          1           503
 ServiceBusyError           1           503 (with Retry-After)
 StoreError                 1           500
+StoreInUseError            2 (2)       500
 ReasoningError             1           500
 =========================  ==========  ===========
+
+(1) On the command line an entity the user named that the store does not hold is bad input (exit 2).
+(2) ``StoreInUseError`` is a ``StoreError``: another process (``mlkg serve``) holds an embedded store's
+    directory; a command that writes says which process and what to do instead.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ __all__ = [
     "ReasoningError",
     "ServiceBusyError",
     "StoreError",
+    "StoreInUseError",
     "UnsupportedFormatError",
     "ValidationError",
 ]
@@ -128,3 +134,15 @@ class StoreError(MlkgError):
 
 class ReasoningError(MlkgError):
     """The reasoner (or the owlrl reference adapter) failed on data that was accepted."""
+
+
+class StoreInUseError(StoreError):
+    """The embedded store's directory is held by another process (RocksDB's lock), e.g. ``mlkg serve``.
+
+    ``path`` is the store directory. Reads can still open a read-only view of it
+    (:func:`mlkg.store.reading.open_for_reading`); writes must go through the process holding it.
+    """
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path

@@ -131,7 +131,9 @@ def test_named_query_runs_with_typed_parameters(demo_client: TestClient) -> None
 
 def test_named_query_parameter_errors_are_400_and_unknown_query_404(demo_client: TestClient) -> None:
     assert demo_client.get("/queries/raw-sources").status_code == 400
-    assert demo_client.get("/queries/raw-sources", params={"entity": "not an iri"}).status_code == 400
+    # an entity parameter takes an IRI, FQN or name, as /lineage does: naming nothing is a 404
+    missing = demo_client.get("/queries/raw-sources", params={"entity": "not an entity"})
+    assert missing.status_code == 404 and "no entity named 'not an entity'" in missing.json()["message"]
     assert demo_client.get("/queries/raw-sources", params={"entity": CHURN, "bogus": "1"}).status_code == 400
     assert demo_client.get(f"/queries/raw-sources?entity={CHURN}&entity={CHURN}").status_code == 400
     assert demo_client.get("/queries/no-such-query").status_code == 404

@@ -14,6 +14,7 @@ from mlkg.api.httpserver import HttpProtocol
 from mlkg.config import Settings
 from mlkg.errors import InputError
 from mlkg.reasoning.store import repair_note
+from mlkg.served import served
 
 __all__ = ["check_listen", "is_loopback", "listen", "run_server", "server_url"]
 
@@ -87,11 +88,12 @@ def run_server(
     gc.collect()
     gc.freeze()
     url = server_url(host=host, port=int(listener.getsockname()[1]))
-    announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
     # httptools for speed, h11 for a request carrying Upgrade (Java's h2c attempt), no WebSocket at all
     # (mlkg.api.httpserver).
     config = uvicorn.Config(app, log_level="warning", access_log=False, http=HttpProtocol, ws="none")
-    uvicorn.Server(config).run(sockets=[listener])
+    with served(settings=settings, url=url):  # lets other mlkg commands say where the store is served
+        announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
+        uvicorn.Server(config).run(sockets=[listener])
 
 
 def listen(*, host: str, port: int) -> socket.socket:

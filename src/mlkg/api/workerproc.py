@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from typing import Final, Literal, NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from rdflib import URIRef
 
@@ -21,12 +21,9 @@ from mlkg.api.representations import answer_query
 from mlkg.errors import MlkgError, QueryError, StoreError
 from mlkg.store.base import Term
 from mlkg.store.oxigraph import OxigraphStore
+from mlkg.store.reading import OPEN_ATTEMPTS, open_view
 
 __all__ = ["OPEN_ATTEMPTS", "Answer", "Counter", "QueryJob", "Reply", "open_view", "serve"]
-
-#: Attempts at opening a read-only view (a compaction can remove a file while it is being opened), about
-#: 1.5 s in all: the writer compacts for a while after it opens a store whose log holds many writes.
-OPEN_ATTEMPTS: Final = 10
 
 Answer = tuple[bytes, str]
 #: ``("ok", (body, Content-Type), seconds the query took in the worker)`` or ``("error", error, 0.0)``.
@@ -47,22 +44,6 @@ class QueryJob(NamedTuple):
     bindings: Mapping[str, Term] | None = None
     default_graphs: Sequence[URIRef] | None = None
     named_graphs: Sequence[URIRef] | None = None
-
-
-def open_view(*, path: str) -> OxigraphStore:
-    """A read-only view of the on-disk store at ``path``, holding every write committed before this call.
-
-    :raises StoreError: if it cannot be opened after :data:`OPEN_ATTEMPTS` tries (the directory holds no
-        store; or a compaction kept removing files while it was being opened).
-    """
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            return OxigraphStore(path=path, read_only=True)
-        except StoreError:
-            if attempt == OPEN_ATTEMPTS - 1:
-                raise
-            time.sleep(min(0.01 * 2**attempt, 0.25))
-    raise AssertionError("unreachable")
 
 
 class _View:

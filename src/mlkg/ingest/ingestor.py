@@ -23,6 +23,7 @@ from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.jsonld import JsonReader
 from mlkg.ingest.limits import too_many_documents
 from mlkg.ingest.loader import FrozenContextLoader
+from mlkg.ingest.quiet import quiet_ill_typed_literals
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
@@ -54,6 +55,7 @@ class Ingestor:
         self._json = JsonReader(minter=minter, loader=FrozenContextLoader())
         self._rdf = RdfReader(base=minter.base)
         self._shapes = ShapesValidator()
+        quiet_ill_typed_literals()  # the shapes report an ill-typed value; rdflib's traceback would repeat it
 
     def parse(self, *, source: Source, max_documents: int | None = None) -> ParseOutcome:
         """Read one source into entity documents. Needs no store (``mlkg validate``).

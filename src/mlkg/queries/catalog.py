@@ -15,7 +15,7 @@ formatted into the query text (DESIGN.md habit 5).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import Enum
@@ -129,10 +129,16 @@ class NamedQuery:
                 raise QueryError(f"query {name!r} must project its parameter ?{param.name} in SELECT")
         return cls(name=name, description=description, parameters=tuple(params), text=text)
 
-    def bindings(self, *, arguments: Mapping[str, str]) -> dict[str, Term]:
-        """Typed RDF terms for the given string arguments, with defaults applied.
+    def bindings(
+        self, *, arguments: Mapping[str, str], resolve: Callable[[str], URIRef] | None = None
+    ) -> dict[str, Term]:
+        """Typed RDF terms for the given string arguments, with defaults applied. ``resolve`` turns the value
+        of an ``iri`` parameter into the entity it names (an IRI, fully qualified name or unique name:
+        :mod:`mlkg.queries.resolve`); without it the value must be an absolute IRI.
 
         :raises QueryError: on a missing required parameter, an unknown one, or a value of the wrong type.
+        :raises NotFoundError: if ``resolve`` finds no entity for an ``iri`` parameter.
+        :raises InputError: if ``resolve`` finds several.
         """
         known = {p.name for p in self.parameters}
         unknown = sorted(set(arguments) - known)
@@ -148,7 +154,10 @@ class NamedQuery:
                         f"query {self.name!r} needs the parameter {param.name!r} ({param.type.value})"
                     )
                 continue
-            bound[param.name] = param.type.term(value, name=param.name)
+            if resolve is not None and param.type is ParamType.IRI:
+                bound[param.name] = resolve(value)
+            else:
+                bound[param.name] = param.type.term(value, name=param.name)
         return bound
 
     def run(self, *, store: Store, arguments: Mapping[str, str], timeout: float | None = None) -> QueryResult:

@@ -63,17 +63,20 @@ class ReasonedStore:
 
     Opening it repairs the inferred graph if a write through an earlier one did not finish (the process died
     between the asserted and the inferred transaction): :attr:`repaired` then holds what the recompute did.
+    With ``repair=False`` it does not look (for a read-only view of a store another process writes).
 
     :raises StoreError: if the store fails while checking for, or repairing, an interrupted write.
     """
 
-    def __init__(self, *, inner: Store, program: LineageProgram) -> None:
+    def __init__(self, *, inner: Store, program: LineageProgram, repair: bool = True) -> None:
         self.inner = inner
         self.reasoner = Reasoner(store=inner, program=program)
         self.last: ReasonStats | None = None
         self._journal = WriteJournal(store=inner)
         #: What the repair on opening did, if an earlier write was interrupted; None if nothing was to do.
-        self.repaired: ReasonStats | None = self.recompute() if self._journal.interrupted() else None
+        #: ``repair=False`` (a read-only view, :mod:`mlkg.store.reading`) leaves the repair to the writer.
+        interrupted = repair and self._journal.interrupted()
+        self.repaired: ReasonStats | None = self.recompute() if interrupted else None
 
     # -- writes ----------------------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from urllib.parse import quote
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
-from mlkg.errors import InputError, QueryError, StoreError, UnsupportedFormatError
+from mlkg.errors import InputError, QueryError, StoreError, StoreInUseError, UnsupportedFormatError
 from mlkg.ntriples import term_nt
 from mlkg.store.base import (
     GraphResult,
@@ -62,9 +62,9 @@ class OxigraphStore:
     every write committed before it was opened and no later one (used by the HTTP service's query worker
     processes, :mod:`mlkg.api.workers`). Writing through it fails with :class:`StoreError`.
 
-    :raises StoreError: if the directory is in use by another process (RocksDB holds a lock on it) or cannot
-        be created or opened; for a read-only view, if the directory holds no store or changed while it was
-        being opened (compaction removed a file: open it again).
+    :raises StoreInUseError: if the directory is in use by another process (RocksDB holds a lock on it).
+    :raises StoreError: if the directory cannot be created or opened; for a read-only view, if the directory
+        holds no store or changed while it was being opened (compaction removed a file: open it again).
     """
 
     def __init__(self, *, path: str | os.PathLike[str] | None, read_only: bool = False) -> None:
@@ -81,10 +81,11 @@ class OxigraphStore:
             else:
                 self._store = ox.Store(self.path) if self.path is not None else ox.Store()
         except (OSError, RuntimeError) as exc:
-            if "lock" in str(exc).lower():
-                raise StoreError(
+            if "lock" in str(exc).lower() and self.path is not None:
+                raise StoreInUseError(
                     f"the store directory {self.path!r} is in use by another process (or already open in "
-                    f"this one); stop the other mlkg process or use another --store directory ({exc})"
+                    f"this one); stop the other mlkg process or use another --store directory ({exc})",
+                    path=self.path,
                 ) from exc
             raise StoreError(f"cannot open the store directory {self.path!r}: {exc}") from exc
 

@@ -1,25 +1,45 @@
 """``GET /lineage?entity=IRI&direction=upstream|downstream&depth=N``: the lineage subgraph as JSON.
 
-``entity`` may be an IRI, a fully qualified name or an unambiguous name. The answer has ``nodes`` (IRI,
-kind, name, hop distance) and ``edges`` (data flows from ``source`` to ``target``; ``predicate``, ``subject``
-and ``graph`` name the asserted triple behind the edge), for a UI to draw; ``truncated`` is true when the
-node limit cut it short.
+``entity`` may be an IRI (on the configured base, or on this server's own address when the two differ), a
+fully qualified name or an unambiguous name (:mod:`mlkg.queries.resolve`, as every route and command). The
+answer has ``nodes`` (IRI, kind, name, hop distance) and ``edges`` (data flows from ``source`` to
+``target``; ``predicate``, ``subject`` and ``graph`` name the asserted triple behind the edge), for a UI to
+draw; ``truncated`` is true when the node limit cut it short.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
+from rdflib import URIRef
 
 from mlkg.api.deps import run_read, state_of
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.impact import Direction
 from mlkg.reasoning.lineage import lineage_graph
 
-__all__ = ["router"]
+__all__ = ["entity_resolver", "router"]
 
 router = APIRouter(tags=["Impact"])
+
+
+def entity_resolver(request: Request) -> Callable[[str], URIRef]:
+    """The entity a parameter names, by the one resolver: an entity IRI on this server's own address
+    (``{request base}id/...``, where ``/id/`` pages are served) stands for the IRI under the base.
+
+    The returned function queries the store: call it off the event loop (:func:`run_read`).
+    """
+    state = state_of(request)
+    addresses = (f"{request.base_url}id/",)
+
+    def resolve(text: str) -> URIRef:
+        return resolve_entity(
+            store=state.store, text=text, base_iri=state.settings.base_iri, addresses=addresses
+        )
+
+    return resolve
 
 
 @router.get("/lineage", summary="The upstream or downstream lineage subgraph of an entity")
@@ -31,9 +51,10 @@ async def lineage(
     max_nodes: Annotated[int, Query(ge=1, le=20000, description="Node limit.")] = 2000,
 ) -> dict[str, Any]:
     state = state_of(request)
+    resolve = entity_resolver(request)
 
     def walk() -> dict[str, Any]:
-        iri = resolve_entity(store=state.store, text=entity)
+        iri = resolve(entity)
         graph = lineage_graph(
             store=state.store,
             program=state.program,

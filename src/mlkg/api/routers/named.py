@@ -1,8 +1,11 @@
 """``GET /queries`` lists the named impact queries; ``GET /queries/{name}?param=...`` runs one.
 
 Parameters come from the query string, typed by the query file's header and bound as RDF terms (never
-formatted into the text); a missing, unknown, repeated or mistyped parameter is a 400. Results are negotiated
-like ``/sparql`` (SPARQL Results JSON by default). ``timeout`` (seconds) lowers the server's time limit.
+formatted into the text); a missing, unknown, repeated or mistyped parameter is a 400. An ``iri`` parameter
+names an entity as every route does (IRI, IRI on this server's address, fully qualified name or unique name:
+:func:`mlkg.api.routers.lineage.entity_resolver`): 404 if it names none, 400 listing them if several.
+Results are negotiated like ``/sparql`` (SPARQL Results JSON by default). ``timeout`` (seconds) lowers the
+server's time limit.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from mlkg.api.deps import run_query as answer
-from mlkg.api.deps import state_of
+from mlkg.api.deps import run_read, state_of
+from mlkg.api.routers.lineage import entity_resolver
 from mlkg.api.routers.sparql import timeout_of
 from mlkg.errors import QueryError
 
@@ -55,7 +59,10 @@ async def run_query(request: Request, name: str) -> Response:
         if len(values) > 1:
             raise QueryError(f"the parameter {key!r} of query {name!r} is given {len(values)} times")
         arguments[key] = values[0]
-    bindings = query.bindings(arguments=arguments)
+    resolve = entity_resolver(request)
+    bindings = await run_read(
+        state, lambda: query.bindings(arguments=arguments, resolve=resolve), timeout=timeout
+    )
     accept = request.headers.get("accept")
 
     body, content_type = await answer(
