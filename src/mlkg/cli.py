@@ -205,7 +205,8 @@ def query(
         ),
     ] = "table",
 ) -> None:
-    """Run a SPARQL 1.1 query over the union of all graphs and print the results."""
+    """Run a SPARQL 1.1 query and print the results. The default graph is the union of the stored graphs; the
+    ontology is the named graph https://w3id.org/mlkg/graph/ontology."""
     if format not in QUERY_FORMATS:
         fail(f"--format {format!r} is not one of {', '.join(QUERY_FORMATS)}", code=2)
     with errors():
