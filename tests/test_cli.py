@@ -303,7 +303,8 @@ def test_the_size_limit_applies_to_each_streamed_json_document(
 def test_every_store_option_works_after_the_subcommand(
     store_dir: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Regression: only the options a command declared itself were accepted after its name (DESIGN.md says
+    """Regression: only the options a command declared itself were accepted after its name
+    (docs/architecture.md says
     store options may come before or after the sub-command); typer parses them in both places, through
     ``main(argv)`` as given (no argument rewriting)."""
     with pytest.raises(SystemExit) as exited:

@@ -1,5 +1,6 @@
 """The vocabulary is one: ``mlkg.vocab.MLKG``, the JSON-LD context and the IRI minter all say what
-``ontology/mlkg.ttl`` says (DESIGN.md habit 4), so a term added, renamed or dropped in one place and not the
+``ontology/mlkg.ttl`` says (docs/architecture.md, habit 4), so a term added, renamed or dropped in one place
+and not the
 others fails here rather than as silently missing triples."""
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Entity IRIs: the only place mlkg builds them.
 
-The rule (DESIGN.md): ``{base}{type}/{fully-qualified-name}`` with each FQN segment percent-encoded, e.g.
+The rule (docs/architecture.md, section 1): ``{base}{type}/{fully-qualified-name}`` with each FQN segment
+percent-encoded, e.g.
 ``http://localhost:8000/id/column/snowflake.prod.customers.last_purchase_date``. Segments are separated by
 ``.``; a segment that itself contains a ``.`` is written in double quotes in an FQN (OpenMetadata's
 convention: ``service."db.v2".table``) and as ``%2E`` in the IRI, so the IRI can be split back into the same

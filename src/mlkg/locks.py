@@ -2,7 +2,7 @@
 
 owlrl and pyshacl modify rdflib process-wide state (datatype tables, namespace bindings) while they run, so
 two of them running at once in one process, or either of them racing another rdflib user, can corrupt
-results. DESIGN.md asks that they be called only through adapters holding this lock.
+results. docs/architecture.md (habit 3) asks that they be called only through adapters holding this lock.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """The only code that finds the files shipped with mlkg: ``ontology/``, ``contexts/``, ``queries/`` and the
 demo catalog (``examples/demo/``, shipped as ``_data/demo``).
 
-They live at the top of the repository (the public layout in DESIGN.md) and are shipped inside the package as
+They live at the top of the repository (the layout in docs/architecture.md, section 1) and are shipped inside
+the package as
 ``mlkg/_data/`` (symbolic links in the source tree, copies in a wheel), read with :mod:`importlib.resources`.
 """
 

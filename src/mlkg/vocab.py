@@ -30,7 +30,8 @@ NS: Final = "https://w3id.org/mlkg#"
 ONTOLOGY_IRI: Final = URIRef("https://w3id.org/mlkg")
 #: The alignment module's IRI (ontology/alignment.ttl).
 ALIGNMENT_IRI: Final = URIRef("https://w3id.org/mlkg/alignment")
-#: The named graph holding inferred triples (DESIGN.md): the only graph mlkg:upstream / downstream live in.
+#: The named graph holding inferred triples (docs/architecture.md, section 1): the only graph mlkg:upstream /
+#: downstream live in.
 INFERRED_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/inferred")
 #: The named graph holding ontology/mlkg.ttl in a store (the alignment is published, not stored).
 ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")

@@ -1,4 +1,4 @@
-"""ontology/shapes.ttl is checked against the ontology (DESIGN.md habit 4)."""
+"""ontology/shapes.ttl is checked against the ontology (docs/architecture.md, habit 4)."""
 
 from __future__ import annotations
 

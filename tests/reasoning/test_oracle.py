@@ -133,7 +133,8 @@ def test_upstream_is_transitively_closed(demo_lineage: set[LineageTriple]) -> No
 def test_upstream_is_exactly_what_paths_of_asserted_edges_explain(
     ontology: rdflib.Graph, demo_graph: rdflib.Graph, demo_lineage: set[LineageTriple]
 ) -> None:
-    """DESIGN.md: every inferred lineage edge is explained by a path of asserted edges, and (OWL 2 RL being
+    """docs/architecture.md: every inferred lineage edge is explained by a path of asserted edges, and (OWL 2
+    RL being
     complete for these rules) every such path is inferred. Computed here independently of owlrl."""
     expected = independent_upstream(ontology, demo_graph)
     assert {(s, o) for s, p, o in demo_lineage if p == MLKG.upstream} == expected

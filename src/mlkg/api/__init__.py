@@ -1,4 +1,5 @@
-"""The HTTP service (DESIGN.md, HTTP): ``create_app(settings)`` makes the FastAPI app ``mlkg serve`` runs."""
+"""The HTTP service (docs/architecture.md, section 1, HTTP): ``create_app(settings)`` makes the FastAPI app
+``mlkg serve`` runs."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The HTTP service: ``create_app(settings)`` builds one FastAPI app over one store (DESIGN.md, HTTP).
+"""The HTTP service: ``create_app(settings)`` builds one FastAPI app over one store (docs/architecture.md,
+section 1, HTTP).
 
 The store is opened when the app is made and closed when the app shuts down. Every write goes through a
 :class:`~mlkg.reasoning.store.ReasonedStore`, so the inferred lineage graph is correct after every request.

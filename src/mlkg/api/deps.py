@@ -109,7 +109,8 @@ def state_of(request: Request) -> AppState:
 
 def require_writer(request: Request) -> None:
     """Check that a write may be made: from no browser page of another origin (:mod:`mlkg.api.guard`), and
-    with ``Authorization: Bearer <token>`` when a write token is configured (DESIGN.md, HTTP).
+    with ``Authorization: Bearer <token>`` when a write token is configured (docs/architecture.md, section 1,
+    HTTP).
 
     The token is compared in constant time (:func:`hmac.compare_digest`) and never logged or echoed.
 

@@ -1,4 +1,4 @@
-"""The one place mlkg's exception tree becomes HTTP status codes (DESIGN.md habit 1).
+"""The one place mlkg's exception tree becomes HTTP status codes (docs/architecture.md, habit 1).
 
 Every error answer is a JSON object ``{"error": <kind>, "message": <text>, "where": <place or null>}``;
 a SHACL failure adds ``"results"`` (one object per violation) and an ingest failure adds ``"report"``.

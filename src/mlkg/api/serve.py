@@ -32,7 +32,7 @@ def is_loopback(host: str) -> bool:
 
 
 def check_listen(*, settings: Settings, host: str) -> None:
-    """Refuse to listen beyond loopback while writes are open (DESIGN.md, HTTP).
+    """Refuse to listen beyond loopback while writes are open (docs/architecture.md, section 1, HTTP).
 
     :raises InputError: if no write token is configured and ``host`` is not a loopback address.
     """

@@ -1,5 +1,6 @@
 """SPARQL queries in worker processes that can be stopped: the time limit of ``/sparql`` and ``/queries/*``
-on the embedded on-disk store (DESIGN.md: "queries run off the event loop with a timeout"; issue 11).
+on the embedded on-disk store (docs/architecture.md, section 1: queries run off the event loop with a time
+limit; issue 11).
 
 pyoxigraph cannot cancel a query: one evaluation step (an aggregate over a cross product) is one native call
 that no Python code can interrupt, and a thread running it would go on using a core after its request was

@@ -1,7 +1,9 @@
-"""Entity documents: the unit mlkg validates and writes, one named graph per entity (DESIGN.md section 1).
+"""Entity documents: the unit mlkg validates and writes, one named graph per entity (docs/architecture.md,
+section 1).
 
 Also the checks every document passes whatever its input format: valid IRIs, no reserved graph name, and no
-asserted ``mlkg:upstream`` / ``mlkg:downstream`` (they live only in the inferred graph, DESIGN.md habit 6).
+asserted ``mlkg:upstream`` / ``mlkg:downstream`` (they live only in the inferred graph, docs/architecture.md,
+habit 6).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ a remote context is dereferenced "using the LoadDocumentCallback" (section 9.4.1
 callback for pyld. It serves exactly one document, mlkg's own context (:data:`mlkg.vocab.CONTEXT_IRI`, read
 from the package with :func:`mlkg.resources.context_text`), and refuses every other URL without any network
 request. It is passed to pyld per call (``options={"documentLoader": ...}``); pyld's process-wide default
-loader is never replaced (DESIGN.md habit 3).
+loader is never replaced (docs/architecture.md, habit 3).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """SHACL validation of entity documents with pyshacl, against ``ontology/shapes.ttl``.
 
 pyshacl changes rdflib's process-wide tables while it runs, so it is called only from
-:meth:`ShapesValidator.results`, which holds :data:`mlkg.locks.RDFLIB_GLOBALS` (DESIGN.md habit 3).
+:meth:`ShapesValidator.results`, which holds :data:`mlkg.locks.RDFLIB_GLOBALS` (docs/architecture.md, habit
+3).
 
 The data graph of one validation is small on purpose: the document's triples plus the ``rdf:type`` triples of
 the IRIs it references (from the same batch or the store), so that a reference by bare IRI to a column

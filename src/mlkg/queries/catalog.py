@@ -9,7 +9,7 @@ Each file starts with a comment header::
 
 A parameter named ``model`` is the query variable ``?model``; its value is converted to an RDF term of the
 declared type and bound by the store before evaluation (SEP-0007 substitution on the embedded store), never
-formatted into the query text (DESIGN.md habit 5).
+formatted into the query text (docs/architecture.md, habit 5).
 """
 
 from __future__ import annotations

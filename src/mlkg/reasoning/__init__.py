@@ -1,4 +1,4 @@
-"""Lineage inference (DESIGN.md section 1, "reasoning").
+"""Lineage inference (docs/architecture.md, section 1, "reasoning").
 
 The lineage semantics live in the ontology: sub-properties of the transitive ``mlkg:upstream``, inverses and
 property chains. :mod:`mlkg.reasoning.oracle` computes what OWL 2 RL entails from them with owlrl; it is the

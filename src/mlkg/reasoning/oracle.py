@@ -12,7 +12,8 @@ What counts as a lineage triple (the choice the fast reasoner must match):
   inverses (``writesTo``, ``hasColumn``, ``hasVersion``, ...) and the properties defined by a chain
   (``derivedFrom``, ``tableDerivedFrom``, which are sub-properties of ``mlkg:upstream``);
 - it was inferred: it is in the closure but neither in ``data`` nor in the ontology. Asserted triples stay in
-  their entity graphs (DESIGN.md habit 6), so the inferred graph holds only what reasoning added: every
+  their entity graphs (docs/architecture.md, habit 6), so the inferred graph holds only what reasoning added:
+  every
   ``upstream`` / ``downstream`` triple (documents may not assert them), the inverse of each asserted direct
   edge (``?t mlkg:producedBy ?p`` from ``?p mlkg:writesTo ?t``) and each chain conclusion
   (``?feature mlkg:derivedFrom ?column``);

@@ -3,8 +3,8 @@
 Every write goes to the wrapped store first; then the reasoner is told which asserted triples the write
 removed and added (read from the store before and after, so blank nodes carry the labels the store gave them)
 and updates the inferred graph with exactly the difference. Writes to the inferred graph and to the ontology
-graph are refused: mlkg maintains both (DESIGN.md habit 6; the ontology graph is installed on the wrapped
-store by :func:`mlkg.store.install_ontology`). A raw SPARQL Update does not say which triples it changed,
+graph are refused: mlkg maintains both (docs/architecture.md, habit 6; the ontology graph is served from the
+shipped ontology, :mod:`mlkg.store.ontologygraph`). A raw SPARQL Update does not say which triples it changed,
 so after one the reasoner reads the asserted lineage triples again and applies their difference from its state
 (:meth:`~mlkg.reasoning.engine.Reasoner.resync`): no full rewrite of the inferred graph.
 
