@@ -140,3 +140,44 @@ def test_query_update_explain_lineage_export_delete() -> None:
         assert catalog.delete(CHURN)
         assert not catalog.store.has_graph(graph=rdflib.URIRef(CHURN))
         assert not catalog.delete(CHURN)  # still named by the documents that refer to it, but gone itself
+
+
+def test_the_http_app_serves_a_catalog_and_agrees_with_it(demo: mlkg.Catalog) -> None:
+    """The app is built on the same front door: what it serves is what the catalog answers."""
+    from fastapi.testclient import TestClient
+
+    from mlkg.api import create_app
+    from mlkg.config import Settings
+
+    app = create_app(Settings(store="memory:"), demo=True)
+    with TestClient(app) as client:
+        served = app.state.mlkg.catalog
+        assert isinstance(served, mlkg.Catalog)
+        assert isinstance(served.store, ReasonedStore)
+        answer = client.get(
+            "/queries/downstream",
+            params={"entity": str(demo.resolve(CUSTOMERS))},
+            headers={"accept": "application/sparql-results+json"},
+        )
+        assert answer.status_code == 200, answer.text
+        assets = {row["asset"]["value"] for row in answer.json()["results"]["bindings"]}
+        assert (
+            assets
+            == {str(a.iri) for a in served.impact(CUSTOMERS)}
+            == {str(a.iri) for a in demo.impact(CUSTOMERS)}
+        )
+
+
+def test_the_demo_loads_from_python(demo: mlkg.Catalog, tmp_path: Path) -> None:
+    with mlkg.open(store="memory:") as catalog:
+        report = catalog.load_demo()
+        assert not report.rejected
+        graphs = demo.query(
+            f"SELECT DISTINCT ?g {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) }}"
+        )
+        assert isinstance(graphs, SelectResult)
+        assert len(report.accepted) == len(graphs.rows)  # one graph per entity document
+        assert len(catalog.impact(CUSTOMERS)) == len(demo.impact(CUSTOMERS))
+        assert catalog.location is None
+    with mlkg.open(store=str(tmp_path / "s")) as catalog:
+        assert catalog.location == tmp_path / "s"

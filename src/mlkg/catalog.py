@@ -39,7 +39,9 @@ from mlkg.reasoning.lineage import LineageGraph, lineage_graph
 from mlkg.reasoning.ontology import load_ontology
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
-from mlkg.store import QueryResult, RdfFormat, Store, Term, open_store
+from mlkg.resources import demo_files
+from mlkg.store import QueryResult, RdfFormat, Store, Term, install_ontology, open_store
+from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.reading import open_for_reading
 
 __all__ = ["Catalog", "open"]
@@ -105,6 +107,7 @@ class Catalog:
         view = False
         if store is not None:
             opened = store
+            install_ontology(store=store)  # open_store does it for the stores it opens
         elif read_only:
             opened, view = open_for_reading(settings=settings)
         else:
@@ -129,6 +132,13 @@ class Catalog:
     def repaired(self) -> ReasonStats | None:
         """What opening did to repair the inferred graph after an interrupted write (None: nothing to do)."""
         return self.store.repaired
+
+    @property
+    def location(self) -> Path | None:
+        """The directory of the embedded on-disk store; None for an in-memory store or a SPARQL engine."""
+        inner = self.store.inner
+        path = inner.path if isinstance(inner, OxigraphStore) else None
+        return None if path is None else Path(path)
 
     def _writable(self) -> ReasonedStore:
         if self.read_only:
@@ -164,6 +174,18 @@ class Catalog:
         """
         store = self._writable() if write else None
         return self.ingestor.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=write)
+
+    def load_demo(self) -> IngestReport:
+        """Load the demo catalog shipped with mlkg (``examples/demo``, what ``mlkg serve --demo`` serves).
+
+        :raises StoreError: if the store fails or a demo document is rejected (the package is broken).
+        """
+        sources = [Source(name=name, data=data, format=InputFormat.JSON) for name, data in demo_files()]
+        report = self.ingestor.ingest(store=self._writable(), sources=sources)
+        if report.rejected:
+            first = report.rejected[0]
+            raise StoreError(f"the demo catalog did not load: {first.where}: {first.message}")
+        return report
 
     def validate(self, *items: Loadable, format: InputFormat | None = None) -> IngestReport:
         """Check documents as :meth:`load` would (syntax, context, SHACL), writing nothing.
@@ -278,14 +300,11 @@ class Catalog:
         :raises UnsupportedFormatError: if ``format`` is not an RDF format.
         """
         target = None if entity is None else self._one(entity)
-        # The wrapped store: a read needs no reasoning, and the embedded store serialises natively.
         if output is not None:
-            export(
-                store=self.store.inner, format=RdfFormat(format), output=output, entity=target, graphs=graphs
-            )
+            export(store=self.store, format=RdfFormat(format), output=output, entity=target, graphs=graphs)
             return None
         buffer = io.BytesIO()
-        export(store=self.store.inner, format=RdfFormat(format), output=buffer, entity=target, graphs=graphs)
+        export(store=self.store, format=RdfFormat(format), output=buffer, entity=target, graphs=graphs)
         return buffer.getvalue()
 
     # -- life cycle -----------------------------------------------------------------------------------------

@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from mlkg.api.app import create_app, load_demo
+from mlkg.api.app import create_app
 
-__all__ = ["create_app", "load_demo"]
+__all__ = ["create_app"]

@@ -1,7 +1,8 @@
 """The HTTP service: ``create_app(settings)`` builds one FastAPI app over one store (docs/architecture.md,
 section 1, HTTP).
 
-The store is opened when the app is made and closed when the app shuts down. Every write goes through a
+The app serves one :class:`~mlkg.catalog.Catalog` (the Python front door), opened when the app is made and
+closed when it shuts down. Every write goes through its
 :class:`~mlkg.reasoning.store.ReasonedStore`, so the inferred lineage graph is correct after every request.
 """
 
@@ -24,19 +25,13 @@ from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.openapi import describe
 from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
 from mlkg.api.workers import QueryWorkers
+from mlkg.catalog import Catalog
 from mlkg.config import Settings
-from mlkg.errors import InputError, StoreError
-from mlkg.ids import IriMinter
-from mlkg.ingest import Ingestor, IngestReport, InputFormat, Source
+from mlkg.errors import InputError
 from mlkg.queries import QueryCatalog
-from mlkg.reasoning import load_ontology
-from mlkg.reasoning.program import LineageProgram
-from mlkg.reasoning.store import ReasonedStore
-from mlkg.resources import demo_files
-from mlkg.store import Store, install_ontology, open_store
-from mlkg.store.oxigraph import OxigraphStore
+from mlkg.store import Store
 
-__all__ = ["MlkgApp", "create_app", "load_demo", "query_workers"]
+__all__ = ["MlkgApp", "create_app", "query_workers"]
 
 _LANE_METHODS = frozenset({"GET", "HEAD", "POST"})
 
@@ -91,29 +86,16 @@ class MlkgApp(FastAPI):
         await super().__call__(scope, receive, send)
 
 
-def query_workers(*, settings: Settings, store: Store) -> QueryWorkers | None:
+def query_workers(*, settings: Settings, catalog: Catalog) -> QueryWorkers | None:
     """The worker processes the app's SPARQL queries run in (:mod:`mlkg.api.workers`): for an embedded
     on-disk store with ``query_isolation="process"`` where processes can be forked from a fork server (not
     on Windows); None otherwise (queries run in threads)."""
-    path = store.path if isinstance(store, OxigraphStore) else None
+    path = catalog.location
     if settings.query_isolation != "process" or path is None:
         return None
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return None
-    return QueryWorkers(path=path)
-
-
-def load_demo(*, state: AppState) -> IngestReport:
-    """Load the demo catalog (``examples/demo``) into the app's store; the inferred graph follows.
-
-    :raises StoreError: if the store fails or a demo document is rejected (the package is broken).
-    """
-    sources = [Source(name=name, data=data, format=InputFormat.JSON) for name, data in demo_files()]
-    report = state.ingestor.ingest(store=state.store, sources=sources)
-    if report.rejected:
-        first = report.rejected[0]
-        raise StoreError(f"the demo catalog did not load: {first.where}: {first.message}")
-    return report
+    return QueryWorkers(path=str(path))
 
 
 def create_app(settings: Settings, *, store: Store | None = None, demo: bool = False) -> MlkgApp:
@@ -124,38 +106,27 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     :raises StoreError: if the store cannot be opened or the demo catalog cannot be loaded.
     """
-    opened = store if store is not None else open_store(settings=settings)
+    catalog = Catalog(settings=settings, store=store)
     try:
-        if store is not None:
-            install_ontology(store=store)  # open_store does it for the stores it opens
-        minter = IriMinter.from_ontology(base=settings.base_iri)
-        state = AppState(
-            settings=settings,
-            store=ReasonedStore(inner=opened, program=LineageProgram.from_ontology(load_ontology())),
-            ingestor=Ingestor(minter=minter, max_bytes=settings.max_document_bytes),
-            catalog=QueryCatalog.load(),
-            minter=minter,
-        )
+        state = AppState(settings=settings, catalog=catalog, queries=QueryCatalog.load())
         if demo:
-            load_demo(state=state)
+            catalog.load_demo()
         else:
             state.store.ensure_state()
     except BaseException:
-        if store is None:
-            opened.close()
+        catalog.close()
         raise
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state.workers = query_workers(settings=settings, store=opened)
+        state.workers = query_workers(settings=settings, catalog=catalog)
         if state.workers is not None:
             await anyio.to_thread.run_sync(state.workers.start)
         yield
         if state.workers is not None:
             state.workers.close()
         state.readers.shutdown(wait=False, cancel_futures=True)
-        if store is None:
-            opened.close()
+        catalog.close()
 
     cors = cors_options(settings)
     app = MlkgApp(

@@ -25,6 +25,7 @@ from rdflib import URIRef
 from mlkg.api.guard import check_write_origin
 from mlkg.api.representations import answer_query
 from mlkg.api.workers import FORGET_SECONDS, QueryJob, QueryWorkers, key_of
+from mlkg.catalog import Catalog
 from mlkg.config import Settings
 from mlkg.errors import (
     AuthenticationError,
@@ -57,14 +58,14 @@ T = TypeVar("T")
 
 @dataclass
 class AppState:
-    """The objects one app serves from. ``write_lock`` serialises writes (the reasoner's state is updated in
-    place); reads never take it: the embedded store answers each query on a consistent snapshot."""
+    """The objects one app serves from: a :class:`~mlkg.catalog.Catalog` (the Python front door, so the
+    store is always reasoned) and the named queries. ``write_lock`` serialises writes (the reasoner's state
+    is updated in place); reads never take it: the embedded store answers each query on a consistent
+    snapshot."""
 
     settings: Settings
-    store: ReasonedStore
-    ingestor: Ingestor
-    catalog: QueryCatalog
-    minter: IriMinter
+    catalog: Catalog
+    queries: QueryCatalog
     write_lock: threading.Lock = field(default_factory=threading.Lock)
     #: The worker threads reads run in (a plain executor: its hand-off costs less than anyio's), bounded so a
     #: burst of slow queries cannot exhaust the process.
@@ -82,9 +83,24 @@ class AppState:
     _overdue_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
+    def store(self) -> ReasonedStore:
+        """The catalog's store: writes through it keep the inferred graph exact."""
+        return self.catalog.store
+
+    @property
+    def ingestor(self) -> Ingestor:
+        """The catalog's ingest (parsing, validation, batched writes)."""
+        return self.catalog.ingestor
+
+    @property
+    def minter(self) -> IriMinter:
+        """The catalog's entity IRI rule (docs/architecture.md, section 2)."""
+        return self.catalog.minter
+
+    @property
     def program(self) -> LineageProgram:
         """The lineage rules, as compiled from the ontology for the store's reasoner."""
-        return self.store.reasoner.program
+        return self.catalog.program
 
     def timeout(self, requested: float | None) -> float:
         """The time limit of one request: the server's limit, or a lower one the client asked for."""
@@ -235,7 +251,7 @@ async def run_query(
         started = time.perf_counter()
         try:
             return answer_query(
-                store=state.store.inner,
+                store=state.store,
                 query=query,
                 accept=accept,
                 bindings=bindings,

@@ -52,10 +52,10 @@ async def export_response(
     def write() -> IO[bytes]:
         spool = tempfile.SpooledTemporaryFile(max_size=_SPOOL)  # noqa: SIM115 - closed by _chunks
         try:
-            # The wrapped store, not the ReasonedStore: the embedded one serialises natively, much faster.
+            # The embedded store serialises natively, much faster: the ReasonedStore offers its dump.
             output = cast(BinaryIO, spool)
             export(
-                store=state.store.inner,
+                store=state.store,
                 format=format,
                 output=output,
                 entity=entity,

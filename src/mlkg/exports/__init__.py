@@ -5,6 +5,6 @@
 
 from __future__ import annotations
 
-from mlkg.exports.rdf import PREFIXES, GraphSelection, MergedTriples, NativeDump, export, serialize_triples
+from mlkg.exports.rdf import PREFIXES, GraphSelection, export, serialize_triples
 
-__all__ = ["PREFIXES", "GraphSelection", "MergedTriples", "NativeDump", "export", "serialize_triples"]
+__all__ = ["PREFIXES", "GraphSelection", "export", "serialize_triples"]

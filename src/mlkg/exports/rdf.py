@@ -2,7 +2,7 @@
 
 One table (``_FORMATS``) says how each :class:`~mlkg.formats.RdfFormat` is written. Turtle, N-Triples,
 N-Quads and TriG come straight from the engine when the store can serialise itself (it has a ``dump``
-method, :class:`NativeDump`; the embedded store does). Otherwise the quads are read through
+method, :class:`~mlkg.store.base.NativeDump`; the embedded store does). Otherwise the quads are read through
 :meth:`~mlkg.store.base.Store.quads` and N-Triples, N-Quads and TriG are streamed in N-Triples term syntax
 (:mod:`mlkg.exports.lines`) while Turtle is written by rdflib from one in-memory graph. RDF/XML is always
 streamed by mlkg's own writer (:mod:`mlkg.exports.rdfxml`), and JSON-LD is always compacted with mlkg's
@@ -10,7 +10,7 @@ context, given inline, by pyld (:mod:`mlkg.exports.jsonld`).
 
 What a whole-store export holds (docs/architecture.md, section 3): a dataset format every selected graph
 with its name; a triple format the set union of their triples, each once (read by the engine when the store
-offers :class:`MergedTriples`, else deduplicated here).
+offers :class:`~mlkg.store.base.MergedTriples`, else deduplicated here).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from itertools import islice
 from types import MappingProxyType
-from typing import Any, BinaryIO, Final, Literal, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Final, Literal
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
@@ -31,10 +31,10 @@ from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
 from mlkg.exports.jsonld import compact_quads
 from mlkg.exports.lines import nquads_lines, ntriples_lines, trig_lines
 from mlkg.exports.rdfxml import rdfxml_lines
-from mlkg.store.base import Quad, RdfFormat, Store, Triple
+from mlkg.store.base import MergedTriples, NativeDump, Quad, RdfFormat, Store, Triple
 from mlkg.vocab import INFERRED_GRAPH, NS, ONTOLOGY_GRAPH, PENDING_GRAPH
 
-__all__ = ["PREFIXES", "GraphSelection", "MergedTriples", "NativeDump", "export", "serialize_triples"]
+__all__ = ["PREFIXES", "GraphSelection", "export", "serialize_triples"]
 
 #: Which graphs a whole-store export writes: every graph, or leave out the inferred and ontology graphs.
 GraphSelection = Literal["all", "asserted"]
@@ -46,33 +46,6 @@ PREFIXES: Final[Mapping[str, str]] = MappingProxyType(
 
 _NOT_ASSERTED: Final = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH})
 _CHUNK: Final = 10_000
-
-
-@runtime_checkable
-class NativeDump(Protocol):
-    """A store that serialises itself (e.g. :class:`mlkg.store.oxigraph.OxigraphStore`).
-
-    ``graph`` given: that graph only; otherwise every graph except ``exclude``. Dataset formats keep graph
-    names; triple formats write the merge.
-    """
-
-    def dump(
-        self,
-        *,
-        format: RdfFormat,
-        output: BinaryIO,
-        graph: URIRef | None = None,
-        exclude: Collection[URIRef] = (),
-        prefixes: Mapping[str, str] | None = None,
-    ) -> None: ...
-
-
-@runtime_checkable
-class MergedTriples(Protocol):
-    """A store that reads the set union of its graphs itself (e.g. :class:`mlkg.store.oxigraph.OxigraphStore`:
-    the engine removes duplicates, instead of a Python set here)."""
-
-    def merged_triples(self, *, exclude: Collection[URIRef] = ()) -> Iterator[Triple]: ...
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from rdflib import BNode, URIRef
 from mlkg.errors import InputError
 from mlkg.reasoning.engine import Reasoner, ReasonStats
 from mlkg.reasoning.journal import WriteJournal
+from mlkg.reasoning.passthrough import offering
 from mlkg.reasoning.program import LineageProgram
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
@@ -61,12 +62,21 @@ class _Step:
 class ReasonedStore:
     """Wraps ``inner`` so that its inferred graph follows every write made through this object.
 
+    It offers the read capabilities of ``inner`` (:mod:`mlkg.reasoning.passthrough`), so code reading through
+    it gets the backend's fast paths; the write capabilities are not offered.
+
     Opening it repairs the inferred graph if a write through an earlier one did not finish (the process died
     between the asserted and the inferred transaction): :attr:`repaired` then holds what the recompute did.
     With ``repair=False`` it does not look (for a read-only view of a store another process writes).
 
     :raises StoreError: if the store fails while checking for, or repairing, an interrupted write.
     """
+
+    def __new__(cls, *, inner: Store, program: LineageProgram, repair: bool = True) -> Self:
+        # The read capabilities of ``inner`` (query results and exports it serialises itself) are offered
+        # by this object too, so readers need not reach past it (:mod:`.passthrough`).
+        del program, repair
+        return super().__new__(offering(cls, inner=inner))
 
     def __init__(self, *, inner: Store, program: LineageProgram, repair: bool = True) -> None:
         self.inner = inner

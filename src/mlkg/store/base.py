@@ -3,6 +3,12 @@
 Terms crossing the protocol are rdflib terms (``URIRef``, ``BNode``, ``Literal``), so no code outside
 ``store/`` sees a backend's own types. Graph names are ``URIRef``; the default graph is ``None``.
 
+Optional capabilities (:class:`SerializedQuery`, :class:`NativeDump`, :class:`MergedTriples`,
+:class:`GraphSync`, :class:`BulkAppend`, :class:`BulkTriples`) are protocols a backend may implement next to
+:class:`Store`; code using one checks ``isinstance`` and falls back to the :class:`Store` methods. The
+read capabilities pass through :class:`mlkg.reasoning.store.ReasonedStore`; the write ones do not (a write
+through them would bypass the reasoner), so only the reasoner uses them, on the wrapped store.
+
 Semantics every backend guarantees (checked by ``tests/store/test_contract.py``):
 
 - one named graph per entity document; :meth:`Store.replace_graphs` drops and rewrites the given graphs in
@@ -19,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import BinaryIO, Protocol, Self, runtime_checkable
 from typing import Literal as TypingLiteral
-from typing import Protocol, Self, runtime_checkable
 
 from rdflib import BNode, Literal, URIRef
 
@@ -33,6 +39,8 @@ __all__ = [
     "GraphName",
     "GraphResult",
     "GraphSync",
+    "MergedTriples",
+    "NativeDump",
     "Object",
     "Quad",
     "QueryResult",
@@ -107,6 +115,33 @@ class SerializedQuery(Protocol):
         named_graphs: Sequence[URIRef] | None = None,
         timeout: float | None = None,
     ) -> bytes | GraphResult: ...
+
+
+@runtime_checkable
+class NativeDump(Protocol):
+    """Optional: a backend that serialises itself (e.g. :class:`mlkg.store.oxigraph.OxigraphStore`).
+
+    ``graph`` given: that graph only; otherwise every graph except ``exclude``. Dataset formats keep graph
+    names; triple formats write the merge.
+    """
+
+    def dump(
+        self,
+        *,
+        format: RdfFormat,
+        output: BinaryIO,
+        graph: URIRef | None = None,
+        exclude: Collection[URIRef] = (),
+        prefixes: Mapping[str, str] | None = None,
+    ) -> None: ...
+
+
+@runtime_checkable
+class MergedTriples(Protocol):
+    """Optional: a backend that reads the set union of its graphs itself (e.g.
+    :class:`mlkg.store.oxigraph.OxigraphStore`: the engine removes duplicates, not a Python set)."""
+
+    def merged_triples(self, *, exclude: Collection[URIRef] = ()) -> Iterator[Triple]: ...
 
 
 @runtime_checkable

@@ -31,7 +31,7 @@ router = APIRouter(tags=["Service"])
 async def health(request: Request) -> dict[str, Any]:
     """:raises QueryTimeoutError: if the store does not answer within :data:`CHECK_SECONDS` (HTTP 503)."""
     state = state_of(request)
-    store = state.store.inner
+    store = state.store
     with anyio.move_on_after(CHECK_SECONDS) as scope:
         await anyio.to_thread.run_sync(lambda: store.has_graph(graph=INFERRED_GRAPH), abandon_on_cancel=True)
     if scope.cancelled_caught:

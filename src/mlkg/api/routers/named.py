@@ -41,7 +41,7 @@ async def list_queries(request: Request) -> dict[str, Any]:
                     for p in q.parameters
                 ],
             }
-            for q in state.catalog
+            for q in state.queries
         ]
     }
 
@@ -49,7 +49,7 @@ async def list_queries(request: Request) -> dict[str, Any]:
 @router.get("/queries/{name}", summary="Run a named query with its parameters")
 async def run_query(request: Request, name: str) -> Response:
     state = state_of(request)
-    query = state.catalog.get(name=name)
+    query = state.queries.get(name=name)
     fields = parse_qs(request.url.query, keep_blank_values=True)
     timeout = state.timeout(timeout_of(fields))
     arguments: dict[str, str] = {}
