@@ -40,9 +40,10 @@ from mlkg.store.base import (
 from mlkg.store.ontologygraph import OntologyGraph, reads_ontology
 from mlkg.store.oxbulk import change_ntriples, graph_ntriples, load_ntriples, ntriples_text, pairs_ntriples
 from mlkg.store.oxquery import QueryRunner
-from mlkg.store.oxterms import change_operations, encode_graph, graph_quads, to_ox, to_rdflib
+from mlkg.store.oxterms import graph_quads, to_ox, to_rdflib
 from mlkg.store.protocoltext import with_using
 from mlkg.store.sparqlcheck import check_update
+from mlkg.store.updatetext import change_operations, encode_graph
 from mlkg.vocab import ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["OxigraphStore"]

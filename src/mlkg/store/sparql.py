@@ -52,7 +52,6 @@ from mlkg.store.base import (
     Triple,
 )
 from mlkg.store.ontologygraph import OntologyGraph, reads_ontology
-from mlkg.store.oxterms import change_operations, encode_graph, ground_lines
 from mlkg.store.protocoltext import check_protocol_dataset
 from mlkg.store.sparqlcheck import check_query, check_update
 from mlkg.store.sparqlhttp import Endpoints, SparqlHttp
@@ -71,6 +70,7 @@ from mlkg.store.sparqltext import (
     looks_like_update,
     query_form,
 )
+from mlkg.store.updatetext import change_operations, encode_graph, ground_lines
 from mlkg.vocab import ONTOLOGY_GRAPH
 
 __all__ = ["Endpoints", "SparqlStore"]
