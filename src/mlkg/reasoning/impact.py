@@ -1,8 +1,12 @@
 """Impact analysis: everything downstream (or upstream) of an asset, grouped by kind, with explanations.
 
-The answer comes from the named queries ``queries/downstream.rq`` and ``queries/upstream.rq`` over the
-inferred graph; each asset can carry the shortest asserted path that explains it (:mod:`.explain`). Kinds
-are listed in the order the ontology gives them (``mlkg:kindOrder``, read by :mod:`.kinds`).
+The assets and their names come from the named queries ``queries/downstream.rq`` and ``queries/upstream.rq``
+over the inferred graph; each asset can carry the shortest asserted path that explains it (:mod:`.explain`).
+Each asset's kind comes from the ontology (:mod:`.kinds`: ``mlkg:kindName``, ``mlkg:kindPrecedence``), applied
+to its ``rdf:type`` values, which one more query reads for every asset of a report; kinds are listed in the
+order ``mlkg:kindOrder`` gives. So a kind declared only in the ontology is reported by its name, while the
+named queries' own ``?kind`` (for SPARQL users of ``/queries``) still needs their IF chains updated
+(docs/architecture.md, section 6).
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from typing import Any
 
 from rdflib import URIRef
 
+from mlkg.ntriples import term_nt
 from mlkg.queries import QueryCatalog
 from mlkg.queries.resolve import resolve_entities
 from mlkg.reasoning.explain import Hop, explain
 from mlkg.reasoning.program import LineageProgram
 from mlkg.store.base import SelectResult, Store
+from mlkg.vocab import MLKG
 
 __all__ = ["Direction", "ImpactReport", "ImpactedAsset", "impact"]
 
@@ -90,6 +96,30 @@ class ImpactReport:
         }
 
 
+#: The class memberships of every asset up or downstream of ``?entity`` (bound), the inferred graph's
+#: superclass memberships included: the same reach as the named queries', so every asset they answer is here.
+_TYPES = """SELECT ?entity ?asset ?type WHERE {{
+  ?entity {reach} ?asset . ?asset a ?type . FILTER(isIRI(?asset) && isIRI(?type))
+}}"""
+_REACH = {Direction.DOWNSTREAM: MLKG.downstream, Direction.UPSTREAM: MLKG.upstream}
+
+
+def _asset_types(*, store: Store, entity: URIRef, direction: Direction) -> dict[URIRef, set[URIRef]]:
+    """The ``rdf:type`` values of every asset ``direction`` of ``entity`` (by the inferred graph), one query.
+
+    :raises StoreError: if the store fails.
+    """
+    query = _TYPES.format(reach=term_nt(_REACH[direction]))
+    result = store.query(query=query, bindings={"entity": entity})
+    assert isinstance(result, SelectResult)
+    types: dict[URIRef, set[URIRef]] = {}
+    for row in result.dicts():
+        asset, klass = row.get("asset"), row.get("type")
+        if isinstance(asset, URIRef) and isinstance(klass, URIRef):
+            types.setdefault(asset, set()).add(klass)
+    return types
+
+
 def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[1] if "#" in iri else iri.split("/id/", 1)[-1]
 
@@ -113,6 +143,7 @@ def impact(
     for iri in resolve_entities(store=store, text=entity):
         result = query.run(store=store, arguments={"entity": str(iri)})
         assert isinstance(result, SelectResult)
+        types = _asset_types(store=store, entity=iri, direction=direction)
         assets = []
         for row in result.dicts():
             asset = row["asset"]
@@ -123,11 +154,8 @@ def impact(
                 down, up = (asset, iri) if direction is Direction.DOWNSTREAM else (iri, asset)
                 hops = explain(store=store, program=program, downstream=down, upstream=up)
                 path = tuple(hops or ())
-            assets.append(
-                ImpactedAsset(
-                    iri=asset, kind=str(row.get("kind", "other")), name=str(row.get("name", asset)), path=path
-                )
-            )
+            kind = program.kinds.kind_of(types.get(asset, ()))
+            assets.append(ImpactedAsset(iri=asset, kind=kind, name=str(row.get("name", asset)), path=path))
         assets.sort(key=lambda a: (program.kinds.sort_key(a.kind), a.name))
         reports.append(ImpactReport(entity=iri, direction=direction, assets=assets))
     return reports
