@@ -19,6 +19,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Self
@@ -28,8 +29,10 @@ from rdflib import URIRef
 from mlkg.config import Settings
 from mlkg.errors import InputError, PayloadTooLargeError, StoreError, UnsupportedFormatError
 from mlkg.exports import GraphSelection, export
+from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
+from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
@@ -39,8 +42,9 @@ from mlkg.reasoning.lineage import LineageGraph, lineage_graph
 from mlkg.reasoning.ontology import load_ontology
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
-from mlkg.resources import demo_files
+from mlkg.resources import context_text, demo_files
 from mlkg.store import QueryResult, RdfFormat, Store, Term, install_ontology, open_store
+from mlkg.store.base import Triple
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.reading import open_for_reading
 
@@ -59,6 +63,7 @@ def open(
     settings: Settings | None = None,
     read_only: bool = False,
     addresses: Sequence[str] = (),
+    actor: str | None = None,
     **options: Any,
 ) -> Catalog:
     """Open a catalog: the embedded store at ``store`` (a directory, default ``./mlkg-data``, or
@@ -70,7 +75,8 @@ def open(
     another process (``mlkg serve``) holds it the catalog reads a view holding every write committed before
     it was opened (:func:`mlkg.store.reading.open_for_reading`). Writes through it raise :class:`StoreError`.
     ``addresses``: prefixes that stand for the base IRI in entity IRIs given to it (a server's own
-    ``http://host:port/id/``).
+    ``http://host:port/id/``). ``actor``: the name versions written through the catalog are attributed to
+    (default: the operating-system user).
 
     :raises StoreInUseError: if another process holds the on-disk store (not with ``read_only``).
     :raises StoreError: if the store cannot be opened (unreachable engine, unreadable directory).
@@ -80,7 +86,7 @@ def open(
     given = {"store": store, "sparql_endpoint": sparql_endpoint, "base_iri": base_iri, **options}
     given = {name: value for name, value in given.items() if value is not None}
     chosen = settings.model_copy(update=given) if settings is not None else Settings(**given)
-    return Catalog(settings=chosen, read_only=read_only, addresses=addresses)
+    return Catalog(settings=chosen, read_only=read_only, addresses=addresses, actor=actor)
 
 
 class Catalog:
@@ -97,6 +103,7 @@ class Catalog:
         store: Store | None = None,
         read_only: bool = False,
         addresses: Sequence[str] = (),
+        actor: str | None = None,
     ) -> None:
         self.settings = settings
         #: Prefixes that stand for ``settings.base_iri`` in entity IRIs users type (a server's own
@@ -115,8 +122,15 @@ class Catalog:
         self._owns_store = store is None
         try:
             self.minter = IriMinter.from_ontology(base=settings.base_iri)
-            program = LineageProgram.from_ontology(load_ontology())
-            self.store = ReasonedStore(inner=opened, program=program, repair=not view)
+            ontology = load_ontology()
+            #: The entity history every write through the catalog keeps (:mod:`mlkg.history`).
+            self.history = EntityHistory.from_ontology(ontology, context=context_text(), actor=actor)
+            self.store = ReasonedStore(
+                inner=opened,
+                program=LineageProgram.from_ontology(ontology),
+                repair=not view,
+                history=self.history,
+            )
             self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
         except BaseException:
             if self._owns_store:
@@ -203,13 +217,71 @@ class Catalog:
         """
         self._writable().update(update=update)
 
-    def delete(self, entity: str, /) -> bool:
+    def delete(self, entity: str, /, *, hard: bool = False) -> bool:
         """Delete an entity (named by IRI, fully qualified name or unique name); True if it existed.
+
+        A soft delete by default: the entity leaves lineage and query results, and its history records the
+        deletion, so :meth:`restore` brings it back. ``hard=True`` also removes its history (a soft-deleted
+        entity is then named by its IRI).
 
         :raises NotFoundError: if ``entity`` names nothing.
         :raises InputError: if it names several entities, or an IRI mlkg maintains.
         """
-        return self.ingestor.delete(store=self._writable(), entity=self._one(entity))
+        target = self._one(entity)
+        if not hard:
+            return self.ingestor.delete(store=self._writable(), entity=target)
+        if is_reserved(target):
+            raise InputError(f"{target} is maintained by mlkg and cannot be deleted", where=str(target))
+        had_history = bool(self.history.versions(store=self.store, entity=target))
+        return self._writable().delete_graphs(graphs=[target], hard=True) > 0 or had_history
+
+    def restore(self, entity: str, version: str | Decimal, /) -> Decimal | None:
+        """Make ``version`` of ``entity`` current again, as a new version (the version rule applies; history
+        is not rewritten). Brings back a deleted entity (name it by its IRI). Returns the new version, or None
+        if the entity already is as that version describes it.
+
+        :raises NotFoundError: if ``entity`` names nothing or has no such version.
+        :raises InputError: if ``version`` is not a version number, or is the version that deleted it.
+        """
+        target, number = self._one(entity), self._version(version)
+        triples = self.history.description(store=self.store, entity=target, version=number)
+        if not triples:
+            raise InputError(f"version {number} of {target} is its deletion: restore an earlier one")
+        store = self._writable()
+        store.replace_graphs(graphs={target: triples}, restored_from={target: number})
+        return store.versions.get(target)
+
+    def versions(self, entity: str, /) -> list[VersionRecord]:
+        """Every recorded version of ``entity``, newest first (``mlkg history``, ``GET .../versions``).
+        An entity loaded once has one version, 0.1.
+
+        :raises NotFoundError: if ``entity`` names nothing.
+        """
+        return self.history.versions(store=self.store, entity=self._one(entity))
+
+    def version(self, entity: str, version: str | Decimal, /) -> list[Triple]:
+        """The description of ``entity`` at ``version`` (its graph as it was).
+
+        :raises NotFoundError: if ``entity`` names nothing or has no such version.
+        :raises InputError: if ``version`` is not a version number.
+        """
+        target = self._one(entity)
+        return self.history.description(store=self.store, entity=target, version=self._version(version))
+
+    def diff(self, entity: str, old: str | Decimal, new: str | Decimal, /) -> ChangeDescription:
+        """What changed from version ``old`` to version ``new`` of ``entity``, field by field.
+
+        :raises NotFoundError: if ``entity`` names nothing or has no such version.
+        :raises InputError: if a version is not a version number.
+        """
+        target = self._one(entity)
+        before = self.history.description(store=self.store, entity=target, version=self._version(old))
+        after = self.history.description(store=self.store, entity=target, version=self._version(new))
+        return describe_change(entity=target, old=before, new=after, terms=self.history.terms)
+
+    @staticmethod
+    def _version(version: str | Decimal) -> Decimal:
+        return version if isinstance(version, Decimal) else parse_version(version)
 
     def reason(self) -> ReasonStats:
         """Recompute the inferred graph from scratch, writing only what differs (``mlkg reason``).

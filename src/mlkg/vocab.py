@@ -60,6 +60,7 @@ class MLKG(DefinedNamespace):
     Dataset: URIRef
     Deployment: URIRef
     Domain: URIRef
+    EntityVersion: URIRef
     Experiment: URIRef
     Feature: URIRef
     FeatureSource: URIRef
@@ -106,6 +107,7 @@ class MLKG(DefinedNamespace):
     producedBy: URIRef
     producedByRun: URIRef
     producedVersion: URIRef
+    restoredFrom: URIRef
     readsFrom: URIRef
     servesModel: URIRef
     servesVersion: URIRef
@@ -123,12 +125,16 @@ class MLKG(DefinedNamespace):
     # Datatype properties
     algorithm: URIRef
     alias: URIRef
+    changeDescription: URIRef
+    changeType: URIRef
     createdAt: URIRef
     dataType: URIRef
+    deleted: URIRef
     description: URIRef
     displayName: URIRef
     email: URIRef
     endTime: URIRef
+    entityVersion: URIRef
     environment: URIRef
     externalId: URIRef
     featureAlgorithm: URIRef
@@ -139,6 +145,7 @@ class MLKG(DefinedNamespace):
     sensitive: URIRef
     serverUrl: URIRef
     serviceType: URIRef
+    snapshot: URIRef
     sourceUrl: URIRef
     stage: URIRef
     startTime: URIRef
@@ -157,3 +164,4 @@ class MLKG(DefinedNamespace):
     kindName: URIRef
     kindOrder: URIRef
     kindPrecedence: URIRef
+    majorChange: URIRef

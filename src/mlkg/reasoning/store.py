@@ -18,12 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from types import TracebackType
 from typing import Self, TypeVar
 
 from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError
+from mlkg.history.keeper import EntityHistory
 from mlkg.reasoning.engine import Reasoner, ReasonStats
 from mlkg.reasoning.journal import WriteJournal
 from mlkg.reasoning.passthrough import offering
@@ -72,14 +74,32 @@ class ReasonedStore:
     :raises StoreError: if the store fails while checking for, or repairing, an interrupted write.
     """
 
-    def __new__(cls, *, inner: Store, program: LineageProgram, repair: bool = True) -> Self:
+    def __new__(
+        cls,
+        *,
+        inner: Store,
+        program: LineageProgram,
+        repair: bool = True,
+        history: EntityHistory | None = None,
+    ) -> Self:
         # The read capabilities of ``inner`` (query results and exports it serialises itself) are offered
         # by this object too, so readers need not reach past it (:mod:`.passthrough`).
-        del program, repair
+        del program, repair, history
         return super().__new__(offering(cls, inner=inner))
 
-    def __init__(self, *, inner: Store, program: LineageProgram, repair: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        inner: Store,
+        program: LineageProgram,
+        repair: bool = True,
+        history: EntityHistory | None = None,
+    ) -> None:
         self.inner = inner
+        #: Versions entity graphs as they are written (:mod:`mlkg.history`); None: no history is kept.
+        self.history = history
+        #: The version each entity graph of the last write got (None: unchanged, not written).
+        self.versions: dict[URIRef, Decimal | None] = {}
         self.reasoner = Reasoner(store=inner, program=program)
         self.last: ReasonStats | None = None
         self._journal = WriteJournal(store=inner)
@@ -132,13 +152,31 @@ class ReasonedStore:
                 )
         return names
 
-    def replace_graphs(self, *, graphs: Mapping[URIRef, Iterable[Triple]]) -> None:
-        """Replace many entity graphs in one call of the wrapped store (a batch of a load), then apply the
-        difference to the inferred graph once."""
+    def replace_graphs(
+        self,
+        *,
+        graphs: Mapping[URIRef, Iterable[Triple]],
+        actor: str | None = None,
+        restored_from: Mapping[URIRef, Decimal] | None = None,
+    ) -> None:
+        """Replace many graphs in one call of the wrapped store (a batch of a load), then apply the difference
+        to the inferred graph once. With a history, entity graphs are versioned in the same call
+        (:meth:`~mlkg.history.keeper.EntityHistory.plan_replace`, attributed to ``actor``), and one whose
+        description did not change is not written: :attr:`versions` says which were."""
         names = self._refuse_owned(graphs)
         given = {name: list(triples) for name, triples in graphs.items()}
         with self._recorded() as step:
-            before = self._snapshot(names)
+            self.reasoner.ensure_state()
+            now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
+            self.versions = {}
+            if self.history is not None:
+                planned = self.history.plan_replace(
+                    store=self.inner, before=now, given=given, actor=actor, restored_from=restored_from
+                )
+                given, self.versions = planned.graphs, planned.versions
+                if not given:
+                    return
+            before = [triple for name in given for triple in now.get(name, ())]
             step.write(lambda: self.inner.replace_graphs(graphs=given))
             self.last = self.reasoner.apply(removed=before, added=self._written(given))
 
@@ -168,11 +206,28 @@ class ReasonedStore:
             step.write(lambda: self.inner.change_graph(graph=graph, delete=delete, insert=insert))
             self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
 
-    def delete_graphs(self, *, graphs: Iterable[URIRef]) -> int:
+    def delete_graphs(self, *, graphs: Iterable[URIRef], hard: bool = False, actor: str | None = None) -> int:
+        """Drop the graphs, in one call of the wrapped store; return how many existed. With a history, each
+        entity graph's deletion is recorded as a version marking it deleted (a soft delete, undone by
+        restoring a version); ``hard`` drops its recorded versions too."""
         names = self._refuse_owned(graphs)
         with self._recorded() as step:
-            before = self._snapshot(names)
-            existed = step.write(lambda: self.inner.delete_graphs(graphs=names))
+            self.reasoner.ensure_state()
+            now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
+            existed = sum(1 for triples in now.values() if triples)
+            before = [triple for triples in now.values() for triple in triples]
+            if self.history is None:
+                step.write(lambda: self.inner.delete_graphs(graphs=names))
+            elif hard:
+                records = [
+                    r for name in names for r in self.history.record_graphs(store=self.inner, entity=name)
+                ]
+                step.write(lambda: self.inner.delete_graphs(graphs=[*names, *records]))
+            else:
+                present = {name: triples for name, triples in now.items() if triples}
+                planned = self.history.plan_delete(store=self.inner, before=present, actor=actor)
+                if planned:
+                    step.write(lambda: self.inner.replace_graphs(graphs=planned))
             self.last = self.reasoner.apply(removed=before, added=[])
         return existed
 

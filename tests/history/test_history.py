@@ -1,0 +1,244 @@
+"""Entity history through the Python front door, on both backends (the ``store`` fixture): the version rule,
+the history and diff a user reads, restore, soft and hard delete with lineage and queries following, and a
+reload that changes nothing writing nothing (issue 14, points 1 to 5)."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from rdflib import URIRef
+
+import mlkg
+from mlkg.catalog import Catalog
+from mlkg.config import Settings
+from mlkg.store import SelectResult, Store
+from mlkg.vocab import INFERRED_GRAPH
+
+ORDERS = "pg.shop.public.orders"
+CHURN = "mlflow.churn"
+
+TABLE: dict[str, Any] = {
+    "type": "table",
+    "name": "orders",
+    "fullyQualifiedName": ORDERS,
+    "description": "One row per order.",
+    "columns": [{"name": "id", "dataType": "BIGINT"}, {"name": "amount", "dataType": "DECIMAL"}],
+}
+MODEL: dict[str, Any] = {
+    "type": "mlmodel",
+    "name": "churn",
+    "fullyQualifiedName": CHURN,
+    "description": "Who will leave.",
+    "algorithm": "XGBoost",
+    "mlFeatures": [
+        {
+            "name": "amount",
+            "dataType": "numerical",
+            "featureSources": [
+                {
+                    "name": "amount",
+                    "dataType": "number",
+                    "dataSource": {"type": "column", "fullyQualifiedName": f"{ORDERS}.amount"},
+                }
+            ],
+        }
+    ],
+}
+
+
+class Clock:
+    """A clock a test moves: each version gets a later time."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+@pytest.fixture
+def catalog(store: Store) -> Iterator[Catalog]:
+    with Catalog(settings=Settings(store="memory:"), store=store, actor="alice") as opened:
+        opened.history.clock = Clock()
+        assert not opened.load(TABLE, MODEL).rejected
+        yield opened
+
+
+def changed(document: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    out = copy.deepcopy(document)
+    out.update(fields)
+    return out
+
+
+def numbers(catalog: Catalog, entity: str) -> list[tuple[str, str]]:
+    return [(str(r.version), r.change_type) for r in catalog.versions(entity)]
+
+
+def count(catalog: Catalog, query: str) -> int:
+    result = catalog.query(query)
+    assert isinstance(result, SelectResult)
+    return len(result.rows)
+
+
+def stored_triples(catalog: Catalog) -> int:
+    return count(catalog, "SELECT * { GRAPH ?g { ?s ?p ?o } }")
+
+
+def test_a_new_entity_is_0_1_and_an_identical_reload_writes_nothing(catalog: Catalog) -> None:
+    assert numbers(catalog, CHURN) == [("0.1", "created")]
+    before = stored_triples(catalog)
+    report = catalog.load(TABLE, MODEL)
+    assert len(report.accepted) == 2 and not report.rejected
+    assert stored_triples(catalog) == before
+    assert numbers(catalog, CHURN) == [("0.1", "created")]
+    assert all(v is None for v in catalog.store.versions.values())
+
+
+def test_the_entity_carries_its_current_version(catalog: Catalog) -> None:
+    ask = (
+        f"SELECT ?v {{ ?e <https://w3id.org/mlkg#fullyQualifiedName> '{CHURN}' ; "
+        "<https://w3id.org/mlkg#entityVersion> ?v }"
+    )
+    result = catalog.query(ask)
+    assert isinstance(result, SelectResult)
+    assert [str(row[0]) for row in result.rows] == ["0.1"]
+    catalog.load(changed(MODEL, description="Who will churn."))
+    result = catalog.query(ask)
+    assert isinstance(result, SelectResult)
+    assert [str(row[0]) for row in result.rows] == ["0.2"]  # exactly one: the superseded record lost it
+
+
+@pytest.mark.parametrize(
+    ("document", "change", "expected"),
+    [
+        (MODEL, {"description": "Who will churn."}, ("0.2", "minor")),
+        (MODEL, {"algorithm": "LightGBM"}, ("1.1", "major")),
+        (MODEL, {"server": "http://serving.internal/churn"}, ("0.2", "minor")),  # added, not replaced
+        (TABLE, {"columns": [*TABLE["columns"], {"name": "vat", "dataType": "DECIMAL"}]}, ("0.2", "minor")),
+        (TABLE, {"columns": TABLE["columns"][:1]}, ("1.1", "major")),  # a column removed
+        (
+            TABLE,
+            {"columns": [TABLE["columns"][0], {"name": "amount", "dataType": "DOUBLE"}]},
+            ("1.1", "major"),
+        ),
+    ],
+    ids=[
+        "model-description",
+        "model-algorithm",
+        "model-server-added",
+        "column-added",
+        "column-removed",
+        "type-changed",
+    ],
+)
+def test_the_version_rule(
+    catalog: Catalog, document: dict[str, Any], change: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    catalog.load(changed(document, **change))
+    assert numbers(catalog, document["fullyQualifiedName"])[0] == expected
+
+
+def test_a_changed_server_is_major(catalog: Catalog) -> None:
+    catalog.load(changed(MODEL, server="http://serving.internal/a"))
+    catalog.load(changed(MODEL, server="http://serving.internal/b"))
+    assert numbers(catalog, CHURN) == [("1.2", "major"), ("0.2", "minor"), ("0.1", "created")]
+
+
+def test_history_reads_as_openmetadata_shows_it(catalog: Catalog) -> None:
+    catalog.load(changed(MODEL, description="Who will churn."))
+    catalog.load(changed(MODEL, description="Who will churn.", algorithm="LightGBM"))
+    shown = [r.as_json() for r in catalog.versions(CHURN)]
+    assert [v["version"] for v in shown] == ["1.2", "0.2", "0.1"]
+    newest = shown[0]
+    assert newest["updatedBy"] == "alice"
+    assert datetime.fromisoformat(newest["updatedAt"]) > datetime.fromisoformat(shown[1]["updatedAt"])
+    assert newest["changeDescription"] == {
+        "fieldsAdded": [],
+        "fieldsUpdated": [{"name": "algorithm", "oldValue": "XGBoost", "newValue": "LightGBM"}],
+        "fieldsDeleted": [],
+    }
+    assert shown[1]["changeDescription"]["fieldsUpdated"] == [
+        {"name": "description", "oldValue": "Who will leave.", "newValue": "Who will churn."}
+    ]
+    assert newest["previousVersion"] == "0.2" and "previousVersion" not in shown[2]
+
+
+def test_diff_names_nested_fields(catalog: Catalog) -> None:
+    retyped = [TABLE["columns"][0], {"name": "amount", "dataType": "DOUBLE"}]
+    catalog.load(changed(TABLE, columns=retyped))
+    catalog.load(changed(TABLE, columns=[*retyped, {"name": "vat", "dataType": "DECIMAL"}]))
+    diff = catalog.diff(ORDERS, "0.1", "1.1").as_json()
+    assert diff["fieldsUpdated"] == [
+        {"name": "columns.amount.dataType", "oldValue": "DECIMAL", "newValue": "DOUBLE"}
+    ]
+    later = catalog.diff(ORDERS, "1.1", "1.2").as_json()
+    assert {f["name"] for f in later["fieldsAdded"]} >= {"columns.vat.dataType", "columns.vat.name"}
+    assert {"name": "columns", "oldValue": ["amount", "id"], "newValue": ["amount", "id", "vat"]} in later[
+        "fieldsUpdated"
+    ]
+    with pytest.raises(mlkg.NotFoundError):
+        catalog.diff(ORDERS, "0.1", "7.0")
+    with pytest.raises(mlkg.InputError):
+        catalog.diff(ORDERS, "0.1", "latest")
+
+
+def test_restore_makes_an_old_version_current_as_a_new_one(catalog: Catalog) -> None:
+    model = catalog.resolve(CHURN)
+    first = set(catalog.version(CHURN, "0.1"))
+    catalog.load(changed(MODEL, algorithm="LightGBM"))
+    records_before = {str(r.version): r.as_json() for r in catalog.versions(CHURN)}
+    assert catalog.restore(CHURN, "0.1") == Decimal("2.1")  # the algorithm goes back: major
+    assert set(catalog.store.quads(graph=model)) >= {(s, p, o, model) for s, p, o in first}
+    newest = catalog.versions(CHURN)[0]
+    assert (newest.change_type, str(newest.restored_from)) == ("restored", "0.1")
+    for record in catalog.versions(CHURN)[1:]:  # history is not rewritten
+        assert record.as_json() == records_before[str(record.version)]
+    assert catalog.restore(CHURN, "2.1") is None  # it is already that
+
+
+def test_soft_delete_leaves_lineage_and_queries_and_restore_brings_it_back(catalog: Catalog) -> None:
+    model = str(catalog.resolve(CHURN))
+    assert {a.kind for a in catalog.impact(ORDERS)} >= {"model"}
+    assert catalog.delete(CHURN) is True
+    assert "model" not in {a.kind for a in catalog.impact(ORDERS)}
+    assert count(catalog, "SELECT ?m { ?m a <https://w3id.org/mlkg#Model> }") == 0
+    assert numbers(catalog, model)[0] == ("0.2", "deleted")
+    assert catalog.versions(model)[0].deleted
+    with pytest.raises(mlkg.InputError):
+        catalog.restore(model, "0.2")  # the deletion itself has no description
+    assert catalog.restore(model, "0.1") == Decimal("0.3")
+    assert "model" in {a.kind for a in catalog.impact(ORDERS)}
+    assert catalog.reason().inferred_added == 0  # the inferred graph followed every step
+    assert catalog.store.last is not None and catalog.store.last.inferred_removed == 0
+
+
+def test_reloading_a_deleted_entity_continues_its_history(catalog: Catalog) -> None:
+    catalog.delete(CHURN)
+    model = str(catalog.resolve(f"http://localhost:8000/id/model/{CHURN}"))
+    catalog.load(changed(MODEL, description="Back."))
+    assert numbers(catalog, model)[:2] == [("0.3", "minor"), ("0.2", "deleted")]
+    assert catalog.versions(model)[0].change["fieldsUpdated"][0]["name"] == "description"
+
+
+def test_hard_delete_removes_the_entity_and_its_history(catalog: Catalog) -> None:
+    model = URIRef(str(catalog.resolve(CHURN)))
+    catalog.load(changed(MODEL, description="Who will churn."))
+    assert catalog.delete(CHURN, hard=True) is True
+    left = count(catalog, f"SELECT ?g {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), '{model}')) }}")
+    assert left == 0
+    assert not catalog.store.has_graph(graph=model)
+    assert not any(catalog.store.quads(graph=INFERRED_GRAPH, subject=model))
+
+
+def test_a_soft_deleted_entity_can_be_hard_deleted_by_its_iri(catalog: Catalog) -> None:
+    model = str(catalog.resolve(CHURN))
+    catalog.delete(CHURN)
+    assert catalog.delete(model, hard=True) is True
+    assert catalog.versions(TABLE["fullyQualifiedName"])  # other entities keep theirs
+    assert count(catalog, f"SELECT ?v {{ ?v <http://www.w3.org/ns/prov#specializationOf> <{model}> }}") == 0
