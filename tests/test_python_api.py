@@ -174,7 +174,8 @@ def test_the_demo_loads_from_python(demo: mlkg.Catalog, tmp_path: Path) -> None:
         assert not report.rejected
         graphs = demo.query(
             f"SELECT DISTINCT ?g {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{INFERRED_GRAPH}>) "
-            "FILTER NOT EXISTS { GRAPH ?g { ?g a <https://w3id.org/mlkg#EntityVersion> } } }"  # version records
+            # not the version records
+            "FILTER NOT EXISTS { GRAPH ?g { ?g a <https://w3id.org/mlkg#EntityVersion> } } }"
         )
         assert isinstance(graphs, SelectResult)
         assert len(report.accepted) == len(graphs.rows)  # one graph per entity document

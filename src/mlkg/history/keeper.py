@@ -13,8 +13,7 @@ so an entity and the record of its version are written together or not at all.
   ``<entity>/versions/<n>`` (:mod:`.records`) that also says ``<entity> mlkg:entityVersion <n>``, while the
   entity graph holds exactly what was written; the record of the version it ends keeps that description.
 - A delete records a version with ``mlkg:deleted``, the version it ends keeping the last description (a soft
-  delete: restoring a
-  version brings it back); a hard delete drops the records too.
+  delete: restoring a version brings it back); a hard delete drops the records too.
 - An entity stored before mlkg kept history has no version: its description becomes version 0.1, recorded
   when it first changes.
 """
