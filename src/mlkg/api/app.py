@@ -23,7 +23,7 @@ from mlkg.api.deps import AppState
 from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.openapi import describe
-from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
+from mlkg.api.routers import entities, graphstore, health, history, lineage, linked, named, sparql, update
 from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
@@ -106,7 +106,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     :raises StoreError: if the store cannot be opened or the demo catalog cannot be loaded.
     """
-    catalog = Catalog(settings=settings, store=store)
+    # Versions written over HTTP are attributed to "anonymous" until requests carry a principal.
+    catalog = Catalog(settings=settings, store=store, actor="anonymous")
     try:
         state = AppState(settings=settings, catalog=catalog, queries=QueryCatalog.load())
         if demo:
@@ -145,6 +146,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     install_error_handlers(app)
     if cors is not None:
         app.add_middleware(CORSMiddleware, **cors)
-    for router in (sparql, update, graphstore, entities, linked, named, lineage, health):
+    # history before linked: its routes are longer paths under /id/ that linked's would also match
+    for router in (sparql, update, graphstore, entities, history, linked, named, lineage, health):
         app.include_router(router.router)
     return app

@@ -108,13 +108,19 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
 
 
+#: What ``{fqn}`` of an entity route matches: any rest of the path without a ``/versions`` segment, which
+#: starts the entity's history routes (:mod:`mlkg.api.routers.history`).
+_FQN = r"(?:(?!/versions(?:/|$)).)+"
+
+
 def _methods_of(app: FastAPI, path: str) -> list[str]:
     """The methods the OpenAPI description documents for ``path`` (``{name}`` matches one segment, ``{fqn}``
-    of the entity route any rest), sorted: the same list API clients and fuzzers read."""
+    of the entity routes any rest up to a ``/versions`` segment), sorted: the same list API clients and
+    fuzzers read."""
     methods: set[str] = set()
     for template, operations in app.openapi().get("paths", {}).items():
         pattern = re.sub(
-            r"\\\{(\w+)\\\}", lambda m: ".+" if m.group(1) == "fqn" else "[^/]+", re.escape(template)
+            r"\\\{(\w+)\\\}", lambda m: _FQN if m.group(1) == "fqn" else "[^/]+", re.escape(template)
         )
         if re.fullmatch(pattern, path):
             methods.update(method.upper() for method in operations)

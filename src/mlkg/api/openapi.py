@@ -117,6 +117,7 @@ _GRAPH_TARGET: Final = [
     ),
 ]
 _WRITE_ERRORS: Final = (400, 401, 403, 413, 415, 503)
+_JSON_OBJECT: Final = {"application/json": {"schema": {"type": "object"}}}
 
 #: What FastAPI's generated description lacks, by path and method.
 _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
@@ -277,6 +278,39 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         "responses": {
             "200": {"description": "The query's results, by Accept", "content": _content(_RESULTS)},
             **_errors(400, 404, 406, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}/versions", "get"): {
+        "responses": {
+            "200": {"description": "The versions, newest first", "content": _JSON_OBJECT},
+            **_errors(404, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}/versions/{version}", "get"): {
+        "responses": {
+            "200": {
+                "description": "The version's description (RDF), or its record and description (JSON)",
+                "content": _content([*_RDF_TYPES, "application/json"]),
+            },
+            **_errors(400, 404, 406, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}/versions/{old}/diff/{new}", "get"): {
+        "responses": {
+            "200": {"description": "The change description", "content": _JSON_OBJECT},
+            **_errors(400, 404, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}/versions/{version}/restore", "post"): {
+        "responses": {
+            "200": {"description": "The new version (null: already so)", "content": _JSON_OBJECT},
+            **_errors(400, 401, 403, 404, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}", "delete"): {
+        "responses": {
+            "200": {"description": "Deleted (soft, or hard)", "content": _JSON_OBJECT},
+            **_errors(400, 401, 403, 404, 503),
         },
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},

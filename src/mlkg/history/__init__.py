@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from mlkg.history.changes import ChangeDescription, FieldChange, describe_change
 from mlkg.history.keeper import EntityHistory, Planned
-from mlkg.history.records import VersionRecord, parse_version, version_iri
+from mlkg.history.records import VERSION_PATTERN, VersionRecord, parse_version, version_iri
 from mlkg.history.rules import VersionRules, is_entity_graph
 
 __all__ = [
+    "VERSION_PATTERN",
     "ChangeDescription",
     "EntityHistory",
     "FieldChange",

@@ -11,6 +11,7 @@ type, change description) are about the version IRI only and use no lineage prop
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -29,6 +30,7 @@ from mlkg.vocab import MLKG
 __all__ = [
     "AGENTS",
     "CHANGE_TYPES",
+    "VERSION_PATTERN",
     "VersionRecord",
     "agent_iri",
     "parse_version",
@@ -56,18 +58,18 @@ def agent_iri(name: str) -> URIRef:
     return URIRef(AGENTS + quote(name, safe=""))
 
 
-def parse_version(text: str, *, where: str = "version") -> Decimal:
-    """A version number as users write it (``1.2``).
+#: What a version number looks like (``0.1``, ``1.2``, ``10.13``).
+VERSION_PATTERN: Final = r"^[0-9]{1,9}\.[0-9]{1,9}$"
 
-    :raises InputError: if it is not a positive decimal number with one decimal place or more.
+
+def parse_version(text: str, *, where: str = "version") -> Decimal:
+    """A version number as users write it (``1.2``): digits, a point, digits.
+
+    :raises InputError: if it is not one.
     """
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        number = Decimal(-1)
-    if not number.is_finite() or number <= 0 or "." not in text:
+    if re.fullmatch(VERSION_PATTERN, text) is None:
         raise InputError(f"{text!r} is not a version number such as 0.1 or 1.2", where=where)
-    return number
+    return Decimal(text)
 
 
 def snapshot_text(triples: list[Triple]) -> str:

@@ -1,0 +1,157 @@
+"""Entity history over HTTP, as a client reads and drives it: versions, one version as RDF or JSON, diff,
+restore and soft / hard delete under the entity's own IRI (issue 14, points 3 to 5)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import rdflib
+from fastapi.testclient import TestClient
+from rdflib.compare import isomorphic
+from tests.api.conftest import AUTH
+
+CHURN = "/id/model/mlflow.churn"
+ORDERS = "pg.shop.public.orders"
+MODEL: dict[str, Any] = {
+    "type": "mlmodel",
+    "name": "churn",
+    "fullyQualifiedName": "mlflow.churn",
+    "description": "Who will leave.",
+    "algorithm": "XGBoost",
+    "mlFeatures": [
+        {
+            "name": "amount",
+            "dataType": "numerical",
+            "featureSources": [
+                {
+                    "name": "amount",
+                    "dataType": "number",
+                    "dataSource": {"type": "column", "fullyQualifiedName": f"{ORDERS}.amount"},
+                }
+            ],
+        }
+    ],
+}
+TABLE = {
+    "type": "table",
+    "name": "orders",
+    "fullyQualifiedName": ORDERS,
+    "columns": [{"name": "amount", "dataType": "DECIMAL"}],
+}
+
+
+def post(client: TestClient, *documents: dict[str, Any]) -> None:
+    answer = client.post("/entities", json=list(documents), headers=AUTH)
+    assert answer.status_code in (200, 201), answer.text
+
+
+def with_changes(**fields: Any) -> dict[str, Any]:
+    changed = copy.deepcopy(MODEL)
+    changed.update(fields)
+    return changed
+
+
+def impact_kinds(client: TestClient) -> set[str]:
+    answer = client.get("/lineage", params={"entity": ORDERS})
+    assert answer.status_code == 200, answer.text
+    return {node["kind"] for node in answer.json()["nodes"]}
+
+
+def test_versions_diff_and_one_version(client: TestClient) -> None:
+    post(client, TABLE, MODEL)
+    post(client, TABLE, MODEL)  # identical: no version
+    post(client, with_changes(algorithm="LightGBM"))
+    listed = client.get(f"{CHURN}/versions")
+    assert listed.status_code == 200
+    body = listed.json()
+    assert body["entity"] == "http://localhost:8000/id/model/mlflow.churn"
+    assert [(v["version"], v["changeType"], v["updatedBy"]) for v in body["versions"]] == [
+        ("1.1", "major", "anonymous"),
+        ("0.1", "created", "anonymous"),
+    ]
+    assert body["versions"][0]["changeDescription"]["fieldsUpdated"] == [
+        {"name": "algorithm", "oldValue": "XGBoost", "newValue": "LightGBM"}
+    ]
+
+    diff = client.get(f"{CHURN}/versions/0.1/diff/1.1")
+    assert diff.status_code == 200
+    assert diff.json()["changeDescription"]["fieldsUpdated"][0]["name"] == "algorithm"
+
+    turtle = client.get(f"{CHURN}/versions/0.1", headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and turtle.headers["content-type"].startswith("text/turtle")
+    old = rdflib.Graph().parse(data=turtle.text, format="turtle")
+    assert tuple(str(o) for o in old.objects(None, rdflib.URIRef("https://w3id.org/mlkg#algorithm"))) == (
+        "XGBoost",
+    )
+    stored = client.get("/store", params={"graph": body["entity"]}, headers={"Accept": "text/turtle"})
+    current = client.get(f"{CHURN}/versions/1.1", params={"format": "ttl"})
+    now = rdflib.Graph().parse(data=stored.text, format="turtle")
+    assert isomorphic(rdflib.Graph().parse(data=current.text, format="turtle"), now)
+    # dereferencing the entity shows its current version too
+    page = rdflib.Graph().parse(
+        data=client.get(CHURN, headers={"Accept": "text/turtle"}).text, format="turtle"
+    )
+    assert (
+        str(page.value(rdflib.URIRef(body["entity"]), rdflib.URIRef("https://w3id.org/mlkg#entityVersion")))
+        == "1.1"
+    )
+
+    as_json = client.get(f"{CHURN}/versions/0.1", headers={"Accept": "application/json"})
+    assert as_json.status_code == 200 and as_json.headers["content-type"] == "application/json"
+    shown = as_json.json()
+    assert (shown["version"], shown["changeType"]) == ("0.1", "created")
+    graph = rdflib.Graph().parse(data=json.dumps(shown["description"]), format="json-ld")
+    assert isomorphic(graph, old)
+
+
+def test_unknown_entity_or_version_is_a_clean_4xx(client: TestClient) -> None:
+    post(client, TABLE, MODEL)
+    for path, status in [
+        ("/id/model/nothing/versions", 404),
+        (f"{CHURN}/versions/9.9", 404),
+        (f"{CHURN}/versions/latest", 400),
+        (f"{CHURN}/versions/0.1/diff/banana", 400),
+    ]:
+        answer = client.get(path, headers={"Accept": "application/json"})
+        assert answer.status_code == status, (path, answer.text)
+        assert answer.json()["message"]
+
+
+def test_soft_delete_restore_and_hard_delete(client: TestClient) -> None:
+    post(client, TABLE, MODEL)
+    assert "model" in impact_kinds(client)
+    assert client.delete(CHURN).status_code == 401  # writes need the token
+    assert client.delete(CHURN, headers=AUTH).json() == {
+        "entity": "http://localhost:8000/id/model/mlflow.churn",
+        "deleted": True,
+        "hard": False,
+    }
+    assert "model" not in impact_kinds(client)
+    assert client.get(CHURN, headers={"Accept": "text/turtle"}).status_code == 404
+    versions = client.get(f"{CHURN}/versions").json()["versions"]
+    assert (versions[0]["version"], versions[0]["deleted"]) == ("0.2", True)
+
+    restored = client.post(f"{CHURN}/versions/0.1/restore", headers=AUTH)
+    assert restored.status_code == 200, restored.text
+    assert restored.json()["version"] == "0.3"
+    assert "model" in impact_kinds(client)
+    assert client.get(CHURN, headers={"Accept": "text/turtle"}).status_code == 200
+
+    assert client.delete(CHURN, params={"hardDelete": "true"}, headers=AUTH).json()["hard"] is True
+    assert client.get(f"{CHURN}/versions").status_code == 404
+    assert client.delete(CHURN, headers=AUTH).status_code == 404
+
+
+def test_a_graph_store_put_keeps_the_graph_exact_and_versions_it(client: TestClient) -> None:
+    graph = "http://localhost:8000/id/pipeline/dbt.build"
+    turtle = f'<{graph}> a <https://w3id.org/mlkg#Pipeline> ; <https://w3id.org/mlkg#name> "build" .'
+    headers = {**AUTH, "Content-Type": "text/turtle"}
+    assert client.put("/store", params={"graph": graph}, content=turtle, headers=headers).status_code == 201
+    got = client.get("/store", params={"graph": graph}, headers={"Accept": "text/turtle"})
+    assert isomorphic(rdflib.Graph().parse(data=got.text, format="turtle"), rdflib.Graph().parse(data=turtle))
+    again = turtle.replace('"build"', '"build all"')
+    assert client.put("/store", params={"graph": graph}, content=again, headers=headers).status_code == 204
+    versions = client.get("/id/pipeline/dbt.build/versions").json()["versions"]
+    assert [v["version"] for v in versions] == ["0.2", "0.1"]
