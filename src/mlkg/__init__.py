@@ -13,6 +13,7 @@ from mlkg.catalog import Catalog, open
 from mlkg.errors import (
     AuthenticationError,
     ContextError,
+    DeletedError,
     ForbiddenError,
     InputError,
     MlkgError,
@@ -34,6 +35,7 @@ __all__ = [
     "AuthenticationError",
     "Catalog",
     "ContextError",
+    "DeletedError",
     "ForbiddenError",
     "InputError",
     "MlkgError",

@@ -1,6 +1,6 @@
 """``mlkg history``, ``mlkg diff``, ``mlkg restore`` and ``mlkg delete``: an entity's versions as
 :meth:`mlkg.Catalog.versions` reads them and ``GET /id/{type}/{fqn}/versions`` serves them
-(docs/architecture.md, section 3, "History"). :mod:`mlkg.cli` registers them.
+(docs/architecture.md, section 7). :mod:`mlkg.cli` registers them.
 
 ``history`` and ``diff`` only read (they work while ``mlkg serve`` holds the store); ``restore`` and
 ``delete`` write, and exit 2 naming the HTTP route to use while a server holds the store.

@@ -32,6 +32,7 @@ from __future__ import annotations
 __all__ = [
     "AuthenticationError",
     "ContextError",
+    "DeletedError",
     "ForbiddenError",
     "InputError",
     "MlkgError",
@@ -109,6 +110,10 @@ class ForbiddenError(MlkgError):
 
 class NotFoundError(MlkgError):
     """The entity, graph, file or named query does not exist."""
+
+
+class DeletedError(NotFoundError):
+    """The entity was deleted (a soft delete): its history remains and a version can be restored."""
 
 
 class QueryError(InputError):

@@ -129,7 +129,9 @@ def test_soft_delete_restore_and_hard_delete(client: TestClient) -> None:
         "hard": False,
     }
     assert "model" not in impact_kinds(client)
-    assert client.get(CHURN, headers={"Accept": "text/turtle"}).status_code == 404
+    gone = client.get(CHURN, headers={"Accept": "text/turtle"})
+    assert gone.status_code == 410, gone.text  # deleted, and said so: what to restore is in the message
+    assert "/versions/0.1/restore" in gone.json()["message"]
     versions = client.get(f"{CHURN}/versions").json()["versions"]
     assert (versions[0]["version"], versions[0]["deleted"]) == ("0.2", True)
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlkg.errors import (
     AuthenticationError,
+    DeletedError,
     ForbiddenError,
     InputError,
     MlkgError,
@@ -39,6 +40,7 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
     (InputError, 400),
     (AuthenticationError, 401),
     (ForbiddenError, 403),
+    (DeletedError, 410),
     (NotFoundError, 404),
     (QueryTimeoutError, 503),
     (ServiceBusyError, 503),

@@ -37,6 +37,7 @@ _REASONS: Final = {
     403: "A write from a browser page of another origin",
     404: "No such entity, graph or named query",
     406: "No representation matches the Accept header",
+    410: "The entity was deleted (its history remains: restore a version)",
     413: "The body is over MLKG_MAX_DOCUMENT_BYTES, or holds over MLKG_MAX_REQUEST_DOCUMENTS documents",
     415: "Unsupported Content-Type",
     422: "The document violates the SHACL shapes",
@@ -264,7 +265,7 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
     ("/id/{kind}/{fqn}", "get"): {
         "responses": {
             "200": {"description": "The entity", "content": _content([*_RDF_TYPES, "text/html"])},
-            **_errors(400, 404, 406, 503),
+            **_errors(400, 404, 406, 410, 503),
         },
     },
     ("/export", "get"): {

@@ -1,4 +1,4 @@
-"""Entity history (docs/architecture.md, section 3, "History"): versions on every write of an entity, their
+"""Entity history (docs/architecture.md, section 7): versions on every write of an entity, their
 records as RDF, and the version rule read from the ontology."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Entity history: turns a write of entity graphs into the write that also versions them, and reads the
-versions back (docs/architecture.md, section 3, "History").
+versions back (docs/architecture.md, section 7).
 
 :class:`~mlkg.reasoning.store.ReasonedStore` calls :meth:`EntityHistory.plan_replace` and
 :meth:`EntityHistory.plan_delete` with what the graphs hold before the write; the graphs they return are

@@ -1,4 +1,4 @@
-"""Entity history over HTTP (docs/architecture.md, section 3, "History"), under the entity's own IRI:
+"""Entity history over HTTP (docs/architecture.md, section 7), under the entity's own IRI:
 
 - ``GET /id/{type}/{fqn}/versions``: ``{"entity": IRI, "versions": [...]}``, newest first (OpenMetadata's
   ``GET /v1/{entities}/{id}/versions`` with mlkg's fields: ``version``, ``updatedAt``, ``updatedBy``,

@@ -20,7 +20,7 @@ from mlkg.api.deps import AppState, run_read, state_of
 from mlkg.api.html import entity_page
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
-from mlkg.errors import NotFoundError
+from mlkg.errors import DeletedError, NotFoundError
 from mlkg.exports import GraphSelection, serialize_triples
 from mlkg.store.base import RdfFormat, Triple
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
@@ -34,7 +34,20 @@ _LIMIT = 200
 
 
 def _describe(state: AppState, iri: URIRef) -> list[Triple]:
-    """The entity's own graph, plus asserted triples about it stated in other documents."""
+    """The entity's own graph, plus asserted triples about it stated in other documents.
+
+    :raises DeletedError: if the entity was deleted (HTTP 410): its history says when, and what to restore.
+    :raises NotFoundError: if nothing is known of it.
+    """
+    if not state.store.has_graph(graph=iri):
+        versions = state.catalog.history.versions(store=state.store, entity=iri)
+        if versions and versions[0].deleted:
+            gone = versions[0]
+            when = "" if gone.at is None else f", {gone.at.isoformat(timespec='seconds')}"
+            raise DeletedError(
+                f"{iri} was deleted (version {gone.version}{when}, by {gone.by}); "
+                f"POST {iri}/versions/{gone.previous}/restore brings it back"
+            )
     found: dict[Triple, None] = {}
     for s, p, o, _ in state.store.quads(graph=iri):
         found[(s, p, o)] = None
