@@ -19,6 +19,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
@@ -26,10 +27,11 @@ from typing import Any, BinaryIO, Self
 
 from rdflib import URIRef
 
-from mlkg.config import Settings
+from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import InputError, PayloadTooLargeError, StoreError, UnsupportedFormatError
 from mlkg.exports import GraphSelection, export
 from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
+from mlkg.history.asof import described_at, entity_at, parse_instant
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
 from mlkg.ingest.document import is_reserved
@@ -104,6 +106,7 @@ class Catalog:
         read_only: bool = False,
         addresses: Sequence[str] = (),
         actor: str | None = None,
+        keep_history: bool = True,
     ) -> None:
         self.settings = settings
         #: Prefixes that stand for ``settings.base_iri`` in entity IRIs users type (a server's own
@@ -129,7 +132,7 @@ class Catalog:
                 inner=opened,
                 program=LineageProgram.from_ontology(ontology),
                 repair=not view,
-                history=self.history,
+                history=self.history if keep_history else None,
             )
             self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
         except BaseException:
@@ -278,6 +281,46 @@ class Catalog:
         before = self.history.description(store=self.store, entity=target, version=self._version(old))
         after = self.history.description(store=self.store, entity=target, version=self._version(new))
         return describe_change(entity=target, old=before, new=after, terms=self.history.terms)
+
+    def as_of(self, at: str | datetime, /) -> Catalog:
+        """A read-only in-memory catalog of this one as it was at ``at`` (an ISO 8601 date or date-time,
+        UTC unless it says otherwise): each entity as its version current then, its lineage reasoned anew.
+        Impact, lineage, queries and exports on it answer "as of" that instant. Building it reads the whole
+        catalog: use it for a question about the past, then close it.
+
+        :raises InputError: if ``at`` is not a date or date-time.
+        :raises StoreError: if the store fails.
+        """
+        moment = at if isinstance(at, datetime) else parse_instant(at)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        settings = self.settings.model_copy(update={"store": MEMORY_STORE, "sparql_endpoint": None})
+        past = Catalog(settings=settings, store=OxigraphStore(path=None), keep_history=False)
+        past._owns_store = True
+        try:
+            batch: dict[URIRef, list[Triple]] = {}
+            for name, triples in described_at(history=self.history, store=self.store, at=moment):
+                batch[name] = triples
+                if len(batch) >= DEFAULT_BATCH_SIZE:
+                    past.store.replace_graphs(graphs=batch)
+                    batch = {}
+            if batch:
+                past.store.replace_graphs(graphs=batch)
+        except BaseException:
+            past.close()
+            raise
+        past.read_only = True
+        return past
+
+    def version_at(self, entity: str, at: str | datetime, /) -> tuple[VersionRecord | None, list[Triple]]:
+        """The version of ``entity`` current at ``at`` and its description (``(None, [])`` if it did not
+        exist then, or was deleted).
+
+        :raises NotFoundError: if ``entity`` names nothing.
+        :raises InputError: if ``at`` is not a date or date-time.
+        """
+        moment = at if isinstance(at, datetime) else parse_instant(at)
+        return entity_at(history=self.history, store=self.store, entity=self._one(entity), at=moment)
 
     @staticmethod
     def _version(version: str | Decimal) -> Decimal:

@@ -290,13 +290,21 @@ def impact_command(
         bool, typer.Option("--explain", help="Show the asserted path behind each answer.")
     ] = False,
     format: Annotated[ImpactFormat, typer.Option("--format", "-f")] = ImpactFormat.TABLE,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="An ISO 8601 date or date-time: the answer as the catalog was then."),
+    ] = None,
 ) -> None:
     """What is affected if ENTITY changes (downstream), or what it depends on (upstream), grouped by kind.
 
     A name that several entities have is refused (exit 2) with the candidates listed.
     """
     with reading(ctx) as catalog:
-        report = catalog.impact(entity, direction=direction, explain=with_paths)
+        if as_of is None:
+            report = catalog.impact(entity, direction=direction, explain=with_paths)
+        else:
+            with catalog.as_of(as_of) as past:
+                report = past.impact(entity, direction=direction, explain=with_paths)
     if format is ImpactFormat.JSON:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import rdflib
@@ -157,3 +158,46 @@ def test_a_graph_store_put_keeps_the_graph_exact_and_versions_it(client: TestCli
     assert client.put("/store", params={"graph": graph}, content=again, headers=headers).status_code == 204
     versions = client.get("/id/pipeline/dbt.build/versions").json()["versions"]
     assert [v["version"] for v in versions] == ["0.2", "0.1"]
+
+
+class Clock:
+    """Versions one minute apart, from a known instant."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
+
+
+def test_as_of_reads_the_catalog_as_it_was(client: TestClient) -> None:
+    client.app.state.mlkg.catalog.history.clock = Clock()  # type: ignore[attr-defined]
+    post(client, TABLE, MODEL)  # 12:01
+    post(client, with_changes(algorithm="LightGBM"))  # 12:02
+    assert client.delete(CHURN, headers=AUTH).status_code == 200  # 12:03
+    table = "http://localhost:8000/id/table/pg.shop.public.orders"
+
+    def downstream(at: str | None) -> set[str]:
+        params = {"entity": table, **({} if at is None else {"asOf": at})}
+        answer = client.get("/queries/downstream", params=params)
+        assert answer.status_code == 200, answer.text
+        return {row["asset"]["value"] for row in answer.json()["results"]["bindings"]}
+
+    model = "http://localhost:8000/id/model/mlflow.churn"
+    assert model not in downstream(None)
+    assert model in downstream("2026-03-01T12:01:30Z")
+    assert model not in downstream("2026-03-01T12:03:30Z")
+    nodes = client.get("/lineage", params={"entity": ORDERS, "asOf": "2026-03-01T12:02:30+00:00"}).json()[
+        "nodes"
+    ]
+    assert model in {n["id"] for n in nodes}
+
+    then = client.get(CHURN, params={"asOf": "2026-03-01T12:01:30", "format": "ttl"})  # no zone: UTC
+    assert then.status_code == 200, then.text
+    assert "XGBoost" in then.text and "LightGBM" not in then.text
+    later = client.get(CHURN, params={"asOf": "2026-03-01T12:02:30Z", "format": "ttl"})
+    assert "LightGBM" in later.text
+    assert client.get(CHURN, params={"asOf": "2026-03-01T12:00:00Z"}).status_code == 404  # not yet there
+    bad = client.get("/queries/downstream", params={"entity": table, "asOf": "last tuesday"})
+    assert bad.status_code == 400 and bad.json()["where"] == "asOf"

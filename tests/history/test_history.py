@@ -242,3 +242,33 @@ def test_a_soft_deleted_entity_can_be_hard_deleted_by_its_iri(catalog: Catalog) 
     assert catalog.delete(model, hard=True) is True
     assert catalog.versions(TABLE["fullyQualifiedName"])  # other entities keep theirs
     assert count(catalog, f"SELECT ?v {{ ?v <http://www.w3.org/ns/prov#specializationOf> <{model}> }}") == 0
+
+
+def kinds(report: object) -> set[str]:
+    return {asset.kind for asset in report}  # type: ignore[attr-defined]
+
+
+def test_impact_and_versions_as_of_a_past_instant(catalog: Catalog) -> None:
+    model = str(catalog.resolve(CHURN))
+    created = catalog.versions(CHURN)[0].at
+    assert created is not None
+    catalog.load(changed(MODEL, algorithm="LightGBM"))
+    changed_at = catalog.versions(CHURN)[0].at
+    catalog.delete(CHURN)
+    assert "model" not in kinds(catalog.impact(ORDERS))
+
+    with catalog.as_of(created) as past:
+        assert "model" in kinds(past.impact(ORDERS))
+        algorithm = past.query("SELECT ?a { ?m <https://w3id.org/mlkg#algorithm> ?a }")
+        assert isinstance(algorithm, SelectResult)
+        assert [str(row[0]) for row in algorithm.rows] == ["XGBoost"]
+        with pytest.raises(mlkg.StoreError):
+            past.load(MODEL)
+    with catalog.as_of(created - timedelta(days=1)) as before, pytest.raises(mlkg.NotFoundError):
+        before.impact(ORDERS)  # nothing existed yet
+
+    record, triples = catalog.version_at(model, changed_at.isoformat() if changed_at else "")
+    assert record is not None and str(record.version) == "1.1" and triples
+    assert catalog.version_at(model, datetime.now(UTC) + timedelta(days=1)) == (None, [])  # deleted since
+    with pytest.raises(mlkg.InputError):
+        catalog.as_of("last tuesday")

@@ -275,7 +275,14 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         },
     },
     ("/queries/{name}", "get"): {
-        "parameters": [_TIMEOUT],
+        "parameters": [
+            _TIMEOUT,
+            _query_param(
+                "asOf",
+                {"type": "string", "format": "date-time"},
+                "An ISO 8601 date or date-time: the answer as the catalog was then.",
+            ),
+        ],
         "responses": {
             "200": {"description": "The query's results, by Accept", "content": _content(_RESULTS)},
             **_errors(400, 404, 406, 503),

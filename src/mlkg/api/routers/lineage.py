@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Request
 from rdflib import URIRef
 
 from mlkg.api.deps import run_read, state_of
+from mlkg.history.asof import parse_instant
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.impact import Direction
 from mlkg.reasoning.lineage import lineage_graph
@@ -49,20 +50,32 @@ async def lineage(
     direction: Annotated[Direction, Query()] = Direction.DOWNSTREAM,
     depth: Annotated[int | None, Query(ge=1, le=100, description="Hops at most (default: all).")] = None,
     max_nodes: Annotated[int, Query(ge=1, le=20000, description="Node limit.")] = 2000,
+    as_of: Annotated[
+        str | None,
+        Query(alias="asOf", description="An ISO 8601 date or date-time: the lineage as it was then."),
+    ] = None,
 ) -> dict[str, Any]:
     state = state_of(request)
     resolve = entity_resolver(request)
+    moment = None if as_of is None else parse_instant(as_of)
 
     def walk() -> dict[str, Any]:
-        iri = resolve(entity)
+        if moment is not None:  # the catalog as it was: costs a read of all of it (ten times the limit)
+            with state.catalog.as_of(moment) as past:
+                addresses = (f"{request.base_url}id/",)
+                iri = resolve_entity(
+                    store=past.store, text=entity, base_iri=state.settings.base_iri, addresses=addresses
+                )
+                return past.lineage(str(iri), direction=direction, depth=depth, max_nodes=max_nodes).to_dict()
         graph = lineage_graph(
             store=state.store,
             program=state.program,
-            entity=iri,
+            entity=resolve(entity),
             direction=direction,
             depth=depth,
             max_nodes=max_nodes,
         )
         return graph.to_dict()
 
-    return await run_read(state, walk, timeout=state.settings.query_timeout)
+    limit = state.settings.query_timeout * (1 if moment is None else 10)
+    return await run_read(state, walk, timeout=limit)

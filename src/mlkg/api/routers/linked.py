@@ -10,6 +10,7 @@ column described in its table's document); inferred lineage is linked from the H
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -22,6 +23,7 @@ from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
 from mlkg.errors import DeletedError, NotFoundError
 from mlkg.exports import GraphSelection, serialize_triples
+from mlkg.history.asof import entity_at, parse_instant
 from mlkg.store.base import RdfFormat, Triple
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
 
@@ -59,6 +61,17 @@ def _describe(state: AppState, iri: URIRef) -> list[Triple]:
     return list(found)
 
 
+def _describe_at(state: AppState, iri: URIRef, moment: datetime) -> list[Triple]:
+    """The entity's graph as it was at ``moment`` (:func:`mlkg.history.asof.entity_at`).
+
+    :raises NotFoundError: if it did not exist then (or was deleted).
+    """
+    _, triples = entity_at(history=state.catalog.history, store=state.store, entity=iri, at=moment)
+    if not triples:
+        raise NotFoundError(f"no entity {iri} at {moment.isoformat()}")
+    return triples
+
+
 def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
     store = state.store
     referrers = [
@@ -86,8 +99,18 @@ def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
 FormatParam = Annotated[RdfFormat | None, Query(description="Force a representation instead of Accept.")]
 
 
+AsOfParam = Annotated[
+    str | None,
+    Query(
+        alias="asOf", description="An ISO 8601 date or date-time: the entity as it was then (its version)."
+    ),
+]
+
+
 @router.get("/id/{kind}/{fqn:path}", summary="Dereference an entity IRI (RDF by Accept, or HTML)")
-async def entity(request: Request, kind: str, fqn: str, format: FormatParam = None) -> Response:
+async def entity(
+    request: Request, kind: str, fqn: str, format: FormatParam = None, as_of: AsOfParam = None
+) -> Response:
     state = state_of(request)
     raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
     path = raw.decode("latin-1").split("?", 1)[0]
@@ -102,8 +125,10 @@ async def entity(request: Request, kind: str, fqn: str, format: FormatParam = No
         fmt = GRAPH_TYPES.get(media_type)
     timeout = state.settings.query_timeout
 
+    moment = None if as_of is None else parse_instant(as_of)
+
     def render() -> bytes:
-        triples = _describe(state, iri)
+        triples = _describe(state, iri) if moment is None else _describe_at(state, iri, moment)
         if fmt is None:
             return _page(state, iri, triples).encode("utf-8")
         return serialize_triples(triples=triples, format=fmt)

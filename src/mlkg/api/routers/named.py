@@ -5,7 +5,9 @@ formatted into the text); a missing, unknown, repeated or mistyped parameter is 
 names an entity as every route does (IRI, IRI on this server's address, fully qualified name or unique name:
 :func:`mlkg.api.routers.lineage.entity_resolver`): 404 if it names none, 400 listing them if several.
 Results are negotiated like ``/sparql`` (SPARQL Results JSON by default). ``timeout`` (seconds) lowers the
-server's time limit.
+server's time limit. ``asOf`` (an ISO 8601 date or date-time) answers over the catalog as it was then
+(:meth:`mlkg.Catalog.as_of`: "what did this dashboard depend on last Tuesday"); building that costs a read of
+the whole catalog, so it gets ten times the time limit.
 """
 
 from __future__ import annotations
@@ -15,12 +17,16 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from rdflib import URIRef
 
 from mlkg.api.deps import run_query as answer
 from mlkg.api.deps import run_read, state_of
+from mlkg.api.representations import answer_query
 from mlkg.api.routers.lineage import entity_resolver
 from mlkg.api.routers.sparql import timeout_of
 from mlkg.errors import QueryError
+from mlkg.history.asof import parse_instant
+from mlkg.queries.resolve import resolve_entity
 
 __all__ = ["router"]
 
@@ -53,17 +59,37 @@ async def run_query(request: Request, name: str) -> Response:
     fields = parse_qs(request.url.query, keep_blank_values=True)
     timeout = state.timeout(timeout_of(fields))
     arguments: dict[str, str] = {}
+    as_of = fields.pop("asOf", None)
+    if as_of is not None and len(as_of) > 1:
+        raise QueryError("the parameter 'asOf' is given more than once", where="asOf")
     for key, values in fields.items():
         if key == "timeout":
             continue
         if len(values) > 1:
             raise QueryError(f"the parameter {key!r} of query {name!r} is given {len(values)} times")
         arguments[key] = values[0]
+    accept = request.headers.get("accept")
+    if as_of is not None:
+        moment = parse_instant(as_of[0])
+
+        def past_answer() -> tuple[bytes, str]:
+            with state.catalog.as_of(moment) as past:
+                addresses = (f"{request.base_url}id/",)
+
+                def resolve_then(text: str) -> URIRef:
+                    return resolve_entity(
+                        store=past.store, text=text, base_iri=state.settings.base_iri, addresses=addresses
+                    )
+
+                bound = query.bindings(arguments=arguments, resolve=resolve_then)
+                return answer_query(store=past.store, query=query.text, accept=accept, bindings=bound)
+
+        body, content_type = await run_read(state, past_answer, timeout=timeout * 10)
+        return Response(body, headers={"content-type": content_type, "vary": "Accept"})
     resolve = entity_resolver(request)
     bindings = await run_read(
         state, lambda: query.bindings(arguments=arguments, resolve=resolve), timeout=timeout
     )
-    accept = request.headers.get("accept")
 
     body, content_type = await answer(
         state, query=query.text, accept=accept, bindings=bindings, timeout=timeout
