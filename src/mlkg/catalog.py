@@ -164,21 +164,28 @@ class Catalog:
 
     # -- writes ---------------------------------------------------------------------------------------------
 
-    def load(self, *items: Loadable, format: InputFormat | None = None) -> IngestReport:
+    def load(self, *items: Loadable, format: InputFormat | None = None, merge: bool = False) -> IngestReport:
         """Validate and store entity documents; the inferred graph follows.
 
         ``items`` are paths (files, or directories read recursively for the extensions mlkg knows), globs,
         or JSON documents already parsed. A document that fails is reported and writes nothing; the others
-        are stored, each replacing its entity's graph.
+        are stored, each replacing its entity's graph, or with ``merge`` adding to it (values it gives
+        replace the stored ones, links are added; :mod:`mlkg.ingest.merge`).
 
         :raises InputError: if a path does not exist or a file's format is unknown (nothing is written).
         :raises PayloadTooLargeError: if a file is larger than ``max_document_bytes``.
         :raises StoreError: if the store fails.
         """
-        return self.ingestor.ingest(store=self._writable(), sources=self._sources(items, format))
+        return self.ingestor.ingest(store=self._writable(), sources=self._sources(items, format), merge=merge)
 
     def load_stream(
-        self, outcomes: Iterable[ParseOutcome], /, *, batch_size: int = DEFAULT_BATCH_SIZE, write: bool = True
+        self,
+        outcomes: Iterable[ParseOutcome],
+        /,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        write: bool = True,
+        merge: bool = False,
     ) -> Iterator[IngestReport]:
         """Validate and store parsed documents (from ``catalog.ingestor.parse_stream``) ``batch_size`` at a
         time, yielding one report per batch, so memory is bounded by the batch, not by the input
@@ -190,7 +197,9 @@ class Catalog:
             catalog is read-only and ``write`` is true.
         """
         store = self._writable() if write else None
-        return self.ingestor.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=write)
+        return self.ingestor.ingest_stream(
+            store=store, outcomes=outcomes, batch_size=batch_size, write=write, merge=merge
+        )
 
     def load_demo(self) -> IngestReport:
         """Load the demo catalog shipped with mlkg (``examples/demo``, what ``mlkg serve --demo`` serves).

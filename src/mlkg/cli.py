@@ -129,6 +129,14 @@ def load(
     as_json: JsonOpt = False,
     batch_size: BatchOpt = DEFAULT_BATCH_SIZE,
     quiet: QuietOpt = False,
+    merge: Annotated[
+        bool,
+        typer.Option(
+            "--merge",
+            help="Add to stored entities instead of replacing them: values given replace stored ones, links "
+            "are added, what a document does not mention stays.",
+        ),
+    ] = False,
 ) -> None:
     """Load JSON-LD, plain JSON, JSON Lines, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents.
 
@@ -142,7 +150,9 @@ def load(
         expand_inputs(files, fmt=format, max_bytes=settings.max_document_bytes)  # bad usage writes nothing
     advice = _post_to("entities", "the documents")
     with writing(ctx, advice=advice) as catalog:
-        report = run_inputs(catalog, files, fmt=format, write=True, batch_size=batch_size, quiet=quiet)
+        report = run_inputs(
+            catalog, files, fmt=format, write=True, batch_size=batch_size, quiet=quiet, merge=merge
+        )
     _print_report(report, as_json=as_json, verb="loaded", quiet=quiet)
     if report.rejected:
         raise typer.Exit(2)

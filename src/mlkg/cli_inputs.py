@@ -185,10 +185,11 @@ def run_inputs(
     write: bool,
     batch_size: int,
     quiet: bool,
+    merge: bool = False,
 ) -> IngestReport:
     """Stream the inputs (:func:`expand_inputs`) through the catalog in batches
-    (:meth:`~mlkg.catalog.Catalog.load_stream`), writing them if ``write``, with progress on stderr unless
-    ``quiet``; one report for the whole run.
+    (:meth:`~mlkg.catalog.Catalog.load_stream`), writing them if ``write`` (adding to stored entities with
+    ``merge``), with progress on stderr unless ``quiet``; one report for the whole run.
 
     :raises InputError: as :func:`expand_inputs`, or if a file cannot be read.
     :raises StoreError: if the store fails (the batches before were written).
@@ -197,7 +198,7 @@ def run_inputs(
     reports: list[IngestReport] = []
     with load_progress(inputs, enabled=not quiet) as progress:
         outcomes = parse_inputs(catalog.ingestor, inputs, progress=progress)
-        for report in catalog.load_stream(outcomes, batch_size=batch_size, write=write):
+        for report in catalog.load_stream(outcomes, batch_size=batch_size, write=write, merge=merge):
             progress.batch(report)
             reports.append(report)
     return IngestReport.combine(reports, dry_run=not write)

@@ -201,3 +201,28 @@ def test_as_of_reads_the_catalog_as_it_was(client: TestClient) -> None:
     assert client.get(CHURN, params={"asOf": "2026-03-01T12:00:00Z"}).status_code == 404  # not yet there
     bad = client.get("/queries/downstream", params={"entity": table, "asOf": "last tuesday"})
     assert bad.status_code == 400 and bad.json()["where"] == "asOf"
+
+
+def test_merge_uploads(client: TestClient) -> None:
+    post(client, TABLE, MODEL)
+    partial = {"type": "mlmodel", "fullyQualifiedName": "mlflow.churn", "description": "Who will churn."}
+    replaced = client.post("/entities", json=[partial], headers=AUTH)
+    assert replaced.status_code == 422  # alone, it is not a whole model: nothing changes
+    merged = client.post("/entities", params={"mode": "merge"}, json=[partial], headers=AUTH)
+    assert merged.status_code == 201, merged.text
+    graph = rdflib.Graph().parse(data=client.get(CHURN, params={"format": "ttl"}).text, format="turtle")
+    mlkg = rdflib.Namespace("https://w3id.org/mlkg#")
+    assert {str(o) for o in graph.objects(None, mlkg.description)} == {"Who will churn."}
+    assert {str(o) for o in graph.objects(None, mlkg.algorithm)} == {"XGBoost"}
+    lines = json.dumps(partial | {"description": "Once more."}) + "\n"
+    streamed = client.post(
+        "/entities",
+        params={"mode": "merge"},
+        content=lines,
+        headers={**AUTH, "Content-Type": "application/x-ndjson"},
+    )
+    assert streamed.status_code == 201, streamed.text
+    versions = client.get(f"{CHURN}/versions").json()["versions"]
+    assert [v["version"] for v in versions] == ["0.3", "0.2", "0.1"]
+    bad = client.post("/entities", params={"mode": "upsert"}, json=[partial], headers=AUTH)
+    assert bad.status_code == 400 and bad.json()["where"]

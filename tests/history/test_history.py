@@ -272,3 +272,39 @@ def test_impact_and_versions_as_of_a_past_instant(catalog: Catalog) -> None:
     assert catalog.version_at(model, datetime.now(UTC) + timedelta(days=1)) == (None, [])  # deleted since
     with pytest.raises(mlkg.InputError):
         catalog.as_of("last tuesday")
+
+
+def test_a_merge_upload_adds_to_an_entity_without_wiping_what_it_does_not_mention(catalog: Catalog) -> None:
+    """DataHub-style emitters send an entity piece by piece (issue 14, point 6)."""
+    model = catalog.resolve(CHURN)
+    partial = {"type": "mlmodel", "fullyQualifiedName": CHURN, "description": "Who will churn."}
+    report = catalog.load(partial, merge=True)
+    assert not report.rejected, report.rejected
+    algorithm = catalog.query(f"SELECT ?a {{ <{model}> <https://w3id.org/mlkg#algorithm> ?a }}")
+    description = catalog.query(f"SELECT ?d {{ <{model}> <https://w3id.org/mlkg#description> ?d }}")
+    assert isinstance(algorithm, SelectResult) and isinstance(description, SelectResult)
+    assert [str(r[0]) for r in algorithm.rows] == ["XGBoost"]  # not mentioned: kept
+    assert [str(r[0]) for r in description.rows] == ["Who will churn."]  # given: replaced, not doubled
+    assert numbers(catalog, CHURN)[0] == ("0.2", "minor")
+
+    feature = {
+        "name": "id_count",
+        "dataType": "numerical",
+        "featureSources": [
+            {
+                "name": "id",
+                "dataType": "number",
+                "dataSource": {"type": "column", "fullyQualifiedName": f"{ORDERS}.id"},
+            }
+        ],
+    }
+    catalog.load({"type": "mlmodel", "fullyQualifiedName": CHURN, "mlFeatures": [feature]}, merge=True)
+    upstream = {str(a.iri) for a in catalog.impact(CHURN, direction="upstream")}
+    columns = {f"http://localhost:8000/id/column/{ORDERS}.{name}" for name in ("amount", "id")}
+    assert columns <= upstream  # the first feature's column stays, the new one's is added
+
+    before = stored_triples(catalog)
+    assert catalog.load(partial, merge=True).accepted  # the same piece again: nothing changes
+    assert stored_triples(catalog) == before
+    replaced = catalog.load(partial)  # without merge the document is the whole entity: a model needs a name
+    assert replaced.rejected and stored_triples(catalog) == before

@@ -89,11 +89,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_parameters(request: Request, error: Exception) -> JSONResponse:
         assert isinstance(error, RequestValidationError)
-        problems = []
+        problems, places = [], []
         for item in error.errors():
-            place = ".".join(str(p) for p in item.get("loc", ()))
-            problems.append(f"{place}: {item.get('msg', 'invalid')}")
-        body = {"error": "input", "message": "; ".join(problems) or "invalid request", "where": None}
+            location = [str(p) for p in item.get("loc", ())]
+            problems.append(f"{'.'.join(location)}: {item.get('msg', 'invalid')}")
+            places.append(".".join(location[1:]) or ".".join(location))  # the parameter's name
+        where = places[0] if places else None
+        body = {"error": "input", "message": "; ".join(problems) or "invalid request", "where": where}
         return JSONResponse(body, status_code=400)
 
     async def on_http(request: Request, error: Exception) -> JSONResponse:

@@ -23,6 +23,7 @@ from mlkg.ingest.formats import InputFormat, Source
 from mlkg.ingest.jsonld import JsonReader
 from mlkg.ingest.limits import too_many_documents
 from mlkg.ingest.loader import FrozenContextLoader
+from mlkg.ingest.merge import merge_document
 from mlkg.ingest.quiet import quiet_ill_typed_literals
 from mlkg.ingest.rdf import RdfReader
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
@@ -159,6 +160,7 @@ class Ingestor:
         outcomes: Iterable[ParseOutcome],
         batch_size: int = DEFAULT_BATCH_SIZE,
         write: bool = True,
+        merge: bool = False,
     ) -> Iterator[IngestReport]:
         """Validate and write parsed documents in batches of ``batch_size``, yielding one report per batch.
 
@@ -166,7 +168,8 @@ class Ingestor:
         written with one :meth:`Store.replace_graphs` call (each document all-or-nothing; the inferred graph
         follows once per batch through a :class:`~mlkg.reasoning.store.ReasonedStore`). A later batch sees
         what the earlier ones wrote, so a bare-IRI reference must name an entity of the same batch, of an
-        earlier one, or of the store. ``write=False`` (or no store) only validates.
+        earlier one, or of the store. ``write=False`` (or no store) only validates. ``merge``: each document
+        adds to its stored entity instead of replacing it (:mod:`mlkg.ingest.merge`).
 
         :raises InputError: if ``batch_size`` is not positive.
         :raises StoreError: if the store fails; the batches before were written, that one was not.
@@ -177,10 +180,10 @@ class Ingestor:
         for outcome in outcomes:
             pending.extend(outcome)
             if len(pending.documents) >= batch_size:
-                yield self._finish(pending, store=store, write=write)
+                yield self._finish(pending, store=store, write=write, merge=merge)
                 pending = ParseOutcome()
         if pending.documents or pending.rejected or pending.notices:
-            yield self._finish(pending, store=store, write=write)
+            yield self._finish(pending, store=store, write=write, merge=merge)
 
     def check(
         self, *, sources: Sequence[Source], store: Store | None = None, batch_size: int = DEFAULT_BATCH_SIZE
@@ -197,6 +200,7 @@ class Ingestor:
         sources: Sequence[Source],
         dry_run: bool = False,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        merge: bool = False,
     ) -> IngestReport:
         """Parse all ``sources``, validate each entity document, and write the valid ones, ``batch_size``
         documents per :meth:`Store.replace_graphs` call (see :meth:`ingest_stream`): each entity's graph is
@@ -207,7 +211,9 @@ class Ingestor:
         :raises StoreError: if the store fails; then nothing of that batch was written.
         """
         outcomes = (self.parse(source=source) for source in sources)
-        batches = self.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=not dry_run)
+        batches = self.ingest_stream(
+            store=store, outcomes=outcomes, batch_size=batch_size, write=not dry_run, merge=merge
+        )
         return IngestReport.combine(batches, dry_run=dry_run)
 
     def delete(self, *, store: Store, entity: URIRef) -> bool:
@@ -224,15 +230,26 @@ class Ingestor:
 
     # ---------------------------------------------------------------------------------------------------
 
-    def check_batch(self, *, parsed: ParseOutcome, store: Store | None, write: bool = True) -> CheckedBatch:
+    def check_batch(
+        self, *, parsed: ParseOutcome, store: Store | None, write: bool = True, merge: bool = False
+    ) -> CheckedBatch:
         """Validate one batch of parsed documents against the shapes and ``store`` (read, never written):
         its report as it reads once the batch is written (``write``) or as a dry run, and the valid
         documents' graphs. The HTTP service validates a request body this way outside its write lock and then
         writes the graphs in parts (:mod:`mlkg.api.routers.entities`).
 
+        With ``merge``, each document is first merged with its entity's stored graph
+        (:func:`~mlkg.ingest.merge.merge_document`) and the result validated and written: call it where no
+        other write can come between (the HTTP service does, under its write lock).
+
         :raises StoreError: if reading types from the store fails.
         """
         documents = _latest(parsed.documents, notices=parsed.notices)
+        if merge and store is not None:
+            documents = [
+                merge_document(d, stored=[(s, p, o) for s, p, o, _ in store.quads(graph=d.entity)])
+                for d in documents
+            ]
         validated = self.validate(documents=documents, store=store)
         report = IngestReport(
             accepted=[
@@ -245,8 +262,8 @@ class Ingestor:
         )
         return CheckedBatch(report=report, graphs={d.entity: list(d.triples) for d in validated.valid})
 
-    def _finish(self, parsed: ParseOutcome, *, store: Store | None, write: bool) -> IngestReport:
-        checked = self.check_batch(parsed=parsed, store=store, write=write)
+    def _finish(self, parsed: ParseOutcome, *, store: Store | None, write: bool, merge: bool) -> IngestReport:
+        checked = self.check_batch(parsed=parsed, store=store, write=write, merge=merge)
         if write and checked.graphs and store is not None:
             store.replace_graphs(graphs=checked.graphs)
         return checked.report

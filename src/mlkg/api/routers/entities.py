@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import io
 from functools import partial
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
@@ -49,8 +49,18 @@ BODY = "request body"
     dependencies=[Depends(require_writer)],
     summary="Upload JSON-LD or plain JSON entity documents (validated, then stored)",
 )
-async def upload(request: Request) -> JSONResponse:
+async def upload(
+    request: Request,
+    mode: Annotated[
+        Literal["replace", "merge"],
+        Query(
+            description="replace: each document replaces its entity; merge: it adds to it (values it gives "
+            "replace stored ones, links are added, what it does not mention stays)."
+        ),
+    ] = "replace",
+) -> JSONResponse:
     state = state_of(request)
+    merge = mode == "merge"
     content_type = request.headers.get("content-type", "")
     if not content_type:
         raise UnsupportedFormatError(
@@ -58,10 +68,10 @@ async def upload(request: Request) -> JSONResponse:
         )
     fmt = InputFormat.from_media_type(content_type)
     if fmt is InputFormat.JSONL:
-        report = await _upload_lines(request, state)
+        report = await _upload_lines(request, state, merge=merge)
     else:
         data = await read_body(request)
-        report = await _upload_body(state, Source(name=BODY, data=data, format=fmt))
+        report = await _upload_body(state, Source(name=BODY, data=data, format=fmt), merge=merge)
     body: dict[str, Any] = report.to_dict()
     body["entities"] = [str(e) for e in report.entities]
     body["documents"] = report.documents()
@@ -72,18 +82,30 @@ async def upload(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=201, headers=headers)
 
 
-async def _upload_body(state: AppState, source: Source) -> IngestReport:
+async def _upload_body(state: AppState, source: Source, *, merge: bool) -> IngestReport:
     """Parse and validate a whole body outside the write lock (other writes go on meanwhile; validation reads
     the store as it is then), refusing more than ``Settings.max_request_documents`` documents (413), then
     write its valid documents :data:`DEFAULT_BATCH_SIZE` at a time, each part one write, so that no upload
     holds the store for long. Only the first part's wait is limited (``Settings.write_timeout``): once a
     request has started writing, it finishes.
 
+    A merge upload reads each entity's stored graph to merge with: it is checked and written under the write
+    lock, so no other write comes between.
+
     :raises ServiceBusyError: if the first part waited too long; nothing was written.
     :raises StoreError: if the store fails (the parts before were written).
     """
     ingestor = state.ingestor
     limit = state.settings.max_request_documents
+    if merge:
+
+        def merged() -> IngestReport:
+            outcomes = [ingestor.parse(source=source, max_documents=limit)]
+            return IngestReport.combine(
+                ingestor.ingest_stream(store=state.store, outcomes=outcomes, merge=True)
+            )
+
+        return await run_write(state, merged)
 
     def check() -> CheckedBatch:
         parsed = ingestor.parse(source=source, max_documents=limit)
@@ -97,7 +119,7 @@ async def _upload_body(state: AppState, source: Source) -> IngestReport:
     return checked.report
 
 
-async def _upload_lines(request: Request, state: AppState) -> IngestReport:
+async def _upload_lines(request: Request, state: AppState, *, merge: bool) -> IngestReport:
     """Read an NDJSON body line by line as it arrives; every :data:`DEFAULT_BATCH_SIZE` lines are parsed,
     validated and written in one write (:meth:`Ingestor.ingest_stream`). A line longer than the size limit is
     kept only to the limit (and so rejected as too large), so memory stays bounded by a batch.
@@ -122,7 +144,8 @@ async def _upload_lines(request: Request, state: AppState) -> IngestReport:
             outcomes = state.ingestor.parse_stream(
                 name=BODY, stream=io.BytesIO(block), format=InputFormat.JSONL, first_line=start
             )
-            return IngestReport.combine(state.ingestor.ingest_stream(store=state.store, outcomes=outcomes))
+            batches = state.ingestor.ingest_stream(store=state.store, outcomes=outcomes, merge=merge)
+            return IngestReport.combine(batches)
 
         reports.append(await run_write(state, write))
 
