@@ -66,6 +66,9 @@ class MLKG(DefinedNamespace):
     FeatureTable: URIRef
     HyperParameter: URIRef
     Metric: URIRef
+    MetricPoint: URIRef
+    LoggedModel: URIRef
+    SourceTag: URIRef
     Model: URIRef
     ModelService: URIRef
     ModelStore: URIRef
@@ -94,7 +97,9 @@ class MLKG(DefinedNamespace):
     hasColumn: URIRef
     hasFeatureSource: URIRef
     hasVersion: URIRef
+    history: URIRef
     hyperParameter: URIRef
+    loggedModel: URIRef
     measuredOn: URIRef
     memberOf: URIRef
     metric: URIRef
@@ -110,6 +115,7 @@ class MLKG(DefinedNamespace):
     servesModel: URIRef
     servesVersion: URIRef
     service: URIRef
+    sourceTag: URIRef
     tableDerivedFrom: URIRef
     tag: URIRef
     trainedOn: URIRef
@@ -125,7 +131,9 @@ class MLKG(DefinedNamespace):
     alias: URIRef
     createdAt: URIRef
     dataType: URIRef
+    datasetSource: URIRef
     description: URIRef
+    digest: URIRef
     displayName: URIRef
     email: URIRef
     endTime: URIRef
@@ -136,16 +144,21 @@ class MLKG(DefinedNamespace):
     imageRepository: URIRef
     metricValue: URIRef
     name: URIRef
+    schema: URIRef
     sensitive: URIRef
     serverUrl: URIRef
     serviceType: URIRef
+    signature: URIRef
+    sourceType: URIRef
     sourceUrl: URIRef
     stage: URIRef
     startTime: URIRef
     status: URIRef
+    step: URIRef
     storageUri: URIRef
     tagFQN: URIRef
     target: URIRef
+    timestamp: URIRef
     updatedAt: URIRef
     updatedBy: URIRef
     value: URIRef
