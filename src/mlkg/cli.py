@@ -25,6 +25,7 @@ import typer
 from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
+from mlkg.cli_import import import_app
 from mlkg.cli_inputs import expand_inputs, run_inputs
 from mlkg.cli_lineage import explain_command, lineage_command
 from mlkg.cli_open import errors, fail, in_use, reading, settings_of, writing
@@ -304,6 +305,7 @@ def impact_command(
 
 app.command("lineage")(lineage_command)
 app.command("explain")(explain_command)
+app.add_typer(import_app)
 
 
 @app.command()

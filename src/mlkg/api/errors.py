@@ -24,6 +24,7 @@ from mlkg.errors import (
     PayloadTooLargeError,
     QueryTimeoutError,
     ServiceBusyError,
+    SourceError,
     UnsupportedFormatError,
     ValidationError,
 )
@@ -42,6 +43,7 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
     (NotFoundError, 404),
     (QueryTimeoutError, 503),
     (ServiceBusyError, 503),
+    (SourceError, 502),
 )
 
 

@@ -15,7 +15,8 @@ once before pyld sees them, to do what a JSON-LD context cannot:
   list: ``{metric FQN}.0``, ``.1``, ...), source tags, a model version's logged model. MLflow-style maps are
   accepted for ``parameters``, ``metrics`` and ``sourceTags`` (``{"learning_rate": "0.01"}``);
 - epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` /
-  ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a label);
+  ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a
+  label);
 - keys that are not terms of the context would be dropped by JSON-LD expansion (JSON-LD 1.1 API, section
   5.1.2, Expansion Algorithm step 13.3); they are removed here and reported with their JSON pointer.
 """
