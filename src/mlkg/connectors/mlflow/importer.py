@@ -236,7 +236,9 @@ class _Walk:
         if run_id and run is None:
             self._ignored.add("model version runs that MLflow no longer has")
         location = logged.artifact_location if logged is not None else version.source
-        signature = self._reader.signature(model_uri=location) if location else None
+        # A models:/ source is resolved by MLflow through the process's default registry, not this one's.
+        readable = location and not location.startswith("models:/")
+        signature = self._reader.signature(model_uri=location) if readable else None
         document = mapping.version_document(
             service=self._service,
             version=version,
