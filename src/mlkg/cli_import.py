@@ -91,8 +91,7 @@ def mlflow_command(
             "--tracking-uri",
             envvar="MLFLOW_TRACKING_URI",
             metavar="URI",
-            help="MLflow tracking store or server: sqlite:///mlflow.db, postgresql://..., http://host:5000 "
-            "(env MLFLOW_TRACKING_URI).",
+            help="MLflow tracking store or server: sqlite:///mlflow.db, postgresql://..., http://host:5000.",
         ),
     ],
     registry_uri: Annotated[
@@ -101,7 +100,7 @@ def mlflow_command(
             "--registry-uri",
             envvar="MLFLOW_REGISTRY_URI",
             metavar="URI",
-            help="MLflow model registry, if not the tracking store (env MLFLOW_REGISTRY_URI).",
+            help="MLflow model registry, if not the tracking store.",
         ),
     ] = None,
     experiment: Annotated[
@@ -141,7 +140,7 @@ def mlflow_command(
     advice = lambda url: f"POST the documents to {url}entities"  # noqa: E731
     started = time.monotonic()
     with writing(ctx, advice=advice) as catalog, _progress(enabled=not quiet) as progress:
-        task = None if progress is None else progress.add_task("mlkg import mlflow", status="")
+        task = None if progress is None else progress.add_task("mlflow", status="")
 
         def show(report: MlflowImportReport) -> None:
             if progress is not None and task is not None:
