@@ -137,7 +137,8 @@ def mlflow_command(
     """
     # MLflow announces its SQL schema set-up on INFO; what mlkg reports is what matters here.
     logging.getLogger("mlflow").setLevel(logging.WARNING)
-    advice = lambda url: f"POST the documents to {url}entities"  # noqa: E731
+    # The import reads the stored graphs to write only what changed, which a server's HTTP API cannot do yet.
+    advice = lambda url: f"mlkg import cannot write through the server at {url} yet"  # noqa: E731
     started = time.monotonic()
     with writing(ctx, advice=advice) as catalog, _progress(enabled=not quiet) as progress:
         task = None if progress is None else progress.add_task("mlflow", status="")
