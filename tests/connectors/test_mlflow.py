@@ -346,3 +346,27 @@ def test_non_finite_metric_values_are_reported_not_written() -> None:
         }
     ]
     assert ignored.to_dict() == {"metric values that are not finite numbers (NaN, infinity)": 2}
+
+
+def test_command_reports_rejections_and_writes_the_rest(
+    tracking: tuple[Built, str, MlflowClient], tmp_path: Path
+) -> None:
+    """A name mlkg cannot use (an unpaired double quote cannot be in a fully qualified name) rejects that
+    experiment and its runs, with where and why; everything else is written, and the command exits 2."""
+    _, uri, client = tracking
+    odd = client.create_experiment('odd"one', artifact_location=(tmp_path / "odd").as_uri())
+    client.set_terminated(client.create_run(odd, run_name="r").info.run_id)
+    store = str(tmp_path / "store")
+    result = CliRunner().invoke(
+        app, ["import", "mlflow", "--tracking-uri", uri, "--store", store, "--json", "--batch-size", "3"]
+    )
+    assert result.exit_code == 2, result.stderr
+    report = json.loads(result.stdout)
+    run_id = client.search_runs([odd])[0].info.run_id
+    rejected = {r["where"].split("#")[1]: r["message"] for r in report["rejected"]}
+    assert rejected.keys() == {f"/experiments/{odd}/fullyQualifiedName", f"/runs/{run_id}/fullyQualifiedName"}
+    assert all("unterminated quote" in message for message in rejected.values())
+    assert len(report["written"]) == 11
+    assert "mlkg: error: mlflow sqlite:///" in result.stderr
+    assert "mlkg: note: ignored 2 x dataset input contexts (mlflow.data.context)" in result.stderr
+    assert "wrote 11 document(s), 0 unchanged, rejected 2" in result.stderr
