@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
 from mlkg.cli_history import delete_command, diff_command, history_command, restore_command
+from mlkg.cli_import import import_app
 from mlkg.cli_inputs import expand_inputs, run_inputs
 from mlkg.cli_lineage import explain_command, lineage_command
 from mlkg.cli_open import errors, fail, in_use, reading, settings_of, writing
@@ -327,6 +328,7 @@ app.command("history")(history_command)
 app.command("diff")(diff_command)
 app.command("restore")(restore_command)
 app.command("delete")(delete_command)
+app.add_typer(import_app)
 
 
 @app.command()

@@ -20,6 +20,8 @@ ServiceBusyError           1           503 (with Retry-After)
 StoreError                 1           500
 StoreInUseError            2 (2)       500
 ReasoningError             1           500
+MissingDependencyError     1           500
+SourceError                1           502
 =========================  ==========  ===========
 
 (1) On the command line an entity the user named that the store does not hold is bad input (exit 2).
@@ -35,6 +37,7 @@ __all__ = [
     "DeletedError",
     "ForbiddenError",
     "InputError",
+    "MissingDependencyError",
     "MlkgError",
     "NotAcceptableError",
     "NotFoundError",
@@ -44,6 +47,7 @@ __all__ = [
     "QueryTimeoutError",
     "ReasoningError",
     "ServiceBusyError",
+    "SourceError",
     "StoreError",
     "StoreInUseError",
     "UnsupportedFormatError",
@@ -135,6 +139,16 @@ class ServiceBusyError(MlkgError):
 
 class StoreError(MlkgError):
     """The store failed (I/O error, lock held by another process, engine unreachable)."""
+
+
+class MissingDependencyError(MlkgError):
+    """An optional part of mlkg was asked for without its extra installed (``pip install 'mlkg[mlflow]'``);
+    the message names the extra."""
+
+
+class SourceError(MlkgError):
+    """A source system a connector reads (an MLflow tracking server or store) failed or answered something
+    mlkg cannot use; the message carries the source's own."""
 
 
 class ReasoningError(MlkgError):

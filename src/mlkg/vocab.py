@@ -67,6 +67,9 @@ class MLKG(DefinedNamespace):
     FeatureTable: URIRef
     HyperParameter: URIRef
     Metric: URIRef
+    MetricPoint: URIRef
+    LoggedModel: URIRef
+    SourceTag: URIRef
     Model: URIRef
     ModelService: URIRef
     ModelStore: URIRef
@@ -95,7 +98,9 @@ class MLKG(DefinedNamespace):
     hasColumn: URIRef
     hasFeatureSource: URIRef
     hasVersion: URIRef
+    history: URIRef
     hyperParameter: URIRef
+    loggedModel: URIRef
     measuredOn: URIRef
     memberOf: URIRef
     metric: URIRef
@@ -112,6 +117,7 @@ class MLKG(DefinedNamespace):
     servesModel: URIRef
     servesVersion: URIRef
     service: URIRef
+    sourceTag: URIRef
     tableDerivedFrom: URIRef
     tag: URIRef
     trainedOn: URIRef
@@ -129,8 +135,10 @@ class MLKG(DefinedNamespace):
     changeType: URIRef
     createdAt: URIRef
     dataType: URIRef
+    datasetSource: URIRef
     deleted: URIRef
     description: URIRef
+    digest: URIRef
     displayName: URIRef
     email: URIRef
     endTime: URIRef
@@ -142,17 +150,22 @@ class MLKG(DefinedNamespace):
     imageRepository: URIRef
     metricValue: URIRef
     name: URIRef
+    schema: URIRef
     sensitive: URIRef
     serverUrl: URIRef
     serviceType: URIRef
+    signature: URIRef
     snapshot: URIRef
+    sourceType: URIRef
     sourceUrl: URIRef
     stage: URIRef
     startTime: URIRef
     status: URIRef
+    step: URIRef
     storageUri: URIRef
     tagFQN: URIRef
     target: URIRef
+    timestamp: URIRef
     updatedAt: URIRef
     updatedBy: URIRef
     value: URIRef

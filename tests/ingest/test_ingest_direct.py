@@ -74,6 +74,23 @@ def test_every_generated_document(readers: tuple[JsonReader, JsonReader]) -> Non
         {"type": "table", "name": "t", "dataSource": "_:b1"},
         {"@id": "http://example.org/only-id"},
         {"type": "mlmodel", "name": "m", "algorithm": "x", "mlFeatures": [{}]},
+        # what an MLflow import writes: a metric's history inside the metrics' scoped context, source tags
+        # (a map too), a version's logged model with its own parameters and metrics
+        {
+            "type": "trainingRun",
+            "name": "r",
+            "metrics": [
+                {"name": "auc", "value": 0.9, "history": [{"step": 0, "timestamp": 1, "metricValue": 0.8}]}
+            ],
+            "sourceTags": {"mlflow.user": "jane"},
+        },
+        {
+            "type": "modelVersion",
+            "name": "v",
+            "versionOf": {"type": "registeredModel", "name": "m"},
+            "signature": "{}",
+            "loggedModel": {"id": "m-1", "storage": "s3://b/m", "metrics": [{"name": "a", "value": 1}]},
+        },
     ],
 )
 def test_edge_cases_give_what_pyld_gives(readers: tuple[JsonReader, JsonReader], document: Any) -> None:

@@ -259,3 +259,44 @@ def test_named_graph_objects_are_entity_documents_and_mlkg_graphs_are_skipped(
     assert document.entity == URIRef(table)
     assert (URIRef(table), RDF.type, MLKG.Table) in graph(document)
     assert [n.where for n in outcome.notices] == ["export.jsonld#/@graph/1"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "fragment"),
+    [
+        (
+            {
+                "type": "trainingRun",
+                "name": "r",
+                "metrics": [{"name": "a", "value": 1, "history": [{"step": 0}]}],
+            },
+            "a metric point needs one numeric value",
+        ),
+        (
+            {
+                "type": "trainingRun",
+                "name": "r",
+                "metrics": [{"name": "a", "value": 1, "history": [{"step": "zero", "metricValue": 1}]}],
+            },
+            "a metric point's step must be one integer",
+        ),
+        ({"type": "experiment", "name": "e", "sourceTags": [{"name": "team"}]}, "a source tag needs a value"),
+        (
+            {
+                "type": "modelVersion",
+                "name": "v",
+                "versionOf": {"type": "registeredModel", "name": "m"},
+                "loggedModel": {"name": "xgb"},
+            },
+            "a logged model needs the id",
+        ),
+    ],
+)
+def test_mlflow_shapes_say_what_to_fix(
+    ingestor: Ingestor, make_source: Any, doc: dict[str, Any], fragment: str
+) -> None:
+    """Metric points, source tags and logged models (what an MLflow import writes) are checked as uploads."""
+    report = ingestor.check(sources=[make_source(doc)])
+    [rejected] = report.rejected
+    assert rejected.kind is RejectionKind.VALIDATION
+    assert any(fragment in detail["message"] for detail in rejected.details), rejected.details

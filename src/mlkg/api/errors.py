@@ -25,6 +25,7 @@ from mlkg.errors import (
     PayloadTooLargeError,
     QueryTimeoutError,
     ServiceBusyError,
+    SourceError,
     UnsupportedFormatError,
     ValidationError,
 )
@@ -44,6 +45,7 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
     (NotFoundError, 404),
     (QueryTimeoutError, 503),
     (ServiceBusyError, 503),
+    (SourceError, 502),
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from rdflib import URIRef
 
@@ -151,6 +151,15 @@ class Ingestor:
                 where = item.where or ""
                 item.where = f"{name}#{where}" if where.startswith("/") else where or name
                 outcome.rejected.append(Rejected.from_error(item, source=name))
+            yield outcome
+
+    def parse_values(self, *, name: str, values: Iterable[tuple[str, Any]]) -> Iterator[ParseOutcome]:
+        """Read JSON documents a program built (a connector's mapped documents), one outcome per
+        ``(pointer, document)`` pair, exactly as the same documents read from a JSON file named ``name``
+        would be: nothing is serialised and parsed again. Problems are rejections, never exceptions."""
+        for pointer, value in values:
+            outcome = ParseOutcome()
+            self._json.read_item(name=name, pointer=pointer, item=value, inherited=None, outcome=outcome)
             yield outcome
 
     def ingest_stream(

@@ -11,10 +11,12 @@ once before pyld sees them, to do what a JSON-LD context cannot:
   references and top-level entities are minted from their type and fully qualified name (else name);
 - owned nested structures get a type and an IRI minted under their parent's FQN (see ``_OWNED``): features,
   feature sources, hyperparameters, metrics, the model store, a table's columns, tag labels (with their
-  classification, the tag FQN's first segment). MLflow-style maps are accepted for ``parameters`` and
-  ``metrics`` (``{"learning_rate": "0.01"}``);
-- epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` become
-  ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a label);
+  classification, the tag FQN's first segment), a metric's history points (named by their position in the
+  list: ``{metric FQN}.0``, ``.1``, ...), source tags, a model version's logged model. MLflow-style maps are
+  accepted for ``parameters``, ``metrics`` and ``sourceTags`` (``{"learning_rate": "0.01"}``);
+- epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` /
+  ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a
+  label);
 - keys that are not terms of the context would be dropped by JSON-LD expansion (JSON-LD 1.1 API, section
   5.1.2, Expansion Algorithm step 13.3); they are removed here and reported with their JSON pointer.
 """
@@ -36,7 +38,7 @@ from mlkg.vocab import NS
 
 __all__ = ["ContextTerms", "Normalised", "Normaliser", "json_pointer"]
 
-_TIMESTAMP_KEYS = frozenset({"updatedAt", "createdAt", "startTime", "endTime"})
+_TIMESTAMP_KEYS = frozenset({"updatedAt", "createdAt", "startTime", "endTime", "timestamp"})
 #: Keys of an OpenMetadata EntityReference (type/entityReference.json): an object with an explicit type or
 #: id and only these keys refers to an entity described elsewhere.
 _REFERENCE_KEYS = frozenset(
@@ -54,8 +56,9 @@ class _Owned:
     """A property whose object nodes belong to the parent entity's document."""
 
     type_name: str
-    #: child: parent FQN + the node's name; parent: the parent's FQN; tag: the tagFQN.
-    fqn: Literal["child", "parent", "tag"]
+    #: child: parent FQN + the node's name; parent: the parent's FQN; tag: the tagFQN; index: parent FQN +
+    #: the node's position in its list (nodes without a name of their own, such as metric points).
+    fqn: Literal["child", "parent", "tag", "index"]
     #: Whether the node's own fullyQualifiedName, if given, names it.
     own_fqn: bool
 
@@ -74,10 +77,13 @@ _OWNED: Mapping[str, _Owned] = MappingProxyType(
         "mlStore": _Owned("modelStore", "parent", own_fqn=False),
         "columns": _Owned("column", "child", own_fqn=True),
         "tags": _Owned("tag", "tag", own_fqn=True),
+        "history": _Owned("metricPoint", "index", own_fqn=False),
+        "sourceTags": _Owned("sourceTag", "child", own_fqn=False),
+        "loggedModel": _Owned("loggedModel", "parent", own_fqn=False),
     }
 )
 #: Properties that also accept an MLflow-style map of name to value.
-_MAP_KEYS = frozenset({"parameters", "metrics"})
+_MAP_KEYS = frozenset({"parameters", "metrics", "sourceTags"})
 
 
 def json_pointer(parent: str, key: str | int) -> str:
@@ -149,7 +155,7 @@ class Normaliser:
         """
         result = Normalised(node={})
         walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown)
-        result.node = walk.node(node, pointer=pointer, top=True, owned=None, parent_fqn=None)
+        result.node = walk.node(node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None)
         return result
 
 
@@ -170,6 +176,7 @@ class _Walk:
         top: bool,
         owned: _Owned | None,
         parent_fqn: list[str] | None,
+        index: int | None,
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         types, entity_type = self._types(obj, pointer=pointer)
@@ -189,7 +196,7 @@ class _Walk:
         if types:
             out["@type"] = types
 
-        fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn)
+        fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=index)
         node_id = self._node_id(obj, pointer=pointer, top=top, entity_type=entity_type, fqn=fqn)
         if node_id is not None:
             out["@id"] = node_id
@@ -251,10 +258,18 @@ class _Walk:
         return str(found.cls), found
 
     def _fqn(
-        self, obj: Mapping[str, Any], *, pointer: str, owned: _Owned | None, parent_fqn: list[str] | None
+        self,
+        obj: Mapping[str, Any],
+        *,
+        pointer: str,
+        owned: _Owned | None,
+        parent_fqn: list[str] | None,
+        index: int | None,
     ) -> list[str] | None:
         own = obj.get("fullyQualifiedName")
         name = obj.get("name")
+        if owned is not None and owned.fqn == "index":
+            return [*parent_fqn, str(index or 0)] if parent_fqn else None
         try:
             if owned is not None and owned.fqn == "tag" and isinstance(obj.get("tagFQN"), str):
                 return split_fqn(obj["tagFQN"])
@@ -329,20 +344,31 @@ class _Walk:
             value = [{"name": k, "value": v} for k, v in value.items()]
         if isinstance(value, list):
             return [
-                self._item(key, v, pointer=json_pointer(pointer, i), owned=owned, parent_fqn=parent_fqn)
+                self._item(
+                    key, v, pointer=json_pointer(pointer, i), owned=owned, parent_fqn=parent_fqn, index=i
+                )
                 for i, v in enumerate(value)
             ]
-        return self._item(key, value, pointer=pointer, owned=owned, parent_fqn=parent_fqn)
+        return self._item(key, value, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=None)
 
     def _item(
-        self, key: str, value: Any, *, pointer: str, owned: _Owned | None, parent_fqn: list[str] | None
+        self,
+        key: str,
+        value: Any,
+        *,
+        pointer: str,
+        owned: _Owned | None,
+        parent_fqn: list[str] | None,
+        index: int | None,
     ) -> Any:
         if isinstance(value, str) and owned is not None and owned.fqn == "tag" and not is_absolute_iri(value):
             value = {"tagFQN": value}  # "tags": ["PII.Sensitive"]
         if isinstance(value, dict):
             if any(k in value for k in ("@value", "@list", "@set")):
                 return value
-            return self.node(value, pointer=pointer, top=False, owned=owned, parent_fqn=parent_fqn)
+            return self.node(
+                value, pointer=pointer, top=False, owned=owned, parent_fqn=parent_fqn, index=index
+            )
         if (
             isinstance(value, str)
             and key in self._terms.iri_terms
