@@ -32,6 +32,7 @@ from mlkg.errors import InputError, PayloadTooLargeError, StoreError, Unsupporte
 from mlkg.exports import GraphSelection, export
 from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
 from mlkg.history.asof import described_at, entity_at, parse_instant
+from mlkg.history.registry import ModelRegistry
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
 from mlkg.ingest.document import is_reserved
@@ -133,6 +134,7 @@ class Catalog:
                 program=LineageProgram.from_ontology(ontology),
                 repair=not view,
                 history=self.history if keep_history else None,
+                registry=ModelRegistry() if keep_history else None,
             )
             self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
         except BaseException:

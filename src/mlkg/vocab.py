@@ -131,6 +131,7 @@ class MLKG(DefinedNamespace):
     # Datatype properties
     algorithm: URIRef
     alias: URIRef
+    archiveExistingVersions: URIRef
     changeDescription: URIRef
     changeType: URIRef
     createdAt: URIRef

@@ -14,6 +14,7 @@ import pytest
 from rdflib import URIRef
 
 import mlkg
+import mlkg.vocab
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
 from mlkg.store import SelectResult, Store
@@ -308,3 +309,114 @@ def test_a_merge_upload_adds_to_an_entity_without_wiping_what_it_does_not_mentio
     assert stored_triples(catalog) == before
     replaced = catalog.load(partial)  # without merge the document is the whole entity: a model needs a name
     assert replaced.rejected and stored_triples(catalog) == before
+
+
+def model_version(number: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "type": "modelVersion",
+        "name": f"v{number}",
+        "fullyQualifiedName": f"{CHURN}.v{number}",
+        "version": str(number),
+        "versionOf": {"type": "mlmodel", "fullyQualifiedName": CHURN},
+        **fields,
+    }
+
+
+def stage_and_aliases(catalog: Catalog, number: int) -> tuple[str | None, set[str]]:
+    version = catalog.resolve(f"{CHURN}.v{number}")
+    triples = list(catalog.store.quads(graph=version))
+    stage = next((str(o) for _, p, o, _ in triples if p == mlkg.vocab.MLKG.stage), None)
+    return stage, {str(o) for _, p, o, _ in triples if p == mlkg.vocab.MLKG.alias}
+
+
+def test_an_alias_names_one_version_and_its_move_is_recorded(catalog: Catalog) -> None:
+    catalog.load(
+        model_version(1, aliases=["champion"], stage="Production"), model_version(2, stage="Staging")
+    )
+    catalog.load(model_version(2, aliases=["champion"], stage="Staging"))
+    assert stage_and_aliases(catalog, 1) == ("Production", set())
+    assert stage_and_aliases(catalog, 2) == ("Staging", {"champion"})
+    moved = catalog.versions(f"{CHURN}.v1")[0]
+    assert (str(moved.version), moved.change["fieldsDeleted"]) == (
+        "0.2",
+        [{"name": "aliases", "oldValue": "champion"}],
+    )
+
+
+def test_a_transition_can_archive_the_existing_versions_of_its_stage(catalog: Catalog) -> None:
+    catalog.load(
+        model_version(1, stage="Production"),
+        model_version(2, stage="Staging"),
+        model_version(3, stage="Production"),
+    )
+    catalog.load(model_version(2, stage="Production", archiveExistingVersions=True))
+    assert [stage_and_aliases(catalog, n)[0] for n in (1, 2, 3)] == ["Archived", "Production", "Archived"]
+    two = catalog.resolve(f"{CHURN}.v2")
+    assert not any(
+        p == mlkg.vocab.MLKG.archiveExistingVersions for _, p, _, _ in catalog.store.quads(graph=two)
+    )
+    change = catalog.versions(f"{CHURN}.v1")[0].change
+    assert change["fieldsUpdated"] == [{"name": "stage", "oldValue": "Production", "newValue": "Archived"}]
+    transition = catalog.versions(f"{CHURN}.v2")[0]
+    assert transition.by == "alice" and transition.change["fieldsUpdated"][0]["name"] == "stage"
+
+
+def test_key_value_tags_are_queryable_pairs(catalog: Catalog) -> None:
+    catalog.load(changed(MODEL, tags={"team": "risk", "tier": 1}))
+    pairs = catalog.query(
+        "SELECT ?key ?value { ?m <https://w3id.org/mlkg#sourceTag> ?t . "
+        "?t <https://w3id.org/mlkg#name> ?key ; <https://w3id.org/mlkg#value> ?value } ORDER BY ?key"
+    )
+    assert isinstance(pairs, SelectResult)
+    assert [(str(k), str(v)) for k, v in pairs.rows] == [("team", "risk"), ("tier", "1")]
+    with_labels = catalog.load(changed(MODEL, tags=["Tier.Tier1"]))  # a list stays OpenMetadata tag labels
+    assert not with_labels.rejected
+
+
+def named(catalog: Catalog, name: str, **arguments: str) -> list[dict[str, str]]:
+    from mlkg.queries import QueryCatalog
+
+    result = QueryCatalog.load().get(name=name).run(store=catalog.store, arguments=arguments)
+    assert isinstance(result, SelectResult)
+    return [{k: str(v) for k, v in row.items()} for row in result.dicts()]
+
+
+def test_latest_version_by_stage_or_alias(catalog: Catalog) -> None:
+    catalog.load(
+        model_version(1, stage="Archived"),
+        model_version(2, stage="Production", aliases=["champion"]),
+        model_version(10, stage="Staging", aliases=["challenger"]),  # 10 > 2: numbers, not text
+    )
+    model = str(catalog.resolve(CHURN))
+
+    def latest(**filters: str) -> str | None:
+        rows = named(catalog, "latest-version", model=model, **filters)
+        return rows[0]["name"] if rows else None
+
+    assert latest() == f"{CHURN}.v10"
+    assert latest(stage="Production") == f"{CHURN}.v2"
+    assert latest(alias="champion") == f"{CHURN}.v2"
+    assert latest(stage="Production", alias="challenger") is None
+    catalog.load(
+        model_version(10, stage="Staging", aliases=["champion"])
+    )  # the alias moves: rollback is a move
+    assert latest(alias="champion") == f"{CHURN}.v10"
+
+
+def test_compare_versions_side_by_side(catalog: Catalog) -> None:
+    first = model_version(1, algorithm="XGBoost", metrics=[{"name": "auc", "value": 0.8}], stage="Archived")
+    second = model_version(
+        2, algorithm="LightGBM", metrics=[{"name": "auc", "value": 0.9}, {"name": "f1", "value": 0.7}]
+    )
+    catalog.load(first, second)
+    rows = named(
+        catalog,
+        "compare-versions",
+        first=str(catalog.resolve(f"{CHURN}.v1")),
+        second=str(catalog.resolve(f"{CHURN}.v2")),
+    )
+    shown = {(r["field"], r["name"]): (r.get("firstValue"), r.get("secondValue")) for r in rows}
+    assert shown[("algorithm", "")] == ("XGBoost", "LightGBM")
+    assert shown[("metric", "auc")] == ("0.8", "0.9")
+    assert shown[("metric", "f1")] == (None, "0.7")
+    assert shown[("stage", "")] == ("Archived", None)

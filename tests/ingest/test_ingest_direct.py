@@ -74,6 +74,9 @@ def test_every_generated_document(readers: tuple[JsonReader, JsonReader]) -> Non
         {"type": "table", "name": "t", "dataSource": "_:b1"},
         {"@id": "http://example.org/only-id"},
         {"type": "mlmodel", "name": "m", "algorithm": "x", "mlFeatures": [{}]},
+        # key/value tags (issue 14, point 7) are source tags; a list of names stays tag labels
+        {"type": "mlmodel", "name": "m", "algorithm": "x", "tags": {"team": "risk", "tier": 1}},
+        {"type": "mlmodel", "name": "m", "algorithm": "x", "tags": ["Tier.Tier1"]},
         # what an MLflow import writes: a metric's history inside the metrics' scoped context, source tags
         # (a map too), a version's logged model with its own parameters and metrics
         {

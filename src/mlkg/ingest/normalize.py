@@ -219,6 +219,10 @@ class _Walk:
             if self._drop_unknown and not self._terms.known(key):
                 self._ignore(key, child)
                 continue
+            if key == "tags" and isinstance(value, dict) and self._is_name_value_map(value):
+                key = "sourceTags"  # key/value tags (MLflow, DataHub): {"team": "risk"}, not tag labels
+                if key in obj:
+                    raise InputError(f"{child} gives key/value tags and sourceTags: give one", where=child)
             out[key] = self._value(key, value, pointer=child, parent_fqn=fqn)
 
         if owned is not None and owned.fqn == "tag" and "classification" not in obj and fqn and len(fqn) > 1:

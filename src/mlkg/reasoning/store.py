@@ -26,6 +26,7 @@ from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError
 from mlkg.history.keeper import EntityHistory
+from mlkg.history.registry import ModelRegistry
 from mlkg.reasoning.engine import Reasoner, ReasonStats
 from mlkg.reasoning.journal import WriteJournal
 from mlkg.reasoning.passthrough import offering
@@ -81,10 +82,11 @@ class ReasonedStore:
         program: LineageProgram,
         repair: bool = True,
         history: EntityHistory | None = None,
+        registry: ModelRegistry | None = None,
     ) -> Self:
         # The read capabilities of ``inner`` (query results and exports it serialises itself) are offered
         # by this object too, so readers need not reach past it (:mod:`.passthrough`).
-        del program, repair, history
+        del program, repair, history, registry
         return super().__new__(offering(cls, inner=inner))
 
     def __init__(
@@ -94,8 +96,11 @@ class ReasonedStore:
         program: LineageProgram,
         repair: bool = True,
         history: EntityHistory | None = None,
+        registry: ModelRegistry | None = None,
     ) -> None:
         self.inner = inner
+        #: The model-registry rules applied to writes of model versions (:mod:`mlkg.history.registry`).
+        self.registry = registry
         #: Versions entity graphs as they are written (:mod:`mlkg.history`); None: no history is kept.
         self.history = history
         #: The version each entity graph of the last write got (None: unchanged, not written).
@@ -163,10 +168,13 @@ class ReasonedStore:
         to the inferred graph once. With a history, entity graphs are versioned in the same call
         (:meth:`~mlkg.history.keeper.EntityHistory.plan_replace`, attributed to ``actor``), and one whose
         description did not change is not written: :attr:`versions` says which were."""
-        names = self._refuse_owned(graphs)
+        self._refuse_owned(graphs)
         given = {name: list(triples) for name, triples in graphs.items()}
         with self._recorded() as step:
             self.reasoner.ensure_state()
+            if self.registry is not None:  # other versions losing an alias, or archived: in the same write
+                given = self.registry.adjust(store=self.inner, given=given)
+            names = self._refuse_owned(given)
             now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
             self.versions = {}
             if self.history is not None:
