@@ -94,6 +94,8 @@ def test_every_named_query_gives_the_same_bytes_on_both_backends(loaded: dict[st
         runs: list[dict[str, str]]
         if names == ["from", "to"]:
             runs = sample["pairs"]
+        elif names == ["first", "second"]:
+            runs = [{"first": p["from"], "second": p["to"]} for p in sample["pairs"]]
         elif names == ["kind"]:
             runs = [{}] + [{"kind": k} for k in KINDS]
         elif names:
