@@ -14,6 +14,7 @@ with :class:`~mlkg.errors.QueryError`, decided on the parsed text before the eng
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Callable, Collection, Generator, Iterable, Iterator, Mapping, Sequence
@@ -55,6 +56,23 @@ _NATIVE: Final = frozenset({RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUA
 _RECORDS: Final = f"{PENDING_GRAPH}/"
 
 
+def _open_store(path: str | None) -> ox.Store:
+    """Open (or create) the on-disk store at ``path``, or an in-memory one.
+
+    If this process still holds the directory lock through a store that is unreachable but not yet
+    collected (see :meth:`OxigraphStore.close`), collect the garbage and try once more.
+    """
+    if path is None:
+        return ox.Store()
+    try:
+        return ox.Store(path)
+    except OSError as exc:
+        if "lock hold by current process" not in str(exc):
+            raise
+        gc.collect()
+        return ox.Store(path)
+
+
 class OxigraphStore:
     """A :class:`~mlkg.store.base.Store` on pyoxigraph: on disk at ``path``, or in memory if ``path`` is None.
 
@@ -80,7 +98,7 @@ class OxigraphStore:
                     raise StoreError("a read-only view needs an on-disk store")
                 self._store: ox.Store | None = ox.Store.read_only(self.path)
             else:
-                self._store = ox.Store(self.path) if self.path is not None else ox.Store()
+                self._store = _open_store(self.path)
         except (OSError, RuntimeError) as exc:
             if "lock" in str(exc).lower() and self.path is not None:
                 raise StoreInUseError(
@@ -108,6 +126,11 @@ class OxigraphStore:
                 store.flush()
             except OSError as exc:
                 raise StoreError(f"cannot flush the store {self.path!r}: {exc}") from exc
+            del store
+            # Frames caught in reference cycles (rdflib's SPARQL parser backtracks with exceptions whose
+            # tracebacks reach our frames) can keep the pyoxigraph store, and its directory lock, alive
+            # until the next garbage collection: collect now, so the next opener finds the lock free.
+            gc.collect()
 
     def __enter__(self) -> Self:
         return self
