@@ -53,7 +53,7 @@ CHAIN_STEPS = {MLKG.hasFeatureSource, MLKG.dataSource}
 #: Object properties that are not lineage: a change to the object does not flow into the subject.
 NOT_LINEAGE = {
     MLKG.service, MLKG.hyperParameter, MLKG.metric, MLKG.measuredOn, MLKG.modelStore, MLKG.experiment,
-    MLKG.owner, MLKG.follower, MLKG.memberOf, MLKG.domain, MLKG.tag, MLKG.classification,
+    MLKG.owner, MLKG.follower, MLKG.memberOf, MLKG.domain, MLKG.tag, MLKG.classification, MLKG.runOf,
 }  # fmt: skip
 
 

@@ -72,6 +72,7 @@ class MLKG(DefinedNamespace):
     ModelVersion: URIRef
     Owner: URIRef
     Pipeline: URIRef
+    PipelineRun: URIRef
     PredictionTable: URIRef
     RegisteredModel: URIRef
     Table: URIRef
@@ -107,6 +108,7 @@ class MLKG(DefinedNamespace):
     producedByRun: URIRef
     producedVersion: URIRef
     readsFrom: URIRef
+    runOf: URIRef
     servesModel: URIRef
     servesVersion: URIRef
     service: URIRef
