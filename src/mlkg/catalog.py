@@ -31,6 +31,7 @@ from mlkg.exports import GraphSelection, export
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
+from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
@@ -118,6 +119,10 @@ class Catalog:
             program = LineageProgram.from_ontology(load_ontology())
             self.store = ReasonedStore(inner=opened, program=program, repair=not view)
             self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
+            #: OpenLineage events through the same ingest (README, "OpenLineage").
+            self.openlineage = OpenLineageIntake(
+                ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
+            )
         except BaseException:
             if self._owns_store:
                 opened.close()
@@ -174,6 +179,20 @@ class Catalog:
         """
         store = self._writable() if write else None
         return self.ingestor.ingest_stream(store=store, outcomes=outcomes, batch_size=batch_size, write=write)
+
+    def load_openlineage(
+        self, events: Iterable[EventItem], /, *, batch_size: int = DEFAULT_BATCH_SIZE, write: bool = True
+    ) -> Iterator[CheckedEvents]:
+        """Map OpenLineage events (RunEvent, JobEvent, DatasetEvent) to entity documents and store them
+        ``batch_size`` events at a time, yielding each batch's outcome (one per event: accepted with the
+        entities written, or rejected with nothing of it written). The inferred graph follows each batch.
+
+        :raises InputError: if ``batch_size`` is not positive.
+        :raises StoreError: if the store fails (the batches before were written), or the catalog is
+            read-only and ``write`` is true.
+        """
+        store = self._writable() if write else None
+        return self.openlineage.ingest_stream(store=store, items=events, batch_size=batch_size, write=write)
 
     def load_demo(self) -> IngestReport:
         """Load the demo catalog shipped with mlkg (``examples/demo``, what ``mlkg serve --demo`` serves).

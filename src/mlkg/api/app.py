@@ -23,7 +23,17 @@ from mlkg.api.deps import AppState
 from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.openapi import describe
-from mlkg.api.routers import entities, graphstore, health, lineage, linked, named, sparql, update
+from mlkg.api.routers import (
+    entities,
+    graphstore,
+    health,
+    lineage,
+    linked,
+    named,
+    openlineage,
+    sparql,
+    update,
+)
 from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
@@ -145,6 +155,6 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     install_error_handlers(app)
     if cors is not None:
         app.add_middleware(CORSMiddleware, **cors)
-    for router in (sparql, update, graphstore, entities, linked, named, lineage, health):
+    for router in (sparql, update, graphstore, entities, openlineage, linked, named, lineage, health):
         app.include_router(router.router)
     return app

@@ -4,9 +4,9 @@ in batches, write each batch's valid documents in one store call."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 from rdflib import URIRef
 
@@ -57,6 +57,11 @@ class Ingestor:
         self._shapes = ShapesValidator()
         quiet_ill_typed_literals()  # the shapes report an ill-typed value; rdflib's traceback would repeat it
 
+    @property
+    def minter(self) -> IriMinter:
+        """The minter entity IRIs are made with."""
+        return self._minter
+
     def parse(self, *, source: Source, max_documents: int | None = None) -> ParseOutcome:
         """Read one source into entity documents. Needs no store (``mlkg validate``).
 
@@ -86,6 +91,14 @@ class Ingestor:
         if max_documents is not None and count > max_documents:
             too_many = too_many_documents(count=count, limit=max_documents, where=source.name)
             return ParseOutcome(rejected=[Rejected.from_error(too_many, source=source.name)])
+        return outcome
+
+    def read_document(self, *, name: str, pointer: str, item: Mapping[str, Any]) -> ParseOutcome:
+        """Read one plain JSON entity document already parsed (what a connector maps its input to) exactly
+        as a top-level object of a JSON source ``name`` at JSON ``pointer`` is read: problems are
+        rejections in the outcome, never exceptions."""
+        outcome = ParseOutcome()
+        self._json.read_item(name=name, pointer=pointer, item=dict(item), inherited=None, outcome=outcome)
         return outcome
 
     def read_quads(self, *, source: Source) -> list[Quad]:
