@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 
 from mlkg.errors import (
     InputError,
@@ -237,20 +237,32 @@ class Ingestor:
 
     # ---------------------------------------------------------------------------------------------------
 
-    def check_batch(self, *, parsed: ParseOutcome, store: Store | None, write: bool = True) -> CheckedBatch:
+    def check_batch(
+        self, *, parsed: ParseOutcome, store: Store | None, write: bool = True, skip_unchanged: bool = False
+    ) -> CheckedBatch:
         """Validate one batch of parsed documents against the shapes and ``store`` (read, never written):
         its report as it reads once the batch is written (``write``) or as a dry run, and the valid
         documents' graphs. The HTTP service validates a request body this way outside its write lock and then
         writes the graphs in parts (:mod:`mlkg.api.routers.entities`).
 
-        :raises StoreError: if reading types from the store fails.
+        ``skip_unchanged``: a document whose graph the store already holds exactly (same triples, no blank
+        node) is accepted as it is, neither validated again nor written (a connector that sends the same
+        description with every event, such as OpenLineage's datasets of a job).
+
+        :raises StoreError: if reading types or graphs from the store fails.
         """
         documents = _latest(parsed.documents, notices=parsed.notices)
+        unchanged: list[EntityDocument] = []
+        if skip_unchanged and store is not None:
+            unchanged = [d for d in documents if _stored_as_is(d, store)]
+            if unchanged:
+                same = {id(d) for d in unchanged}
+                documents = [d for d in documents if id(d) not in same]
         validated = self.validate(documents=documents, store=store)
         report = IngestReport(
             accepted=[
                 Accepted(entity=d.entity, source=d.source, where=d.where, triples=len(d.triples))
-                for d in validated.valid
+                for d in [*unchanged, *validated.valid]
             ],
             rejected=parsed.rejected + validated.rejected,
             notices=parsed.notices + validated.notices,
@@ -299,6 +311,15 @@ class CheckedBatch:
 
     report: IngestReport
     graphs: dict[URIRef, list[Triple]]
+
+
+def _stored_as_is(document: EntityDocument, store: Store) -> bool:
+    """True if ``store`` holds exactly the document's triples in its graph (never for blank nodes, whose
+    labels the store chooses)."""
+    if any(isinstance(t, BNode) for triple in document.triples for t in triple):
+        return False
+    stored = {(s, p, o) for s, p, o, _ in store.quads(graph=document.entity)}
+    return bool(stored) and stored == set(document.triples)
 
 
 def _latest(documents: list[EntityDocument], *, notices: list[Notice]) -> list[EntityDocument]:

@@ -10,15 +10,17 @@ start time, whatever order they come in).
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from rdflib import Literal, URIRef
 
 from mlkg.errors import InputError, ParseError
-from mlkg.ingest.document import ParseOutcome
+from mlkg.ingest.document import EntityDocument, ParseOutcome
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, Ingestor
 from mlkg.ingest.openlineage.mapping import (
     MappedEvent,
@@ -33,6 +35,9 @@ from mlkg.store.base import Store, Triple
 from mlkg.vocab import MLKG
 
 __all__ = ["CheckedEvents", "EventItem", "EventOutcome", "OpenLineageIntake"]
+
+#: Documents :class:`OpenLineageIntake` remembers having read (their triples), the last used first kept.
+_REMEMBERED = 2048
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ class OpenLineageIntake:
     def __init__(self, *, ingestor: Ingestor, names: NamespaceMap) -> None:
         self._ingestor = ingestor
         self._names = names
+        #: The last documents read, by their JSON text: a job's document comes again with every event of
+        #: every run, and reading it is deterministic (the same triples for the same JSON).
+        self._read: OrderedDict[str, EntityDocument] = OrderedDict()
 
     def check(self, *, events: Sequence[EventItem], store: Store | None, write: bool = True) -> CheckedEvents:
         """Map and validate one batch of events against ``store`` (read, never written here).
@@ -143,8 +151,9 @@ class OpenLineageIntake:
             source = events[min(doc.events)].source
             where = f"{source}#{doc.pointer}"
             by_where[where] = doc
-            parsed.extend(self._ingestor.read_document(name=source, pointer=doc.pointer, item=body))
-        checked = self._ingestor.check_batch(parsed=parsed, store=store, write=write)
+            parsed.extend(self._read_document(name=source, pointer=doc.pointer, body=body))
+        # A job's datasets come again with every event of every run: its unchanged document is not rewritten.
+        checked = self._ingestor.check_batch(parsed=parsed, store=store, write=write, skip_unchanged=True)
         return self._settle(checked.report, checked.graphs, by_where=by_where, outcomes=outcomes, write=write)
 
     def ingest_stream(
@@ -171,6 +180,20 @@ class OpenLineageIntake:
                 batch = []
         if batch:
             yield self._write(batch, store=store, write=write)
+
+    def _read_document(self, *, name: str, pointer: str, body: dict[str, Any]) -> ParseOutcome:
+        """:meth:`Ingestor.read_document`, remembering the last :data:`_REMEMBERED` documents read whole."""
+        key = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        known = self._read.get(key)
+        if known is not None:
+            self._read.move_to_end(key)
+            return ParseOutcome(documents=[replace(known, source=name, where=f"{name}#{pointer}")])
+        outcome = self._ingestor.read_document(name=name, pointer=pointer, item=body)
+        if len(outcome.documents) == 1 and not outcome.rejected and not outcome.notices:
+            self._read[key] = outcome.documents[0]
+            if len(self._read) > _REMEMBERED:
+                self._read.popitem(last=False)
+        return outcome
 
     def _write(self, batch: Sequence[EventItem], *, store: Store | None, write: bool) -> CheckedEvents:
         checked = self.check(events=batch, store=store, write=write)
