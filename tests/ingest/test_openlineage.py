@@ -253,3 +253,35 @@ def test_a_bad_event_writes_nothing_and_the_others_are_written(catalog: mlkg.Cat
     assert outcomes[0]["errors"][0]["pointer"] == "/0/job/name"
     assert outcomes[1]["status"] == "accepted"
     assert len(catalog.query("SELECT ?r WHERE { ?r a <https://w3id.org/mlkg#PipelineRun> }").rows) == 1
+
+
+def pipeline_triples(catalog: mlkg.Catalog) -> int:
+    graph = f"{ID}pipeline/airflow.shop.orders_30d"
+    return len(catalog.query(f"SELECT * WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").rows)
+
+
+def test_the_same_job_again_keeps_its_document_and_a_changed_one_replaces_it(catalog: mlkg.Catalog) -> None:
+    send(catalog, event("START"))
+    written = pipeline_triples(catalog)
+    [again] = send(catalog, event("START", run={"runId": "0190a3c4-0000-7000-8000-000000000003"}))
+    assert f"{ID}pipeline/airflow.shop.orders_30d" in again["entities"]
+    assert pipeline_triples(catalog) == written
+    # a pipeline document removed by another route is written again by the next event naming its datasets
+    assert catalog.delete(f"{ID}pipeline/airflow.shop.orders_30d")
+    send(catalog, event("COMPLETE", time="2024-01-01T10:09:00Z"))
+    assert pipeline_triples(catalog) == written
+    # a new output schema replaces the job's column lineage, and the inferred graph follows
+    changed = event("START", run={"runId": "0190a3c4-0000-7000-8000-000000000004"})
+    changed["outputs"][0]["facets"]["columnLineage"]["fields"] = {
+        "spend_30d": {
+            "inputFields": [{"namespace": PG, "name": "ecommerce.public.orders", "field": "status"}]
+        }
+    }
+    send(catalog, changed)
+    output = f"{ID}column/snowflake.prod.order_stats.spend_30d"
+    assert output in {
+        str(a.iri) for a in catalog.impact(f"{ID}column/postgres_prod.ecommerce.public.orders.status")
+    }
+    before = f"{ID}column/postgres_prod.ecommerce.public.orders.total_amount"
+    assert output not in {str(a.iri) for a in catalog.impact(before)}
+    assert catalog.reason().inferred_added == 0
