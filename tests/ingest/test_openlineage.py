@@ -166,6 +166,8 @@ def test_a_dataset_event_gives_the_table_document() -> None:
         (lambda e: e["run"].pop("runId"), "/run/runId"),
         (lambda e: e["job"].pop("namespace"), "/job/namespace"),
         (lambda e: e["outputs"][0].update(name="a..b"), "/outputs/0/name"),
+        (lambda e: e["outputs"][0]["facets"]["columnLineage"]["fields"].update({" ": {"inputFields": []}}),
+         "/outputs/0/facets/columnLineage/fields/ "),
         (lambda e: e["outputs"][0]["facets"]["columnLineage"]["fields"]["spend_30d"].pop("inputFields"),
          "/outputs/0/facets/columnLineage/fields/spend_30d"),
     ],
@@ -285,3 +287,27 @@ def test_the_same_job_again_keeps_its_document_and_a_changed_one_replaces_it(cat
     before = f"{ID}column/postgres_prod.ecommerce.public.orders.total_amount"
     assert output not in {str(a.iri) for a in catalog.impact(before)}
     assert catalog.reason().inferred_added == 0
+
+
+def test_an_iso_time_xsd_cannot_read_is_written_in_its_form(catalog: mlkg.Catalog) -> None:
+    send(catalog, event("START", time="2024-01-01T11:00+01:00", inputs=[], outputs=[]))
+    assert run_values(catalog)["startTime"] == "2024-01-01T11:00:00+01:00"
+
+
+def test_an_event_whose_document_the_shapes_refuse_writes_nothing(catalog: mlkg.Catalog) -> None:
+    # Another upload stored a training run's status under this run's IRI: folded into the run, it breaks the
+    # pipeline run shape, so both events of that run are refused whole (their pipeline document included),
+    # and the other run is written.
+    run = f"{ID}pipelinerun/airflow.shop.orders_30d.{RUN_ID}"
+    odd = {"@id": run, "type": "trainingRun", "name": "odd", "status": "FINISHED"}
+    assert catalog.load(odd).ok
+    other = event("START", job={"namespace": "airflow", "name": "shop.other"})
+    outcomes = send(catalog, event("OTHER"), event("OTHER", time="2024-01-01T10:01:00Z"), other)
+    assert [o["status"] for o in outcomes] == ["rejected", "rejected", "accepted"]
+    # the pipeline document the second event gave is not written either
+    assert not catalog.query(f"ASK {{ GRAPH <{ID}pipeline/airflow.shop.orders_30d> {{ ?s ?p ?o }} }}").value
+    assert any(
+        "OpenLineage run state" in d["message"] for o in outcomes[:2] for d in o["errors"][0]["details"]
+    )
+    assert catalog.query(f"ASK {{ GRAPH <{run}> {{ <{run}> a <https://w3id.org/mlkg#TrainingRun> }} }}").value
+    assert not catalog.query(f"ASK {{ <{run}> a <https://w3id.org/mlkg#PipelineRun> }}").value

@@ -25,6 +25,7 @@ output facets, unknown keys) is reported as ignored, with its JSON pointer in th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +56,8 @@ _EVENT_KEYS = frozenset(
     {"eventTime", "eventType", "producer", "schemaURL", "run", "job", "inputs", "outputs"}
 )
 _DATASET_FACETS_USED = frozenset({"schema", "columnLineage", "documentation"})
+#: The lexical form of xsd:dateTime (XML Schema 1.1 Part 2, section 3.3.7): kept as sent when it is one.
+_XSD_DATE_TIME = re.compile(r"-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
 
 
 class EventKind(str, Enum):
@@ -197,6 +200,8 @@ class _Mapper:
         moment = _parse_time(time_text)
         if moment is None or "T" not in time_text.upper():
             raise ParseError(f"eventTime {time_text!r} is not an ISO 8601 date-time", where="/eventTime")
+        if not _XSD_DATE_TIME.fullmatch(time_text):  # ISO 8601 xsd:dateTime does not read (10:00Z, +0100)
+            time_text = moment.isoformat().replace("+00:00", "Z")
         if "dataset" in event and "job" not in event:
             return self._dataset_event(event)
         kind = EventKind.RUN if "run" in event else EventKind.JOB
@@ -387,6 +392,8 @@ class _Mapper:
             )
         for output, lineage in fields.items():
             at = json_pointer(json_pointer(where, "fields"), output)
+            if not output.strip():
+                raise ParseError("a column lineage entry needs a field name", where=at)
             if not isinstance(lineage, Mapping) or not isinstance(lineage.get("inputFields"), list):
                 raise ParseError("a column lineage entry needs inputFields, an array", where=at)
             sources: list[dict[str, Any]] = []
