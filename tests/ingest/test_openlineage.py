@@ -272,6 +272,12 @@ def test_the_same_job_again_keeps_its_document_and_a_changed_one_replaces_it(cat
     assert catalog.delete(f"{ID}pipeline/airflow.shop.orders_30d")
     send(catalog, event("COMPLETE", time="2024-01-01T10:09:00Z"))
     assert pipeline_triples(catalog) == written
+    # so is one another upload replaced, though this intake saw it stored a moment ago
+    send(catalog, event("START", run={"runId": "0190a3c4-0000-7000-8000-000000000005"}))
+    assert catalog.load({"type": "pipeline", "name": "x", "fullyQualifiedName": "airflow.shop.orders_30d"}).ok
+    assert pipeline_triples(catalog) < written
+    send(catalog, event("START", run={"runId": "0190a3c4-0000-7000-8000-000000000006"}))
+    assert pipeline_triples(catalog) == written
     # a new output schema replaces the job's column lineage, and the inferred graph follows
     changed = event("START", run={"runId": "0190a3c4-0000-7000-8000-000000000004"})
     changed["outputs"][0]["facets"]["columnLineage"]["fields"] = {

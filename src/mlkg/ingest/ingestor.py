@@ -4,7 +4,7 @@ in batches, write each batch's valid documents in one store call."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -30,7 +30,7 @@ from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
 from mlkg.ingest.validate import ShapesValidator
 from mlkg.store.base import Quad, Store, Triple
 
-__all__ = ["DEFAULT_BATCH_SIZE", "CheckedBatch", "Ingestor"]
+__all__ = ["DEFAULT_BATCH_SIZE", "CheckedBatch", "Ingestor", "stored_as_is"]
 
 #: Documents validated and written together (``mlkg load --batch-size``, ``POST /entities``): large enough
 #: that one SHACL run and one store write serve many documents, small enough to bound memory (measured on
@@ -238,31 +238,36 @@ class Ingestor:
     # ---------------------------------------------------------------------------------------------------
 
     def check_batch(
-        self, *, parsed: ParseOutcome, store: Store | None, write: bool = True, skip_unchanged: bool = False
+        self,
+        *,
+        parsed: ParseOutcome,
+        store: Store | None,
+        write: bool = True,
+        unchanged: Callable[[EntityDocument], bool] | None = None,
     ) -> CheckedBatch:
         """Validate one batch of parsed documents against the shapes and ``store`` (read, never written):
         its report as it reads once the batch is written (``write``) or as a dry run, and the valid
         documents' graphs. The HTTP service validates a request body this way outside its write lock and then
         writes the graphs in parts (:mod:`mlkg.api.routers.entities`).
 
-        ``skip_unchanged``: a document whose graph the store already holds exactly (same triples, no blank
-        node) is accepted as it is, neither validated again nor written (a connector that sends the same
+        ``unchanged``: documents it says the store already holds exactly (:func:`stored_as_is`) are
+        accepted as they are, neither validated again nor written (a connector that sends the same
         description with every event, such as OpenLineage's datasets of a job).
 
         :raises StoreError: if reading types or graphs from the store fails.
         """
         documents = _latest(parsed.documents, notices=parsed.notices)
-        unchanged: list[EntityDocument] = []
-        if skip_unchanged and store is not None:
-            unchanged = [d for d in documents if _stored_as_is(d, store)]
-            if unchanged:
-                same = {id(d) for d in unchanged}
+        kept: list[EntityDocument] = []
+        if unchanged is not None:
+            kept = [d for d in documents if unchanged(d)]
+            if kept:
+                same = {id(d) for d in kept}
                 documents = [d for d in documents if id(d) not in same]
         validated = self.validate(documents=documents, store=store)
         report = IngestReport(
             accepted=[
                 Accepted(entity=d.entity, source=d.source, where=d.where, triples=len(d.triples))
-                for d in [*unchanged, *validated.valid]
+                for d in [*kept, *validated.valid]
             ],
             rejected=parsed.rejected + validated.rejected,
             notices=parsed.notices + validated.notices,
@@ -313,9 +318,12 @@ class CheckedBatch:
     graphs: dict[URIRef, list[Triple]]
 
 
-def _stored_as_is(document: EntityDocument, store: Store) -> bool:
+def stored_as_is(document: EntityDocument, store: Store) -> bool:
     """True if ``store`` holds exactly the document's triples in its graph (never for blank nodes, whose
-    labels the store chooses)."""
+    labels the store chooses).
+
+    :raises StoreError: if reading the graph fails.
+    """
     if any(isinstance(t, BNode) for triple in document.triples for t in triple):
         return False
     stored = {(s, p, o) for s, p, o, _ in store.quads(graph=document.entity)}

@@ -10,9 +10,10 @@ start time, whatever order they come in).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from rdflib import Literal, URIRef
 
 from mlkg.errors import InputError, ParseError
 from mlkg.ingest.document import EntityDocument, ParseOutcome
-from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, Ingestor
+from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, Ingestor, stored_as_is
 from mlkg.ingest.openlineage.mapping import (
     MappedEvent,
     RunState,
@@ -31,7 +32,7 @@ from mlkg.ingest.openlineage.mapping import (
 )
 from mlkg.ingest.openlineage.naming import NamespaceMap
 from mlkg.ingest.report import IngestReport, Notice, Rejected
-from mlkg.store.base import Store, Triple
+from mlkg.store.base import Store, Triple, WriteCounter
 from mlkg.vocab import MLKG
 
 __all__ = ["CheckedEvents", "EventItem", "EventOutcome", "OpenLineageIntake"]
@@ -95,6 +96,9 @@ class CheckedEvents:
     report: IngestReport
     events: list[EventOutcome]
     graphs: dict[URIRef, list[Triple]]
+    #: A digest of each accepted document's JSON text, by entity (what :class:`OpenLineageIntake` remembers
+    #: having seen stored).
+    digests: dict[URIRef, bytes] = field(default_factory=dict)
 
 
 @dataclass
@@ -116,6 +120,9 @@ class OpenLineageIntake:
         #: The last documents read, by their JSON text: a job's document comes again with every event of
         #: every run, and reading it is deterministic (the same triples for the same JSON).
         self._read: OrderedDict[str, EntityDocument] = OrderedDict()
+        #: Entities whose stored graph is known to be the document of a JSON digest, and the store's write
+        #: count (:class:`~mlkg.store.base.WriteCounter`) when that was last known true.
+        self._known: OrderedDict[URIRef, tuple[bytes, int]] = OrderedDict()
 
     def check(self, *, events: Sequence[EventItem], store: Store | None, write: bool = True) -> CheckedEvents:
         """Map and validate one batch of events against ``store`` (read, never written here).
@@ -146,15 +153,24 @@ class OpenLineageIntake:
             self._fold_stored(docs, store=store)
         parsed = ParseOutcome()
         by_where: dict[str, _Doc] = {}
+        digests: dict[URIRef, bytes] = {}
         for (kind, _), doc in docs.items():
             body = run_document(doc.body, fold_runs(doc.states)) if kind == "run" else doc.body
             source = events[min(doc.events)].source
             where = f"{source}#{doc.pointer}"
             by_where[where] = doc
-            parsed.extend(self._read_document(name=source, pointer=doc.pointer, body=body))
+            read, digest = self._read_document(name=source, pointer=doc.pointer, body=body)
+            if len(read.documents) == 1:
+                digests[read.documents[0].entity] = digest
+            parsed.extend(read)
         # A job's datasets come again with every event of every run: its unchanged document is not rewritten.
-        checked = self._ingestor.check_batch(parsed=parsed, store=store, write=write, skip_unchanged=True)
-        return self._settle(checked.report, checked.graphs, by_where=by_where, outcomes=outcomes, write=write)
+        unchanged = None if store is None else self._unchanged(store, digests)
+        checked = self._ingestor.check_batch(parsed=parsed, store=store, write=write, unchanged=unchanged)
+        settled = self._settle(
+            checked.report, checked.graphs, by_where=by_where, outcomes=outcomes, write=write
+        )
+        kept = {a.entity for a in settled.report.accepted}
+        return replace(settled, digests={e: d for e, d in digests.items() if e in kept})
 
     def ingest_stream(
         self,
@@ -181,24 +197,66 @@ class OpenLineageIntake:
         if batch:
             yield self._write(batch, store=store, write=write)
 
-    def _read_document(self, *, name: str, pointer: str, body: dict[str, Any]) -> ParseOutcome:
-        """:meth:`Ingestor.read_document`, remembering the last :data:`_REMEMBERED` documents read whole."""
+    def _read_document(self, *, name: str, pointer: str, body: dict[str, Any]) -> tuple[ParseOutcome, bytes]:
+        """:meth:`Ingestor.read_document`, remembering the last :data:`_REMEMBERED` documents read whole;
+        and the digest of the document's JSON text."""
         key = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        digest = hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
         known = self._read.get(key)
         if known is not None:
             self._read.move_to_end(key)
-            return ParseOutcome(documents=[replace(known, source=name, where=f"{name}#{pointer}")])
+            return ParseOutcome(documents=[replace(known, source=name, where=f"{name}#{pointer}")]), digest
         outcome = self._ingestor.read_document(name=name, pointer=pointer, item=body)
         if len(outcome.documents) == 1 and not outcome.rejected and not outcome.notices:
             self._read[key] = outcome.documents[0]
             if len(self._read) > _REMEMBERED:
                 self._read.popitem(last=False)
-        return outcome
+        return outcome, digest
+
+    def _unchanged(self, store: Store, digests: dict[URIRef, bytes]) -> Callable[[EntityDocument], bool]:
+        """Whether the store holds a document exactly: known if this intake saw it so and nothing was written
+        since (the store's write count), else read and compared (:func:`stored_as_is`)."""
+        count = store.writes if isinstance(store, WriteCounter) else None
+
+        def unchanged(document: EntityDocument) -> bool:
+            digest = digests.get(document.entity)
+            if (
+                digest is not None
+                and count is not None
+                and self._known.get(document.entity) == (digest, count)
+            ):
+                self._known.move_to_end(document.entity)
+                return True
+            same = stored_as_is(document, store)
+            if same and digest is not None and count is not None:
+                self._remember(document.entity, (digest, count))
+            return same
+
+        return unchanged
+
+    def _remember(self, entity: URIRef, known: tuple[bytes, int]) -> None:
+        self._known[entity] = known
+        self._known.move_to_end(entity)
+        if len(self._known) > _REMEMBERED:
+            self._known.popitem(last=False)
 
     def _write(self, batch: Sequence[EventItem], *, store: Store | None, write: bool) -> CheckedEvents:
+        before = store.writes if isinstance(store, WriteCounter) else None
         checked = self.check(events=batch, store=store, write=write)
-        if write and store is not None and checked.graphs:
+        if not write or store is None:
+            return checked
+        if checked.graphs:
             store.replace_graphs(graphs=checked.graphs)
+        after = store.writes if isinstance(store, WriteCounter) else None
+        if before is None or after is None or after != before + (1 if checked.graphs else 0):
+            return checked  # another write came between: what was known is read again next time
+        # This write changed only its own graphs: what was known of the others still holds, and its
+        # documents are now what the store holds.
+        for entity, (digest, count) in list(self._known.items()):
+            if count == before and entity not in checked.graphs:
+                self._known[entity] = (digest, after)
+        for entity, digest in checked.digests.items():
+            self._remember(entity, (digest, after))
         return checked
 
     # ---------------------------------------------------------------------------------------------------
