@@ -194,6 +194,7 @@ class _Mapper:
     def __init__(self, names: NamespaceMap) -> None:
         self._names = names
         self._ignored: list[tuple[str, str]] = []
+        self._named: dict[tuple[str, str], list[str]] = {}  # an event names a table once per field
 
     def event(self, event: Mapping[str, Any]) -> MappedEvent:
         time_text = _string(event, "eventTime", where="")
@@ -370,15 +371,21 @@ class _Mapper:
                 "the schema facet's fields must be an array", where=json_pointer(where, "fields")
             )
         for index, item in enumerate(fields):
-            at = json_pointer(json_pointer(where, "fields"), index)
-            if not isinstance(item, Mapping):
-                raise ParseError("a schema field must be a JSON object", where=at)
-            name = _string(item, "name", where=at)
+            # pointers are made on the error path only: an event names hundreds of fields
+            name = item.get("name") if isinstance(item, Mapping) else None
+            if not isinstance(name, str) or not name.strip():
+                at = json_pointer(json_pointer(where, "fields"), index)
+                if not isinstance(item, Mapping):
+                    raise ParseError("a schema field must be a JSON object", where=at)
+                raise ParseError("'name' must be a non-empty string", where=json_pointer(at, "name"))
             column: dict[str, Any] = {"name": name}
-            for key, term in (("type", "dataType"), ("description", "description")):
-                if isinstance(item.get(key), str) and item[key]:
-                    column[term] = item[key]
+            kind, text = item.get("type"), item.get("description")
+            if isinstance(kind, str) and kind:
+                column["dataType"] = kind
+            if isinstance(text, str) and text:
+                column["description"] = text
             if item.get("fields"):
+                at = json_pointer(json_pointer(where, "fields"), index)
                 self._ignore(json_pointer(at, "fields"), "nested schema fields are not used")
             columns[name] = column
 
@@ -391,41 +398,59 @@ class _Mapper:
                 "the columnLineage facet's fields must be an object", where=json_pointer(where, "fields")
             )
         for output, lineage in fields.items():
-            at = json_pointer(json_pointer(where, "fields"), output)
-            if not output.strip():
-                raise ParseError("a column lineage entry needs a field name", where=at)
-            if not isinstance(lineage, Mapping) or not isinstance(lineage.get("inputFields"), list):
-                raise ParseError("a column lineage entry needs inputFields, an array", where=at)
-            sources: list[dict[str, Any]] = []
-            for index, source in enumerate(lineage["inputFields"]):
-                src_at = json_pointer(json_pointer(at, "inputFields"), index)
-                if not isinstance(source, Mapping):
-                    raise ParseError("an input field must be a JSON object", where=src_at)
-                namespace = _string(source, "namespace", where=src_at)
-                name = _string(source, "name", where=src_at)
-                column = _string(source, "field", where=src_at)
-                table = self._segments(namespace=namespace, name=name, where=src_at)
-                sources.append(
-                    {
-                        "type": "column",
-                        "name": column,
-                        "fullyQualifiedName": join_fqn([*table, column]),
-                        "table": {"type": "table", "name": table[-1], "fullyQualifiedName": join_fqn(table)},
-                    }
-                )
+            try:
+                sources = self._input_fields(output, lineage)
+            except ParseError as error:  # the pointer is made on the error path only
+                at = json_pointer(json_pointer(where, "fields"), output)
+                error.where = at + (error.where or "")
+                raise
             target = columns.setdefault(output, {"name": output})
             if sources:
                 target["derivedFromColumns"] = sources
         if facet.get("dataset"):
             self._ignore(json_pointer(where, "dataset"), "dataset-level column lineage is not used")
 
+    def _input_fields(self, output: str, lineage: Any) -> list[dict[str, Any]]:
+        """The columns one output field is derived from.
+
+        :raises ParseError: with a pointer relative to the output field's entry.
+        """
+        if not output.strip():
+            raise ParseError("a column lineage entry needs a field name", where="")
+        if not isinstance(lineage, Mapping) or not isinstance(lineage.get("inputFields"), list):
+            raise ParseError("a column lineage entry needs inputFields, an array", where="")
+        sources: list[dict[str, Any]] = []
+        for index, source in enumerate(lineage["inputFields"]):
+            src_at = json_pointer("/inputFields", index)
+            if not isinstance(source, Mapping):
+                raise ParseError("an input field must be a JSON object", where=src_at)
+            namespace = _string(source, "namespace", where=src_at)
+            name = _string(source, "name", where=src_at)
+            column = _string(source, "field", where=src_at)
+            table = self._segments(namespace=namespace, name=name, where=src_at)
+            fqn = join_fqn(table)
+            sources.append(
+                {
+                    "type": "column",
+                    "name": column,
+                    "fullyQualifiedName": f"{fqn}.{join_fqn([column])}",
+                    "table": {"type": "table", "name": table[-1], "fullyQualifiedName": fqn},
+                }
+            )
+        return sources
+
     # -- names -----------------------------------------------------------------------------------------
 
     def _segments(self, *, namespace: str, name: str, where: str) -> list[str]:
+        known = self._named.get((namespace, name))
+        if known is not None:
+            return known
         try:
-            return self._names.segments(namespace=namespace, name=name)
+            found = self._names.segments(namespace=namespace, name=name)
         except InputError as error:
             raise ParseError(error.message, where=json_pointer(where, "name")) from error
+        self._named[(namespace, name)] = found
+        return found
 
     def _fqn(self, *, namespace: str, name: str, where: str) -> str:
         return join_fqn(self._segments(namespace=namespace, name=name, where=where))
