@@ -317,3 +317,15 @@ def test_an_event_whose_document_the_shapes_refuse_writes_nothing(catalog: mlkg.
     )
     assert catalog.query(f"ASK {{ GRAPH <{run}> {{ <{run}> a <https://w3id.org/mlkg#TrainingRun> }} }}").value
     assert not catalog.query(f"ASK {{ <{run}> a <https://w3id.org/mlkg#PipelineRun> }}").value
+
+
+def test_a_job_event_gives_the_pipeline_and_no_run(catalog: mlkg.Catalog) -> None:
+    job_event = event(None)
+    del job_event["run"]
+    empty = {"eventTime": "2024-01-01T10:00:00Z", "job": {"namespace": "airflow", "name": "idle"}}
+    reports = list(catalog.load_openlineage([job_event, empty]))  # parsed events, as a Python user has them
+    first, second = reports[0].events
+    assert first.kind == "JobEvent" and first.entities == [f"{ID}pipeline/airflow.shop.orders_30d"]
+    assert second.accepted and not second.entities
+    assert [n.message for n in second.ignored] == ["a JobEvent naming no dataset records nothing"]
+    assert not catalog.query("ASK { ?r a <https://w3id.org/mlkg#PipelineRun> }").value

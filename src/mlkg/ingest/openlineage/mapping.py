@@ -232,8 +232,11 @@ class _Mapper:
             self._ignore("/job/facets", "job facets of an event naming no dataset are not used")
         if kind is EventKind.RUN:
             self._run(event, mapped, job_name=job_name, job_fqn=job_fqn, time_text=time_text, moment=moment)
-        elif "eventType" in event:
-            self._ignore("/eventType", "a JobEvent has no run state")
+        else:
+            if "eventType" in event:
+                self._ignore("/eventType", "a JobEvent has no run state")
+            if not mapped.documents:
+                self._ignore("", "a JobEvent naming no dataset records nothing")
         mapped.ignored = self._ignored
         return mapped
 
