@@ -37,6 +37,7 @@ from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
 from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
+from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
@@ -137,6 +138,10 @@ class Catalog:
                 registry=ModelRegistry() if keep_history else None,
             )
             self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
+            #: OpenLineage events through the same ingest (README, "OpenLineage").
+            self.openlineage = OpenLineageIntake(
+                ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
+            )
         except BaseException:
             if self._owns_store:
                 opened.close()
@@ -202,6 +207,31 @@ class Catalog:
         return self.ingestor.ingest_stream(
             store=store, outcomes=outcomes, batch_size=batch_size, write=write, merge=merge
         )
+
+    def load_openlineage(
+        self,
+        events: Iterable[EventItem | Mapping[str, Any]],
+        /,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        write: bool = True,
+    ) -> Iterator[CheckedEvents]:
+        """Map OpenLineage events (RunEvent, JobEvent, DatasetEvent; parsed JSON, or
+        :class:`~mlkg.ingest.openlineage.EventItem` naming where each comes from) to entity documents and
+        store them ``batch_size`` events at a time, yielding each batch's outcome (one per event: accepted
+        with the entities written, or rejected with nothing of it written). The inferred graph follows each
+        batch. A consumer must iterate: nothing is written before.
+
+        :raises InputError: if ``batch_size`` is not positive.
+        :raises StoreError: if the store fails (the batches before were written), or the catalog is
+            read-only and ``write`` is true.
+        """
+        store = self._writable() if write else None
+        items = (
+            e if isinstance(e, EventItem) else EventItem(source="<events>", pointer=f"/{i}", value=e)
+            for i, e in enumerate(events)
+        )
+        return self.openlineage.ingest_stream(store=store, items=items, batch_size=batch_size, write=write)
 
     def load_demo(self) -> IngestReport:
         """Load the demo catalog shipped with mlkg (``examples/demo``, what ``mlkg serve --demo`` serves).

@@ -42,7 +42,7 @@ from mlkg.cli_options import (
     options_of,
     store_options,
 )
-from mlkg.config import MEMORY_STORE
+from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import InputError, StoreInUseError
 from mlkg.exports import GraphSelection, serialize_triples
 from mlkg.exports.results import ResultsFormat, serialize_results
@@ -110,6 +110,33 @@ BatchOpt = Annotated[
         help="Documents validated and written together; memory grows with it, not with the input.",
     ),
 ]
+NamespaceOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--openlineage-namespace",
+        metavar="NAMESPACE=SERVICE",
+        help="Name the tables of an OpenLineage dataset namespace under this service, e.g. "
+        "postgres://db.host:5432=postgres_prod; repeatable (env MLKG_OPENLINEAGE_NAMESPACES, a JSON object).",
+    ),
+]
+
+
+def _with_namespaces(settings: Settings, given: list[str] | None) -> Settings:
+    """``settings`` with the ``--openlineage-namespace`` mappings added to the configured ones.
+
+    :raises InputError: for a value without ``=``.
+    """
+    if not given:
+        return settings
+    services = dict(settings.openlineage_namespaces)
+    for value in given:
+        namespace, sep, service = value.rpartition("=")
+        if not sep or not namespace or not service:
+            raise InputError(f"{value!r} is not NAMESPACE=SERVICE", where="--openlineage-namespace")
+        services[namespace] = service
+    return settings.model_copy(update={"openlineage_namespaces": services})
+
+
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress display and no notes; errors and the summary stay.")
 ]
@@ -138,19 +165,22 @@ def load(
             "are added, what a document does not mention stays.",
         ),
     ] = False,
+    openlineage_namespace: NamespaceOpt = None,
 ) -> None:
     """Load JSON-LD, plain JSON, JSON Lines, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents.
 
     JSON, JSON-LD and JSON Lines inputs are streamed: documents are validated and written --batch-size at a
     time, so memory does not grow with the input. Each entity document replaces that entity's graph.
     Documents that fail validation are reported and not written; the others are stored. Progress shows on
-    stderr when it is a terminal. Exit code 2 if any document was rejected.
+    stderr when it is a terminal. Exit code 2 if any document was rejected. A JSON or JSON Lines file of
+    OpenLineage events is read as events (pipelines, tables, column lineage, runs).
     """
     settings = settings_of(ctx)
     with errors():
+        settings = _with_namespaces(settings, openlineage_namespace)
         expand_inputs(files, fmt=format, max_bytes=settings.max_document_bytes)  # bad usage writes nothing
     advice = _post_to("entities", "the documents")
-    with writing(ctx, advice=advice) as catalog:
+    with writing(ctx, advice=advice, settings=settings) as catalog:
         report = run_inputs(
             catalog, files, fmt=format, write=True, batch_size=batch_size, quiet=quiet, merge=merge
         )
@@ -364,6 +394,7 @@ def serve(
             "address: the loopback names and the base IRI's host (env MLKG_ALLOWED_HOSTS).",
         ),
     ] = None,
+    openlineage_namespace: NamespaceOpt = None,
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
@@ -384,6 +415,7 @@ def serve(
             settings = settings.model_copy(update={"cors_origins": cors_origin})
         if allowed_host:
             settings = settings.model_copy(update={"allowed_hosts": allowed_host})
+        settings = _with_namespaces(settings, openlineage_namespace)
         check_listen(settings=settings, host=host)
         try:
             run_server(

@@ -1,5 +1,7 @@
 """What ``mlkg load`` and ``mlkg validate`` read: files, directories (recursively), glob patterns and stdin,
-streamed one document at a time, with a progress display on stderr (rich) when stderr is a terminal.
+streamed one document at a time (a JSON or JSON Lines file whose first document is an OpenLineage event is
+read as events, through :meth:`~mlkg.catalog.Catalog.load_openlineage`), with a progress display on stderr
+(rich) when stderr is a terminal.
 
 Every argument is resolved before anything is read or written, so a missing file, a pattern matching nothing
 or a file of unknown format is bad usage (exit 2) and nothing is stored.
@@ -23,8 +25,17 @@ from mlkg.catalog import Catalog
 from mlkg.errors import InputError, PayloadTooLargeError
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome
 from mlkg.ingest.formats import extensions
+from mlkg.ingest.openlineage import EventItem, is_openlineage_event, read_events
 
-__all__ = ["InputFile", "LoadProgress", "expand_inputs", "load_progress", "parse_inputs", "run_inputs"]
+__all__ = [
+    "InputFile",
+    "LoadProgress",
+    "expand_inputs",
+    "is_openlineage_file",
+    "load_progress",
+    "parse_inputs",
+    "run_inputs",
+]
 
 _GLOB = frozenset("*?[")
 
@@ -177,6 +188,38 @@ def parse_inputs(
             raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
 
 
+def is_openlineage_file(item: InputFile, *, max_bytes: int) -> bool:
+    """True if a JSON or JSON Lines file's first document is an OpenLineage event
+    (:func:`~mlkg.ingest.openlineage.is_openlineage_event`); only its first document is read. Stdin is
+    never taken for events (it cannot be read twice).
+
+    :raises InputError: if the file cannot be read.
+    """
+    if item.path is None or not item.format.is_json:
+        return False
+    try:
+        with item.path.open("rb") as handle:
+            lines = item.format is InputFormat.JSONL
+            first = next(
+                iter(read_events(name=item.name, stream=handle, lines=lines, max_bytes=max_bytes)), None
+            )
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
+    return first is not None and first.error is None and is_openlineage_event(first.value)
+
+
+def _events(inputs: Sequence[InputFile], *, progress: LoadProgress, max_bytes: int) -> Iterator[EventItem]:
+    for item in inputs:
+        assert item.path is not None  # is_openlineage_file refuses stdin
+        try:
+            with item.path.open("rb") as handle:
+                counted: IO[bytes] = _Counted(handle, progress)  # type: ignore[assignment]
+                lines = item.format is InputFormat.JSONL
+                yield from read_events(name=item.name, stream=counted, lines=lines, max_bytes=max_bytes)
+        except OSError as error:
+            raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
+
+
 def run_inputs(
     catalog: Catalog,
     files: list[str],
@@ -194,11 +237,27 @@ def run_inputs(
     :raises InputError: as :func:`expand_inputs`, or if a file cannot be read.
     :raises StoreError: if the store fails (the batches before were written).
     """
-    inputs = expand_inputs(files, fmt=fmt, max_bytes=catalog.settings.max_document_bytes)
+    limit = catalog.settings.max_document_bytes
+    inputs = expand_inputs(files, fmt=fmt, max_bytes=limit)
+    # Consecutive inputs of one kind go together: entity documents, or OpenLineage events (README).
+    groups: list[tuple[bool, list[InputFile]]] = []
+    for item in inputs:
+        events = is_openlineage_file(item, max_bytes=limit)
+        if groups and groups[-1][0] == events:
+            groups[-1][1].append(item)
+        else:
+            groups.append((events, [item]))
     reports: list[IngestReport] = []
     with load_progress(inputs, enabled=not quiet) as progress:
-        outcomes = parse_inputs(catalog.ingestor, inputs, progress=progress)
-        for report in catalog.load_stream(outcomes, batch_size=batch_size, write=write, merge=merge):
-            progress.batch(report)
-            reports.append(report)
+        for events, group in groups:
+            if events:
+                items = _events(group, progress=progress, max_bytes=limit)
+                for checked in catalog.load_openlineage(items, batch_size=batch_size, write=write):
+                    progress.batch(checked.report)
+                    reports.append(checked.report)
+                continue
+            outcomes = parse_inputs(catalog.ingestor, group, progress=progress)
+            for report in catalog.load_stream(outcomes, batch_size=batch_size, write=write, merge=merge):
+                progress.batch(report)
+                reports.append(report)
     return IngestReport.combine(reports, dry_run=not write)

@@ -98,9 +98,10 @@ def reading(ctx: typer.Context) -> Iterator[Catalog]:
 
 
 @contextmanager
-def writing(ctx: typer.Context, *, advice: Advice) -> Iterator[Catalog]:
-    """The catalog, opened to write; if a server holds the store, exit 2 with ``advice``."""
-    settings = settings_of(ctx)
+def writing(ctx: typer.Context, *, advice: Advice, settings: Settings | None = None) -> Iterator[Catalog]:
+    """The catalog, opened to write (with ``settings``, else those of the options); if a server holds the
+    store, exit 2 with ``advice``."""
+    settings = settings or settings_of(ctx)
     with errors():
         try:
             catalog = Catalog(settings=settings, addresses=_addresses(settings))

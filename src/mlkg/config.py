@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     ``MLKG_UPDATE_ENDPOINT``, ``MLKG_GSP_ENDPOINT``, ``MLKG_SPARQL_USER``, ``MLKG_SPARQL_PASSWORD``,
     ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_MAX_REQUEST_DOCUMENTS``,
     ``MLKG_WRITE_TIMEOUT``, ``MLKG_QUERY_ISOLATION``,
-    ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_CORS_ORIGINS`` and ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
+    ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_OPENLINEAGE_NAMESPACES`` (a JSON object), ``MLKG_CORS_ORIGINS``
+    and ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
     """
 
     model_config = SettingsConfigDict(env_prefix="MLKG_", extra="ignore")
@@ -78,6 +79,14 @@ class Settings(BaseSettings):
         description=(
             "Origins (scheme://host[:port]) whose browser pages may call the API; '*' lets any page read. "
             "Empty (the default): no cross-origin access."
+        ),
+    )
+    openlineage_namespaces: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "OpenLineage dataset namespaces to the service names that start mlkg's fully qualified names, "
+            'as JSON: {"postgres://db.host:5432": "postgres_prod"}; an unmapped namespace gives its text '
+            "with other characters than letters, digits, '_' and '-' as '_' (README, 'OpenLineage')."
         ),
     )
     allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(

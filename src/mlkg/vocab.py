@@ -76,6 +76,7 @@ class MLKG(DefinedNamespace):
     ModelVersion: URIRef
     Owner: URIRef
     Pipeline: URIRef
+    PipelineRun: URIRef
     PredictionTable: URIRef
     RegisteredModel: URIRef
     Table: URIRef
@@ -114,6 +115,7 @@ class MLKG(DefinedNamespace):
     producedVersion: URIRef
     restoredFrom: URIRef
     readsFrom: URIRef
+    runOf: URIRef
     servesModel: URIRef
     servesVersion: URIRef
     service: URIRef

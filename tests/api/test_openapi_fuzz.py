@@ -73,6 +73,9 @@ def test_every_route_documents_its_parameters_bodies_and_errors() -> None:
     assert set(paths["/update"]["post"]["responses"]) >= {"204", "400", "401", "403", "413", "415"}
     assert "text/turtle" in paths["/store"]["put"]["requestBody"]["content"]
     assert "422" in paths["/entities"]["post"]["responses"]
+    lineage = paths["/api/v1/lineage"]["post"]
+    assert set(lineage["requestBody"]["content"]) == {"application/json", "application/x-ndjson"}
+    assert set(lineage["responses"]) >= {"201", "400", "401", "413", "415", "422"}
     for path, operations in paths.items():
         for method, operation in operations.items():
             assert any(code.startswith("2") for code in operation["responses"]), (method, path)

@@ -23,7 +23,7 @@ from mlkg.reasoning import load_ontology, owlrl_lineage
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store import install_ontology
-from mlkg.store.base import Store, Triple
+from mlkg.store.base import Store, Triple, WriteCounter
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.sparqlcheck import check_update
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
@@ -473,3 +473,13 @@ def test_the_ontology_graph_cannot_be_written(reasoned: ReasonedStore) -> None:
     with pytest.raises(InputError, match="maintained by mlkg"):
         reasoned.update(update=f"DROP GRAPH <{ONTOLOGY_GRAPH}>")
     assert reasoned.has_graph(graph=ONTOLOGY_GRAPH)
+
+
+def test_every_write_counts_so_readers_know_when_a_graph_may_have_changed(reasoned: ReasonedStore) -> None:
+    assert isinstance(reasoned, WriteCounter)
+    graph = URIRef("http://localhost:8000/id/table/pg.shop.counted")
+    before = reasoned.writes
+    reasoned.replace_graphs(graphs={graph: [(graph, RDF.type, MLKG.Table)]})
+    reasoned.update(update=f"INSERT DATA {{ GRAPH <{graph}> {{ <{graph}> <{MLKG.name}> 'counted' }} }}")
+    reasoned.delete_graphs(graphs=[graph])
+    assert reasoned.writes == before + 3

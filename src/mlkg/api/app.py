@@ -23,7 +23,18 @@ from mlkg.api.deps import AppState
 from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.openapi import describe
-from mlkg.api.routers import entities, graphstore, health, history, lineage, linked, named, sparql, update
+from mlkg.api.routers import (
+    entities,
+    graphstore,
+    health,
+    history,
+    lineage,
+    linked,
+    named,
+    openlineage,
+    sparql,
+    update,
+)
 from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
@@ -147,6 +158,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     if cors is not None:
         app.add_middleware(CORSMiddleware, **cors)
     # history before linked: its routes are longer paths under /id/ that linked's would also match
-    for router in (sparql, update, graphstore, entities, history, linked, named, lineage, health):
+    routers = (sparql, update, graphstore, entities, openlineage, history, linked, named, lineage, health)
+    for router in routers:
         app.include_router(router.router)
     return app

@@ -262,6 +262,22 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
             **_errors(*_WRITE_ERRORS, 422),
         },
     },
+    ("/api/v1/lineage", "post"): {
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {}},
+                "application/x-ndjson": {"schema": _TEXT},
+            },
+        },
+        "responses": {
+            "201": {
+                "description": "One report entry per OpenLineage event: entities written, what was ignored",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(*_WRITE_ERRORS, 422),
+        },
+    },
     ("/id/{kind}/{fqn}", "get"): {
         "responses": {
             "200": {"description": "The entity", "content": _content([*_RDF_TYPES, "text/html"])},

@@ -4,11 +4,11 @@ in batches, write each batch's valid documents in one store call."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
-from rdflib import URIRef
+from rdflib import BNode, URIRef
 
 from mlkg.errors import (
     InputError,
@@ -31,7 +31,7 @@ from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
 from mlkg.ingest.validate import ShapesValidator
 from mlkg.store.base import Quad, Store, Triple
 
-__all__ = ["DEFAULT_BATCH_SIZE", "CheckedBatch", "Ingestor"]
+__all__ = ["DEFAULT_BATCH_SIZE", "CheckedBatch", "Ingestor", "stored_as_is"]
 
 #: Documents validated and written together (``mlkg load --batch-size``, ``POST /entities``): large enough
 #: that one SHACL run and one store write serve many documents, small enough to bound memory (measured on
@@ -57,6 +57,11 @@ class Ingestor:
         self._rdf = RdfReader(base=minter.base)
         self._shapes = ShapesValidator()
         quiet_ill_typed_literals()  # the shapes report an ill-typed value; rdflib's traceback would repeat it
+
+    @property
+    def minter(self) -> IriMinter:
+        """The minter entity IRIs are made with."""
+        return self._minter
 
     def parse(self, *, source: Source, max_documents: int | None = None) -> ParseOutcome:
         """Read one source into entity documents. Needs no store (``mlkg validate``).
@@ -87,6 +92,14 @@ class Ingestor:
         if max_documents is not None and count > max_documents:
             too_many = too_many_documents(count=count, limit=max_documents, where=source.name)
             return ParseOutcome(rejected=[Rejected.from_error(too_many, source=source.name)])
+        return outcome
+
+    def read_document(self, *, name: str, pointer: str, item: Mapping[str, Any]) -> ParseOutcome:
+        """Read one plain JSON entity document already parsed (what a connector maps its input to) exactly
+        as a top-level object of a JSON source ``name`` at JSON ``pointer`` is read: problems are
+        rejections in the outcome, never exceptions."""
+        outcome = ParseOutcome()
+        self._json.read_item(name=name, pointer=pointer, item=dict(item), inherited=None, outcome=outcome)
         return outcome
 
     def read_quads(self, *, source: Source) -> list[Quad]:
@@ -240,7 +253,13 @@ class Ingestor:
     # ---------------------------------------------------------------------------------------------------
 
     def check_batch(
-        self, *, parsed: ParseOutcome, store: Store | None, write: bool = True, merge: bool = False
+        self,
+        *,
+        parsed: ParseOutcome,
+        store: Store | None,
+        write: bool = True,
+        merge: bool = False,
+        unchanged: Callable[[EntityDocument], bool] | None = None,
     ) -> CheckedBatch:
         """Validate one batch of parsed documents against the shapes and ``store`` (read, never written):
         its report as it reads once the batch is written (``write``) or as a dry run, and the valid
@@ -251,7 +270,11 @@ class Ingestor:
         (:func:`~mlkg.ingest.merge.merge_document`) and the result validated and written: call it where no
         other write can come between (the HTTP service does, under its write lock).
 
-        :raises StoreError: if reading types from the store fails.
+        ``unchanged``: documents it says the store already holds exactly (:func:`stored_as_is`) are
+        accepted as they are, neither validated again nor written (a connector that sends the same
+        description with every event, such as OpenLineage's datasets of a job).
+
+        :raises StoreError: if reading types or graphs from the store fails.
         """
         documents = _latest(parsed.documents, notices=parsed.notices)
         if merge and store is not None:
@@ -259,11 +282,17 @@ class Ingestor:
                 merge_document(d, stored=[(s, p, o) for s, p, o, _ in store.quads(graph=d.entity)])
                 for d in documents
             ]
+        kept: list[EntityDocument] = []
+        if unchanged is not None:
+            kept = [d for d in documents if unchanged(d)]
+            if kept:
+                same = {id(d) for d in kept}
+                documents = [d for d in documents if id(d) not in same]
         validated = self.validate(documents=documents, store=store)
         report = IngestReport(
             accepted=[
                 Accepted(entity=d.entity, source=d.source, where=d.where, triples=len(d.triples))
-                for d in validated.valid
+                for d in [*kept, *validated.valid]
             ],
             rejected=parsed.rejected + validated.rejected,
             notices=parsed.notices + validated.notices,
@@ -312,6 +341,18 @@ class CheckedBatch:
 
     report: IngestReport
     graphs: dict[URIRef, list[Triple]]
+
+
+def stored_as_is(document: EntityDocument, store: Store) -> bool:
+    """True if ``store`` holds exactly the document's triples in its graph (never for blank nodes, whose
+    labels the store chooses).
+
+    :raises StoreError: if reading the graph fails.
+    """
+    if any(isinstance(t, BNode) for triple in document.triples for t in triple):
+        return False
+    stored = {(s, p, o) for s, p, o, _ in store.quads(graph=document.entity)}
+    return bool(stored) and stored == set(document.triples)
 
 
 def _latest(documents: list[EntityDocument], *, notices: list[Notice]) -> list[EntityDocument]:

@@ -107,6 +107,8 @@ class ReasonedStore:
         self.versions: dict[URIRef, Decimal | None] = {}
         self.reasoner = Reasoner(store=inner, program=program)
         self.last: ReasonStats | None = None
+        #: Writes begun through this object (:class:`~mlkg.store.base.WriteCounter`).
+        self.writes = 0
         self._journal = WriteJournal(store=inner)
         #: What the repair on opening did, if an earlier write was interrupted; None if nothing was to do.
         #: ``repair=False`` (a read-only view, :mod:`mlkg.store.reading`) leaves the repair to the writer.
@@ -126,6 +128,7 @@ class ReasonedStore:
         stays, so this process's next write, or the next process to open the store, recomputes the inferred
         graph.
         """
+        self.writes += 1  # before anything is written: a reader must not trust what it saw before
         self._journal.begin()
         step = _Step()
         try:

@@ -52,6 +52,7 @@ __all__ = [
     "Subject",
     "Term",
     "Triple",
+    "WriteCounter",
 ]
 
 Subject = URIRef | BNode
@@ -248,6 +249,19 @@ class BulkAppend(Protocol):
 
     def append_graph(self, *, graph: URIRef, triples: Sequence[Triple]) -> None:
         """Add ``triples`` (no blank nodes) to ``graph``, not in one transaction."""
+        ...
+
+
+@runtime_checkable
+class WriteCounter(Protocol):
+    """Optional: a store that counts the writes made through it (:class:`~mlkg.reasoning.store.ReasonedStore`
+    does, every write of any kind). A reader that saw a graph while the count was N knows the graph is the
+    same while the count is still N: mlkg's process is the one writer of its store (the reasoner's state
+    assumes it too, README "Running on a SPARQL engine")."""
+
+    @property
+    def writes(self) -> int:
+        """Writes begun through this object so far (a failed one counts too)."""
         ...
 
 
