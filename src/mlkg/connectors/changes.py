@@ -8,50 +8,18 @@ nothing (no history version, no audit record, no reasoning), and a change on the
 the entities whose documents it changes, whatever else happened in between: no watermark to keep, and an
 entity edited in mlkg since the last import is put back to what the source says.
 
-Triples are compared as sets, literals by value where their datatype has one (a store may give back
-``"1.0E0"^^xsd:double`` for ``"1.0"``; RDF 1.1 Concepts, section 3.3, literal value), other terms as they are.
-Mapped documents hold no blank nodes (every owned node gets a minted IRI), so no graph isomorphism is needed;
-a document with a blank node is always taken as changed.
+Triples are compared as :func:`mlkg.store.compare.same_triples` does: as sets, literals by value where their
+datatype has one (a store may give back ``"1.0E0"^^xsd:double`` for ``"1.0"``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
-from rdflib import BNode, Literal
-
 from mlkg.ingest import EntityDocument, ParseOutcome
 from mlkg.store import Store
 from mlkg.store.base import Triple
+from mlkg.store.compare import same_triples
 
-__all__ = ["changed_documents", "same_triples"]
-
-
-def _key(term: Any) -> Any:
-    if isinstance(term, Literal) and term.datatype is not None:
-        value = term.toPython()
-        if not isinstance(value, Literal):
-            try:
-                hash(value)
-            except TypeError:
-                return term
-            return ("literal", str(term.datatype), value)
-    return term
-
-
-def same_triples(first: Iterable[Triple], second: Iterable[Triple]) -> bool:
-    """True if the two sets of triples are equal, literals compared by value (see the module docstring).
-    False whenever either holds a blank node."""
-    keys: list[set[tuple[Any, Any, Any]]] = []
-    for triples in (first, second):
-        found: set[tuple[Any, Any, Any]] = set()
-        for s, p, o in triples:
-            if isinstance(s, BNode) or isinstance(o, BNode):
-                return False
-            found.add((s, p, _key(o)))
-        keys.append(found)
-    return keys[0] == keys[1]
+__all__ = ["changed_documents"]
 
 
 def _stored(store: Store, document: EntityDocument) -> list[Triple]:

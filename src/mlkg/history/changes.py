@@ -17,9 +17,10 @@ from typing import Any
 from rdflib import RDF, BNode, Literal, URIRef
 
 from mlkg.store.base import Term, Triple
+from mlkg.store.compare import term_key
 from mlkg.vocab import MLKG
 
-__all__ = ["ChangeDescription", "FieldChange", "canonical", "context_terms", "describe_change"]
+__all__ = ["ChangeDescription", "FieldChange", "context_terms", "describe_change"]
 
 #: How many links from the entity a nested node's field path may follow.
 _MAX_DEPTH = 4
@@ -86,20 +87,6 @@ def context_terms(context_text: str) -> dict[URIRef, str]:
     return terms
 
 
-def canonical(term: Term) -> object:
-    """A key equal for two terms that denote the same: a typed literal by its value, as engines store it
-    (the embedded store keeps ``2024-06-20T12:20:00+00:00`` as ``...Z`` and ``0.920`` as ``0.92``), so
-    reading back what was written compares equal. Ill-typed literals and other terms are their own key."""
-    if isinstance(term, Literal) and term.datatype is not None and term.value is not None:
-        value = term.value
-        try:
-            hash(value)
-        except TypeError:
-            return term
-        return ("literal", str(term.datatype), type(value).__name__, value)
-    return term
-
-
 def describe_change(
     *,
     entity: URIRef,
@@ -134,7 +121,8 @@ def _shown(values: dict[object, str] | None) -> Value | None:
 def _fields(
     entity: URIRef, triples: Iterable[Triple], terms: Mapping[URIRef, str]
 ) -> dict[str, dict[object, str]]:
-    """Each field's values in one description of ``entity`` (canonical key -> value as shown).
+    """Each field's values in one description of ``entity`` (value key -> value as shown; keys by
+    :func:`~mlkg.store.compare.term_key`).
 
     A nested node is reached from the entity by the shortest path, ties broken by field name, so the same
     description always names its fields the same way."""
@@ -180,7 +168,7 @@ def _fields(
         prefix = paths.get(s, [label(s)])  # a node the graph describes but does not link from the entity
         name = ".".join([*prefix, _term(p, terms)])
         shown = label(o) if isinstance(o, BNode) or (o in subjects and o != entity) else str(o)
-        fields.setdefault(name, {})[canonical(o)] = shown
+        fields.setdefault(name, {})[term_key(o)] = shown
     return fields
 
 

@@ -29,11 +29,10 @@ from decimal import Decimal
 
 import rdflib
 from rdflib import XSD, Literal, URIRef
-from rdflib.compare import isomorphic
 from rdflib.namespace import PROV
 
 from mlkg.errors import NotFoundError
-from mlkg.history.changes import ChangeDescription, canonical, context_terms, describe_change
+from mlkg.history.changes import ChangeDescription, context_terms, describe_change
 from mlkg.history.records import (
     VersionRecord,
     agent_name,
@@ -44,7 +43,8 @@ from mlkg.history.records import (
 )
 from mlkg.history.rules import FIRST, MAJOR_STEP, MINOR_STEP, VersionRules, is_entity_graph, is_record_graph
 from mlkg.ntriples import term_nt
-from mlkg.store.base import SelectResult, Store, Term, Triple
+from mlkg.store.base import SelectResult, Store, Triple
+from mlkg.store.compare import same_triples
 from mlkg.vocab import MLKG
 
 __all__ = ["EntityHistory", "Planned"]
@@ -144,7 +144,7 @@ class EntityHistory:
             old = _without_version(name, before.get(name, []))
             current = recorded.get(name)
             if old:
-                if _same(old, new):
+                if same_triples(old, new):
                     versions[name] = None
                     continue
                 current = current or FIRST  # an entity stored before history was kept is 0.1
@@ -313,32 +313,6 @@ def _current(entity: URIRef, version: Decimal) -> Triple:
     the entity graph holds exactly what was written, and the union of graphs gives each entity its version
     (a superseded record loses it, :meth:`EntityHistory._superseded`)."""
     return entity, MLKG.entityVersion, Literal(str(version), datatype=XSD.decimal)
-
-
-def _same(old: list[Triple], new: list[Triple]) -> bool:
-    """True if both describe the same: equal sets of triples, or isomorphic graphs when blank nodes occur."""
-    if {_key(t) for t in old} == {_key(t) for t in new}:
-        return True
-    if not any(isinstance(t, rdflib.BNode) for triple in [*old, *new] for t in triple):
-        return False
-    first, second = rdflib.Graph(), rdflib.Graph()
-    for s, p, o in old:
-        first.add((s, p, _normal(o)))
-    for s, p, o in new:
-        second.add((s, p, _normal(o)))
-    return isomorphic(first, second)
-
-
-def _normal(term: Term) -> Term:
-    """A typed literal written from its value (one lexical form per value), for comparing graphs."""
-    if isinstance(term, Literal) and term.datatype is not None and term.value is not None:
-        return Literal(term.value, datatype=term.datatype)
-    return term
-
-
-def _key(triple: Triple) -> tuple[object, object, object]:
-    s, p, o = triple
-    return s, p, canonical(o)
 
 
 def _datetime(term: object) -> datetime | None:

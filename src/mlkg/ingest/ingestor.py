@@ -30,6 +30,7 @@ from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
 from mlkg.ingest.validate import ShapesValidator
 from mlkg.store.base import Quad, Store, Triple
+from mlkg.store.compare import same_triples
 
 __all__ = ["DEFAULT_BATCH_SIZE", "CheckedBatch", "Ingestor", "stored_as_is"]
 
@@ -351,8 +352,8 @@ def stored_as_is(document: EntityDocument, store: Store) -> bool:
     """
     if any(isinstance(t, BNode) for triple in document.triples for t in triple):
         return False
-    stored = {(s, p, o) for s, p, o, _ in store.quads(graph=document.entity)}
-    return bool(stored) and stored == set(document.triples)
+    stored = [(s, p, o) for s, p, o, _ in store.quads(graph=document.entity)]
+    return bool(stored) and same_triples(stored, document.triples)
 
 
 def _latest(documents: list[EntityDocument], *, notices: list[Notice]) -> list[EntityDocument]:
