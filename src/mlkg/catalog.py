@@ -35,6 +35,7 @@ from mlkg.history.asof import described_at, entity_at, parse_instant
 from mlkg.history.registry import ModelRegistry
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
+from mlkg.ingest.datahub import CheckedProposals, DataHubIntake, PlatformMap, ProposalItem
 from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
@@ -142,6 +143,10 @@ class Catalog:
             self.openlineage = OpenLineageIntake(
                 ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
             )
+            #: DataHub proposals through the same ingest, merged into the stored entities (README, "DataHub").
+            self.datahub = DataHubIntake(
+                ingestor=self.ingestor, names=PlatformMap(services=settings.datahub_platforms)
+            )
         except BaseException:
             if self._owns_store:
                 opened.close()
@@ -232,6 +237,31 @@ class Catalog:
             for i, e in enumerate(events)
         )
         return self.openlineage.ingest_stream(store=store, items=items, batch_size=batch_size, write=write)
+
+    def load_datahub(
+        self,
+        proposals: Iterable[ProposalItem | Mapping[str, Any]],
+        /,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        write: bool = True,
+    ) -> Iterator[CheckedProposals]:
+        """Map DataHub metadata change proposals (MCPs and MCEs as DataHub's file sink writes them; parsed
+        JSON, or :class:`~mlkg.ingest.datahub.ProposalItem` naming where each comes from) to entity documents
+        and merge them into the stored entities ``batch_size`` proposals at a time, yielding each batch's
+        outcome (one per proposal: accepted with the entities written, or rejected with nothing of it
+        written). An aspect adds to its entity: what it does not mention stays. A consumer must iterate.
+
+        :raises InputError: if ``batch_size`` is not positive.
+        :raises StoreError: if the store fails (the batches before were written), or the catalog is
+            read-only and ``write`` is true.
+        """
+        store = self._writable() if write else None
+        items = (
+            p if isinstance(p, ProposalItem) else ProposalItem(source="<proposals>", pointer=f"/{i}", value=p)
+            for i, p in enumerate(proposals)
+        )
+        return self.datahub.ingest_stream(store=store, items=items, batch_size=batch_size, write=write)
 
     def load_demo(self) -> IngestReport:
         """Load the demo catalog shipped with mlkg (``examples/demo``, what ``mlkg serve --demo`` serves).

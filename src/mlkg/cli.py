@@ -137,6 +137,33 @@ def _with_namespaces(settings: Settings, given: list[str] | None) -> Settings:
     return settings.model_copy(update={"openlineage_namespaces": services})
 
 
+PlatformOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--datahub-platform",
+        metavar="PLATFORM[,ENV]=SERVICE",
+        help="Name the datasets and models of a DataHub platform (in an environment) under this service, "
+        "e.g. snowflake=snowflake_prod; repeatable (env MLKG_DATAHUB_PLATFORMS, a JSON object).",
+    ),
+]
+
+
+def _with_platforms(settings: Settings, given: list[str] | None) -> Settings:
+    """``settings`` with the ``--datahub-platform`` mappings added to the configured ones.
+
+    :raises InputError: for a value without ``=``.
+    """
+    if not given:
+        return settings
+    services = dict(settings.datahub_platforms)
+    for value in given:
+        platform, sep, service = value.rpartition("=")
+        if not sep or not platform or not service:
+            raise InputError(f"{value!r} is not PLATFORM[,ENV]=SERVICE", where="--datahub-platform")
+        services[platform] = service
+    return settings.model_copy(update={"datahub_platforms": services})
+
+
 QuietOpt = Annotated[
     bool, typer.Option("--quiet", "-q", help="No progress display and no notes; errors and the summary stay.")
 ]
@@ -166,6 +193,7 @@ def load(
         ),
     ] = False,
     openlineage_namespace: NamespaceOpt = None,
+    datahub_platform: PlatformOpt = None,
 ) -> None:
     """Load JSON-LD, plain JSON, JSON Lines, Turtle, N-Triples, N-Quads, TriG or RDF/XML documents.
 
@@ -173,11 +201,13 @@ def load(
     time, so memory does not grow with the input. Each entity document replaces that entity's graph.
     Documents that fail validation are reported and not written; the others are stored. Progress shows on
     stderr when it is a terminal. Exit code 2 if any document was rejected. A JSON or JSON Lines file of
-    OpenLineage events is read as events (pipelines, tables, column lineage, runs).
+    OpenLineage events is read as events (pipelines, tables, column lineage, runs); a file of DataHub
+    metadata change proposals (the file sink's JSON) as proposals, each aspect merged into its entity.
     """
     settings = settings_of(ctx)
     with errors():
         settings = _with_namespaces(settings, openlineage_namespace)
+        settings = _with_platforms(settings, datahub_platform)
         expand_inputs(files, fmt=format, max_bytes=settings.max_document_bytes)  # bad usage writes nothing
     advice = _post_to("entities", "the documents")
     with writing(ctx, advice=advice, settings=settings) as catalog:
@@ -395,6 +425,7 @@ def serve(
         ),
     ] = None,
     openlineage_namespace: NamespaceOpt = None,
+    datahub_platform: PlatformOpt = None,
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
@@ -416,6 +447,7 @@ def serve(
         if allowed_host:
             settings = settings.model_copy(update={"allowed_hosts": allowed_host})
         settings = _with_namespaces(settings, openlineage_namespace)
+        settings = _with_platforms(settings, datahub_platform)
         check_listen(settings=settings, host=host)
         try:
             run_server(

@@ -1,7 +1,8 @@
 """What ``mlkg load`` and ``mlkg validate`` read: files, directories (recursively), glob patterns and stdin,
 streamed one document at a time (a JSON or JSON Lines file whose first document is an OpenLineage event is
-read as events, through :meth:`~mlkg.catalog.Catalog.load_openlineage`), with a progress display on stderr
-(rich) when stderr is a terminal.
+read as events, through :meth:`~mlkg.catalog.Catalog.load_openlineage`; one whose first item is a DataHub
+metadata change proposal as proposals, through :meth:`~mlkg.catalog.Catalog.load_datahub`), with a progress
+display on stderr (rich) when stderr is a terminal.
 
 Every argument is resolved before anything is read or written, so a missing file, a pattern matching nothing
 or a file of unknown format is bad usage (exit 2) and nothing is stored.
@@ -16,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, Literal
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemainingColumn
@@ -24,6 +25,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeRemaining
 from mlkg.catalog import Catalog
 from mlkg.errors import InputError, PayloadTooLargeError
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome
+from mlkg.ingest.datahub import ProposalItem, is_datahub_proposal, read_proposals
 from mlkg.ingest.formats import extensions
 from mlkg.ingest.openlineage import EventItem, is_openlineage_event, read_events
 
@@ -31,6 +33,7 @@ __all__ = [
     "InputFile",
     "LoadProgress",
     "expand_inputs",
+    "input_kind",
     "is_openlineage_file",
     "load_progress",
     "parse_inputs",
@@ -188,15 +191,41 @@ def parse_inputs(
             raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
 
 
+#: What an input holds: entity documents, OpenLineage events or DataHub proposals.
+InputKind = Literal["documents", "openlineage", "datahub"]
+
+
+def input_kind(item: InputFile, *, max_bytes: int) -> InputKind:
+    """What a JSON or JSON Lines file holds, by its first document: OpenLineage events
+    (:func:`~mlkg.ingest.openlineage.is_openlineage_event`), DataHub proposals
+    (:func:`~mlkg.ingest.datahub.is_datahub_proposal`) or else entity documents; only its first document is
+    read. Stdin is always documents (it cannot be read twice).
+
+    :raises InputError: if the file cannot be read.
+    """
+    first = _first(item, max_bytes=max_bytes)
+    if is_openlineage_event(first):
+        return "openlineage"
+    if is_datahub_proposal(first):
+        return "datahub"
+    return "documents"
+
+
 def is_openlineage_file(item: InputFile, *, max_bytes: int) -> bool:
-    """True if a JSON or JSON Lines file's first document is an OpenLineage event
-    (:func:`~mlkg.ingest.openlineage.is_openlineage_event`); only its first document is read. Stdin is
-    never taken for events (it cannot be read twice).
+    """True if a JSON or JSON Lines file's first document is an OpenLineage event (:func:`input_kind`).
+
+    :raises InputError: if the file cannot be read.
+    """
+    return input_kind(item, max_bytes=max_bytes) == "openlineage"
+
+
+def _first(item: InputFile, *, max_bytes: int) -> Any:
+    """The first document of a JSON or JSON Lines file (None for stdin, another format or a bad start).
 
     :raises InputError: if the file cannot be read.
     """
     if item.path is None or not item.format.is_json:
-        return False
+        return None
     try:
         with item.path.open("rb") as handle:
             lines = item.format is InputFormat.JSONL
@@ -205,7 +234,21 @@ def is_openlineage_file(item: InputFile, *, max_bytes: int) -> bool:
             )
     except OSError as error:
         raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
-    return first is not None and first.error is None and is_openlineage_event(first.value)
+    return first.value if first is not None and first.error is None else None
+
+
+def _proposals(
+    inputs: Sequence[InputFile], *, progress: LoadProgress, max_bytes: int
+) -> Iterator[ProposalItem]:
+    for item in inputs:
+        assert item.path is not None  # input_kind takes stdin for documents
+        try:
+            with item.path.open("rb") as handle:
+                counted: IO[bytes] = _Counted(handle, progress)  # type: ignore[assignment]
+                lines = item.format is InputFormat.JSONL
+                yield from read_proposals(name=item.name, stream=counted, lines=lines, max_bytes=max_bytes)
+        except OSError as error:
+            raise InputError(f"cannot read: {error.strerror}", where=item.name) from error
 
 
 def _events(inputs: Sequence[InputFile], *, progress: LoadProgress, max_bytes: int) -> Iterator[EventItem]:
@@ -239,22 +282,28 @@ def run_inputs(
     """
     limit = catalog.settings.max_document_bytes
     inputs = expand_inputs(files, fmt=fmt, max_bytes=limit)
-    # Consecutive inputs of one kind go together: entity documents, or OpenLineage events (README).
-    groups: list[tuple[bool, list[InputFile]]] = []
+    # Consecutive inputs of one kind go together: entity documents, OpenLineage events or DataHub proposals.
+    groups: list[tuple[InputKind, list[InputFile]]] = []
     for item in inputs:
-        events = is_openlineage_file(item, max_bytes=limit)
-        if groups and groups[-1][0] == events:
+        kind = input_kind(item, max_bytes=limit)
+        if groups and groups[-1][0] == kind:
             groups[-1][1].append(item)
         else:
-            groups.append((events, [item]))
+            groups.append((kind, [item]))
     reports: list[IngestReport] = []
     with load_progress(inputs, enabled=not quiet) as progress:
-        for events, group in groups:
-            if events:
+        for kind, group in groups:
+            if kind == "openlineage":
                 items = _events(group, progress=progress, max_bytes=limit)
                 for checked in catalog.load_openlineage(items, batch_size=batch_size, write=write):
                     progress.batch(checked.report)
                     reports.append(checked.report)
+                continue
+            if kind == "datahub":  # always merged: an aspect adds to its entity (README, "DataHub")
+                proposals = _proposals(group, progress=progress, max_bytes=limit)
+                for done in catalog.load_datahub(proposals, batch_size=batch_size, write=write):
+                    progress.batch(done.report)
+                    reports.append(done.report)
                 continue
             outcomes = parse_inputs(catalog.ingestor, group, progress=progress)
             for report in catalog.load_stream(outcomes, batch_size=batch_size, write=write, merge=merge):

@@ -89,6 +89,14 @@ class Settings(BaseSettings):
             "with other characters than letters, digits, '_' and '-' as '_' (README, 'OpenLineage')."
         ),
     )
+    datahub_platforms: dict[str, str] = Field(
+        default_factory=dict,
+        description=(
+            "DataHub platforms (PLATFORM, or PLATFORM,ENV) to the service names that start mlkg's fully "
+            'qualified names, as JSON: {"snowflake": "snowflake_prod", "postgres,DEV": "pg_dev"}; an '
+            "unmapped platform gives its name in PROD and {platform}_{env} elsewhere (README, 'DataHub')."
+        ),
+    )
     allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(
         default=None,
         description=(
