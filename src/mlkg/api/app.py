@@ -24,6 +24,7 @@ from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
 from mlkg.api.openapi import describe
 from mlkg.api.routers import (
+    datahub,
     entities,
     graphstore,
     health,
@@ -158,7 +159,19 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     if cors is not None:
         app.add_middleware(CORSMiddleware, **cors)
     # history before linked: its routes are longer paths under /id/ that linked's would also match
-    routers = (sparql, update, graphstore, entities, openlineage, history, linked, named, lineage, health)
+    routers = (
+        sparql,
+        update,
+        graphstore,
+        entities,
+        openlineage,
+        datahub,
+        history,
+        linked,
+        named,
+        lineage,
+        health,
+    )
     for router in routers:
         app.include_router(router.router)
     return app

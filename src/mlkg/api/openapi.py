@@ -278,6 +278,19 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
             **_errors(*_WRITE_ERRORS, 422),
         },
     },
+    ("/aspects", "post"): {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+        },
+        "responses": {
+            "201": {
+                "description": "One report entry per DataHub proposal: entities written, what was ignored",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(*_WRITE_ERRORS, 422),
+        },
+    },
     ("/id/{kind}/{fqn}", "get"): {
         "responses": {
             "200": {"description": "The entity", "content": _content([*_RDF_TYPES, "text/html"])},

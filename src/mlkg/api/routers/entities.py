@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 
 from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
 from mlkg.api.errors import error_body, status_of
+from mlkg.api.routers import datahub
 from mlkg.errors import ParseError, UnsupportedFormatError
 from mlkg.ingest import IngestReport, InputFormat, Source
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, CheckedBatch
@@ -58,7 +59,16 @@ async def upload(
             "replace stored ones, links are added, what it does not mention stays)."
         ),
     ] = "replace",
+    action: Annotated[
+        Literal["ingest"] | None,
+        Query(
+            description="ingest: the body is a DataHub metadata change event, as DataHub's REST emitter "
+            "sends one (README, 'DataHub')."
+        ),
+    ] = None,
 ) -> JSONResponse:
+    if action == "ingest":
+        return await datahub.receive(request, action=action)
     state = state_of(request)
     merge = mode == "merge"
     content_type = request.headers.get("content-type", "")

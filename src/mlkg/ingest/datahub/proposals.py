@@ -55,7 +55,10 @@ def proposals_of(item: Any) -> list[Proposal]:
         raise ParseError("a DataHub proposal must be a JSON object", where="")
     snapshot = item.get("proposedSnapshot")
     if snapshot is not None:
-        return _snapshot(snapshot)
+        return _snapshot(snapshot, at="/proposedSnapshot")
+    entity = item.get("entity")  # the REST emitter's MCE: {"entity": {"value": {"<...>Snapshot": ...}}}
+    if isinstance(entity, Mapping) and "value" in entity and "entityUrn" not in item:
+        return _snapshot(entity["value"], at="/entity/value")
     urn = item.get("entityUrn")
     if not isinstance(urn, str) or not urn:
         raise ParseError("'entityUrn' must be a non-empty string", where="/entityUrn")
@@ -98,11 +101,11 @@ def _aspect_value(aspect: Any) -> tuple[Mapping[str, Any], str]:
     raise ParseError("'aspect' must hold 'json' or 'value'", where="/aspect")
 
 
-def _snapshot(snapshot: Any) -> list[Proposal]:
+def _snapshot(snapshot: Any, *, at: str) -> list[Proposal]:
     if not isinstance(snapshot, Mapping) or len(snapshot) != 1:
-        raise ParseError("'proposedSnapshot' must be an object with one snapshot", where="/proposedSnapshot")
+        raise ParseError("a snapshot must be an object with one snapshot", where=at)
     ((kind, body),) = snapshot.items()
-    at = json_pointer("/proposedSnapshot", kind)
+    at = json_pointer(at, kind)
     if not isinstance(body, Mapping):
         raise ParseError("a snapshot must be a JSON object", where=at)
     urn = body.get("urn")
