@@ -255,7 +255,7 @@ class _Mapper:
         body = self._own(urn)
         inputs = []
         for at, text in self._edges(aspect, "inputs", "inputEdges"):
-            if _entity_type(text) == "dataset":
+            if self._urn(text, where=at).entity_type == "dataset":
                 inputs.append(self._ref(text, where=at, kinds=("dataset",)))
             else:
                 self._ignore(at, f"an input that is not a dataset ({text}) is not used")
@@ -266,7 +266,7 @@ class _Mapper:
         self._own(urn)
         me = self._bare(urn)
         for at, text in self._edges(aspect, "outputs", "outputEdges"):
-            kind = _entity_type(text)
+            kind = self._urn(text, where=at).entity_type
             if kind == "dataset":
                 table = self._ref(text, where=at, kinds=("dataset",))
                 self._piece(_key(table), {**table, "producedBy": [me]}, pointer=at)
@@ -353,7 +353,7 @@ class _Mapper:
         out = []
         for index, text in enumerate(self._list(aspect, key)):
             at = json_pointer(json_pointer(self._p.pointer, key), index)
-            if _entity_type(text) in kinds:
+            if self._urn(text, where=at).entity_type in kinds:
                 out.append(self._ref(text, where=at, kinds=kinds))
             else:
                 self._ignore(at, f"{text!r} is not a DataHub {' or '.join(kinds)}: not used")
@@ -502,10 +502,3 @@ def _reference(urn: Urn, segments: list[str]) -> dict[str, Any]:
 
 def _key(reference: Mapping[str, Any]) -> tuple[str, str]:
     return (reference["type"], reference["fullyQualifiedName"])
-
-
-def _entity_type(text: Any) -> str | None:
-    try:
-        return parse_urn(text).entity_type
-    except InputError:
-        return None

@@ -38,6 +38,8 @@ __all__ = ["PlatformMap", "Urn", "parse_urn"]
 
 _PREFIX = "urn:li:"
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-]+")
+#: A ``[key=value]`` part of a v2 field path, with the ``.`` after it.
+_ANNOTATION = re.compile(r"\[[^\]]*\]\.?")
 #: DataHub entity types and the mlkg document type they become.
 DOCUMENT_TYPES: Mapping[str, str] = MappingProxyType(
     {
@@ -173,7 +175,7 @@ def field_name(path: str) -> str:
     string].city`` gives ``address.city``; a v1 path is the name itself."""
     if not path.startswith("["):
         return path
-    return ".".join(p for p in path.split(".") if p and not p.startswith("["))
+    return _ANNOTATION.sub("", path).strip(".")
 
 
 def _platform_name(platform: str) -> str:
