@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-
 from tests.api.conftest import AUTH, ClientFactory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "datahub"

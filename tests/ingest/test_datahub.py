@@ -134,7 +134,7 @@ def loaded(catalog: mlkg.Catalog) -> tuple[mlkg.Catalog, list[dict[str, Any]]]:
 def test_every_proposal_of_the_file_sink_is_taken_and_what_is_not_used_is_reported(
     loaded: tuple[mlkg.Catalog, list[dict[str, Any]]],
 ) -> None:
-    catalog, outcomes = loaded
+    _, outcomes = loaded
     assert [o["status"] for o in outcomes] == ["accepted"] * len(estate())
     written = {e for o in outcomes for e in o["entities"]}
     assert written == {
