@@ -105,3 +105,19 @@ def test_bad_requests_are_refused_with_where(client: TestClient) -> None:
     # a write needs the token, as every write does
     answer = client.post("/aspects?action=ingestProposal", json={"proposal": {}})
     assert answer.status_code == 401
+
+
+def test_json_nested_too_deep_is_refused(client: TestClient) -> None:
+    deep: Any = "x"
+    for _ in range(100):
+        deep = {"a": deep}
+    answer = client.post("/aspects?action=ingestProposal", json={"proposal": deep}, headers=AUTH)
+    assert answer.status_code == 400 and answer.json()["where"].startswith("request body#/proposal/a")
+    proposal = {
+        "entityUrn": MODEL,
+        "changeType": "UPSERT",
+        "aspectName": "mlModelProperties",
+        "aspect": {"value": "[" * 5000 + "]" * 5000, "contentType": "application/json"},
+    }
+    answer = client.post("/aspects?action=ingestProposal", json={"proposal": proposal}, headers=AUTH)
+    assert answer.status_code == 400 and answer.json()["where"] == "request body#/proposal/aspect/value"

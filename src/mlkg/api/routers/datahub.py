@@ -32,7 +32,7 @@ from mlkg.errors import InputError, ParseError
 from mlkg.ingest import IngestReport
 from mlkg.ingest.datahub import CheckedProposals, ProposalItem
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
-from mlkg.ingest.limits import too_many_documents
+from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep, too_many_documents
 
 __all__ = ["router"]
 
@@ -94,6 +94,15 @@ def _items(data: bytes, *, action: str) -> list[ProposalItem]:
         body = json.loads(data)
     except (ValueError, UnicodeDecodeError) as error:
         raise ParseError(f"the request body is not JSON: {error}", where=BODY) from error
+    except RecursionError as error:
+        raise ParseError(
+            f"the request body is nested more than {MAX_JSON_DEPTH} levels deep", where=BODY
+        ) from error
+    deep = too_deep(body)
+    if deep is not None:
+        raise ParseError(
+            f"the request body is nested more than {MAX_JSON_DEPTH} levels deep", where=f"{BODY}#{deep}"
+        )
     key, many = _ACTIONS[action]
     if not isinstance(body, dict) or key not in body:
         raise ParseError(f"{action} takes a JSON object with {key!r}", where=BODY)

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from mlkg.errors import InputError, ParseError
@@ -471,21 +472,23 @@ class _Mapper:
 
 
 #: The aspects mlkg reads, by entity type and aspect name.
-_HANDLERS: Mapping[tuple[str, str], Callable[[_Mapper, Urn, Mapping[str, Any]], None]] = {
-    ("dataset", "datasetProperties"): _Mapper._dataset_properties,
-    ("dataset", "schemaMetadata"): _Mapper._schema_metadata,
-    ("dataset", "upstreamLineage"): _Mapper._upstream_lineage,
-    ("mlModel", "mlModelProperties"): _Mapper._ml_model_properties,
-    ("mlModelGroup", "mlModelGroupProperties"): _Mapper._ml_model_group_properties,
-    ("mlModelDeployment", "mlModelDeploymentProperties"): _Mapper._ml_model_deployment_properties,
-    ("mlFeature", "mlFeatureProperties"): _Mapper._ml_feature_properties,
-    ("mlFeatureTable", "mlFeatureTableProperties"): _Mapper._ml_feature_table_properties,
-    ("dataProcessInstance", "dataProcessInstanceProperties"): _Mapper._data_process_instance_properties,
-    ("dataProcessInstance", "dataProcessInstanceInput"): _Mapper._data_process_instance_input,
-    ("dataProcessInstance", "dataProcessInstanceOutput"): _Mapper._data_process_instance_output,
-    ("dataProcessInstance", "dataProcessInstanceRunEvent"): _Mapper._data_process_instance_run_event,
-    ("dataProcessInstance", "mlTrainingRunProperties"): _Mapper._ml_training_run_properties,
-}
+_HANDLERS: Mapping[tuple[str, str], Callable[[_Mapper, Urn, Mapping[str, Any]], None]] = MappingProxyType(
+    {
+        ("dataset", "datasetProperties"): _Mapper._dataset_properties,
+        ("dataset", "schemaMetadata"): _Mapper._schema_metadata,
+        ("dataset", "upstreamLineage"): _Mapper._upstream_lineage,
+        ("mlModel", "mlModelProperties"): _Mapper._ml_model_properties,
+        ("mlModelGroup", "mlModelGroupProperties"): _Mapper._ml_model_group_properties,
+        ("mlModelDeployment", "mlModelDeploymentProperties"): _Mapper._ml_model_deployment_properties,
+        ("mlFeature", "mlFeatureProperties"): _Mapper._ml_feature_properties,
+        ("mlFeatureTable", "mlFeatureTableProperties"): _Mapper._ml_feature_table_properties,
+        ("dataProcessInstance", "dataProcessInstanceProperties"): _Mapper._data_process_instance_properties,
+        ("dataProcessInstance", "dataProcessInstanceInput"): _Mapper._data_process_instance_input,
+        ("dataProcessInstance", "dataProcessInstanceOutput"): _Mapper._data_process_instance_output,
+        ("dataProcessInstance", "dataProcessInstanceRunEvent"): _Mapper._data_process_instance_run_event,
+        ("dataProcessInstance", "mlTrainingRunProperties"): _Mapper._ml_training_run_properties,
+    }
+)
 
 
 def _meaningful(key: str, value: Any) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlkg.errors import ParseError
+from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep
 from mlkg.ingest.normalize import json_pointer
 
 __all__ = ["Proposal", "is_datahub_proposal", "proposals_of"]
@@ -91,10 +92,14 @@ def _aspect_value(aspect: Any) -> tuple[Mapping[str, Any], str]:
             raise ParseError(f"aspect contentType {content!r} is not application/json", where="/aspect")
         try:
             value = json.loads(aspect["value"])
-        except (TypeError, ValueError) as error:
+        except (TypeError, ValueError, RecursionError) as error:
             raise ParseError(
                 f"the aspect's value is not JSON text: {error}", where="/aspect/value"
             ) from error
+        if too_deep(value) is not None:
+            raise ParseError(
+                f"the aspect is nested more than {MAX_JSON_DEPTH} levels deep", where="/aspect/value"
+            )
         if not isinstance(value, Mapping):
             raise ParseError("the aspect's value must be a JSON object", where="/aspect/value")
         return value, "/aspect/value"
