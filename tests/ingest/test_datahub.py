@@ -345,3 +345,18 @@ def test_a_link_to_a_model_nobody_described_is_reported_not_written(catalog: mlk
     assert outcome["entities"] == [f"{ID}run/datahub.churn-train-2024-05-01"]
     assert outcome["ignored"][0]["where"] == "mcps.json#/0/aspect/json/outputs/0"
     assert not catalog.query(f"ASK {{ GRAPH ?g {{ <{ID}model/mlflow.unknown> ?p ?o }} }}").value
+
+
+def test_a_later_value_of_a_hyperparameter_wins_in_one_load_and_across_loads(catalog: mlkg.Catalog) -> None:
+    def properties(depth: str) -> dict[str, Any]:
+        return mcp(
+            MODEL,
+            "mlModelProperties",
+            {"type": "XGBoost", "hyperParams": [{"name": "max_depth", "value": depth}]},
+        )
+
+    assert [o["status"] for o in send(catalog, properties("6"), properties("7"))] == ["accepted"] * 2
+    parameter = f"{ID}hyperparameter/mlflow.churn_v3.max_depth"
+    assert values(catalog, parameter)["value"] == {"7"}
+    send(catalog, properties("8"))
+    assert values(catalog, parameter)["value"] == {"8"}

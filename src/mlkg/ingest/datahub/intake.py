@@ -230,7 +230,7 @@ class DataHubIntake:
 
 def fold(into: dict[str, Any], piece: dict[str, Any]) -> None:
     """Fold ``piece`` into the document ``into``: a later value wins, lists are joined (an entry already
-    there, by its fully qualified name, is folded), columns are folded by name."""
+    there, by its fully qualified name or else its name, is folded: columns, hyperparameters, metrics)."""
     for key, value in piece.items():
         old = into.get(key)
         if isinstance(value, list) and isinstance(old, list):
@@ -247,11 +247,13 @@ def fold(into: dict[str, Any], piece: dict[str, Any]) -> None:
 
 
 def _same(a: Any, b: dict[str, Any]) -> bool:
+    """Whether two list entries are one node: a reference by its fully qualified name, a column, a
+    hyperparameter or a metric by its name (so a later value of it wins)."""
     if not isinstance(a, dict):
         return False
     if "fullyQualifiedName" in b:
         return bool(a.get("fullyQualifiedName") == b["fullyQualifiedName"])
-    return "name" in b and a.get("name") == b["name"] and "value" not in b
+    return "name" in b and a.get("name") == b["name"]
 
 
 def _settle(
