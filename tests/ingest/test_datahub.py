@@ -146,6 +146,7 @@ def test_every_proposal_of_the_file_sink_is_taken_and_what_is_not_used_is_report
         f"{ID}run/datahub.churn-train-2024-05-01",
         f"{ID}model/mlflow.churn",
         f"{ID}model/mlflow.churn_v3",
+        f"{ID}model/mlflow.churn_2",
         f"{ID}deployment/sagemaker.churn-endpoint",
     }
     tags = outcomes[13]
@@ -154,7 +155,7 @@ def test_every_proposal_of_the_file_sink_is_taken_and_what_is_not_used_is_report
         {"where": "ml-estate.json#/13/aspect/json", "message": "aspect 'globalTags' of mlModel is not used"}
     ]
     # the MCE (proposedSnapshot) is read as well as the MCPs
-    assert outcomes[-1]["entities"] == [f"{ID}deployment/sagemaker.churn-endpoint"]
+    assert outcomes[14]["entities"] == [f"{ID}deployment/sagemaker.churn-endpoint"]
 
 
 def test_column_lineage_reaches_the_downstream_column_and_what_is_built_on_the_table(
@@ -198,6 +199,34 @@ def test_a_model_is_linked_to_its_group_training_run_features_and_deployment(
     assert feature["derivedFrom"] == {f"{ID}table/snowflake_prod.shop.public.customer_spend"}
     upstream = kinds(catalog, "mlflow.churn_v3", "upstream")
     assert {"model", "run", "feature", "feature_table", "table"} <= set(upstream)
+
+
+def test_a_model_version_as_datahubs_mlflow_source_writes_it_is_a_version_of_its_group(
+    loaded: tuple[mlkg.Catalog, list[dict[str, Any]]],
+) -> None:
+    catalog, outcomes = loaded
+    # no mlModelProperties.type: a model in a group needs no algorithm, as an MLflow model version has none
+    assert [o["status"] for o in outcomes[15:]] == ["accepted", "accepted"]
+    assert outcomes[15]["ignored"] == [
+        {
+            "where": "ml-estate.json#/15/aspect/json/customProperties",
+            "message": "'customProperties' of aspect 'mlModelProperties' is not used",
+        },
+        {
+            "where": "ml-estate.json#/15/aspect/json/tags",
+            "message": "'tags' of aspect 'mlModelProperties' is not used",
+        },
+    ]
+    version = values(catalog, f"{ID}model/mlflow.churn_2")
+    assert "algorithm" not in version
+    assert version["versionOf"] == {f"{ID}model/mlflow.churn"}
+    assert version["version"] == {"2"} and version["alias"] == {"baseline"}
+    assert version["createdAt"] == {"2024-04-01T08:00:00Z"}
+    assert version["updatedAt"] == {"2024-04-01T09:00:00Z"}
+    assert values(catalog, f"{ID}model/mlflow.churn")["hasVersion"] == {
+        f"{ID}model/mlflow.churn_v3",
+        f"{ID}model/mlflow.churn_2",
+    }
 
 
 def test_the_same_file_again_changes_nothing(loaded: tuple[mlkg.Catalog, list[dict[str, Any]]]) -> None:

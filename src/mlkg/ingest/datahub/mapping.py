@@ -11,7 +11,9 @@ Entities are named by :mod:`.urns`. What each aspect gives (README, "DataHub"):
 - ``mlModel`` (an ``mlmodel``): ``mlModelProperties`` (description, ``type`` as ``algorithm``,
   ``version.versionTag``, ``hyperParams`` / ``hyperParameters``, numeric ``trainingMetrics``,
   ``mlFeatures`` as ``features``, ``groups`` as ``versionOf`` its model groups, ``trainingJobs`` as
-  ``producedByRun``; each of its ``deployments`` gets ``servesModel`` this model);
+  ``producedByRun``, ``created`` / ``lastModified`` as ``createdAt`` / ``updatedAt``; each of its
+  ``deployments`` gets ``servesModel`` this model), ``versionProperties`` (``version.versionTag``,
+  ``aliases``);
 - ``mlModelGroup`` (a registered model): ``mlModelGroupProperties`` (description, ``createdAt``, version);
 - ``mlModelDeployment``: ``mlModelDeploymentProperties`` (description, status, ``createdAt``, version,
   ``externalUrl``);
@@ -183,6 +185,7 @@ class _Mapper:
         self._texts(aspect, body, {"description": "description", "type": "algorithm", "name": "displayName"})
         self._url(aspect, body)
         self._version(aspect, body)
+        self._stamps(aspect, body)
         parameters = self._parameters(aspect)
         if parameters:
             body["mlHyperParameters"] = parameters
@@ -211,7 +214,22 @@ class _Mapper:
         self._url(aspect, body)
         self._version(aspect, body)
         self._time(aspect, "createdAt", body, "createdAt")
+        self._stamps(aspect, body)
         self._rest(aspect, {"description", "name", "externalUrl", "createdAt"})
+
+    def _version_properties(self, urn: Urn, aspect: Mapping[str, Any]) -> None:
+        body = self._own(urn)
+        self._version(aspect, body)
+        aliases = []
+        for index, alias in enumerate(self._list(aspect, "aliases")):
+            if not isinstance(alias, Mapping) or not isinstance(alias.get("versionTag"), str):
+                at = json_pointer(json_pointer(self._p.pointer, "aliases"), index)
+                raise ParseError("an alias needs a versionTag, a string", where=at)
+            aliases.append(alias["versionTag"])
+        if aliases:
+            body["aliases"] = aliases
+        used = {"aliases", "versionSet", "sortId", "versioningScheme", "isLatest"}
+        self._rest(aspect, used | {"sourceCreatedTimestamp", "metadataCreatedTimestamp"})
 
     def _ml_model_deployment_properties(self, urn: Urn, aspect: Mapping[str, Any]) -> None:
         body = self._own(urn)
@@ -412,7 +430,15 @@ class _Mapper:
             )
         if value > 0:  # DataHub writes 0 for "unknown"
             moment = datetime.fromtimestamp(value / 1000, tz=UTC)
-            body[target] = moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+            spec = "seconds" if value % 1000 == 0 else "milliseconds"
+            body[target] = moment.isoformat(timespec=spec).replace("+00:00", "Z")
+
+    def _stamps(self, aspect: Mapping[str, Any], body: dict[str, Any]) -> None:
+        """``created`` / ``lastModified`` time stamps (``{"time": ms}``) as ``createdAt`` / ``updatedAt``."""
+        for key, target in (("created", "createdAt"), ("lastModified", "updatedAt")):
+            stamp = aspect.get(key)
+            if isinstance(stamp, Mapping):
+                self._time(stamp, "time", body, target, where=self._at(key))
 
     def _parameters(self, aspect: Mapping[str, Any]) -> list[dict[str, str]]:
         out = []
@@ -478,6 +504,7 @@ _HANDLERS: Mapping[tuple[str, str], Callable[[_Mapper, Urn, Mapping[str, Any]], 
         ("dataset", "schemaMetadata"): _Mapper._schema_metadata,
         ("dataset", "upstreamLineage"): _Mapper._upstream_lineage,
         ("mlModel", "mlModelProperties"): _Mapper._ml_model_properties,
+        ("mlModel", "versionProperties"): _Mapper._version_properties,
         ("mlModelGroup", "mlModelGroupProperties"): _Mapper._ml_model_group_properties,
         ("mlModelDeployment", "mlModelDeploymentProperties"): _Mapper._ml_model_deployment_properties,
         ("mlFeature", "mlFeatureProperties"): _Mapper._ml_feature_properties,
