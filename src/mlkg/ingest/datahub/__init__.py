@@ -4,7 +4,8 @@ own entity documents and merged into the store through the one ingest path (vali
 
 - :mod:`.urns`: DataHub URNs to fully qualified names, with configured platforms;
 - :mod:`.proposals`: MCPs and MCEs to aspect changes;
-- :mod:`.mapping`: one aspect change to pieces of entity documents, pure;
+- :mod:`.mapping`: one aspect change to pieces of entity documents, pure (:mod:`.reader` the references and
+  values it reads);
 - :mod:`.intake`: batches of proposals folded per entity, merged with the stored entities, validated, written;
 - :mod:`.reading`: proposals read from a file or a request body.
 """
