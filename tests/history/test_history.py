@@ -420,3 +420,73 @@ def test_compare_versions_side_by_side(catalog: Catalog) -> None:
     assert shown[("metric", "auc")] == ("0.8", "0.9")
     assert shown[("metric", "f1")] == (None, "0.7")
     assert shown[("stage", "")] == ("Archived", None)
+
+
+# -- JSON Patch (issue 14, point 6) ------------------------------------------------------------------------
+
+
+def column_index(catalog: Catalog, name: str) -> int:
+    return [c["name"] for c in catalog.document(ORDERS)["columns"]].index(name)
+
+
+def test_a_json_patch_edits_the_entity_document_as_a_new_version(catalog: Catalog) -> None:
+    document = catalog.document(ORDERS)
+    assert document["@id"].endswith(f"/table/{ORDERS}") and document["description"] == "One row per order."
+    assert [c["name"] for c in document["columns"]] == ["amount", "id"]  # sorted: stable pointers
+    assert catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "Orders."}]) == Decimal(
+        "0.2"
+    )
+    assert catalog.document(ORDERS)["description"] == "Orders."
+    change = catalog.versions(ORDERS)[0].change
+    assert change["fieldsUpdated"] == [
+        {"name": "description", "oldValue": "One row per order.", "newValue": "Orders."}
+    ]
+
+    # removing a column is a major change, and lineage follows: the model no longer depends on the table
+    assert "model" in kinds(catalog.impact(ORDERS))
+    version = catalog.patch(ORDERS, [{"op": "remove", "path": f"/columns/{column_index(catalog, 'amount')}"}])
+    assert version == Decimal("1.2")
+    assert "model" not in kinds(catalog.impact(ORDERS))
+    assert [c["name"] for c in catalog.document(ORDERS)["columns"]] == ["id"]
+    # an empty patch changes nothing and makes no version
+    assert catalog.patch(ORDERS, []) is None
+    assert numbers(catalog, ORDERS)[0] == ("1.2", "major")
+
+
+@pytest.mark.parametrize(
+    ("operations", "error", "message"),
+    [
+        ([{"op": "remove", "path": "/name"}], mlkg.ValidationError, "needs a name"),
+        ([{"op": "test", "path": "/description", "value": "stale"}], mlkg.ConflictError, "test failed"),
+        ([{"op": "remove", "path": "/owner"}], mlkg.InputError, "cannot be applied"),
+        ([{"op": "jump", "path": "/name"}], mlkg.InputError, "cannot be applied"),
+        ([{"path": "/name"}], mlkg.InputError, "cannot be applied"),
+        ([{"op": "replace", "path": "/fullyQualifiedName", "value": "x"}], mlkg.InputError, "cannot change"),
+        ([{"op": "replace", "path": "/@id", "value": "https://ex.org/x"}], mlkg.InputError, "cannot change"),
+        ([{"op": "remove", "path": "/@context"}], mlkg.InputError, "cannot change"),
+    ],
+)
+def test_a_patch_that_fails_changes_nothing(
+    catalog: Catalog, operations: list[dict[str, Any]], error: type[Exception], message: str
+) -> None:
+    before, triples = catalog.document(ORDERS), stored_triples(catalog)
+    with pytest.raises(error, match=message):
+        catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "x"}, *operations])
+    assert catalog.document(ORDERS) == before
+    assert stored_triples(catalog) == triples
+    assert numbers(catalog, ORDERS) == [("0.1", "created")]
+
+
+def test_a_patch_is_conditional_on_a_version(catalog: Catalog) -> None:
+    catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "a"}], version="0.1")
+    with pytest.raises(mlkg.PreconditionError, match=r"at version 0\.2, not 0\.1"):
+        catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "b"}], version="0.1")
+    assert catalog.document(ORDERS)["description"] == "a"
+
+
+def test_only_an_entity_with_a_document_of_its_own_is_patched(catalog: Catalog) -> None:
+    with pytest.raises(mlkg.NotFoundError, match="no document of its own"):
+        catalog.patch(f"{ORDERS}.amount", [{"op": "add", "path": "/description", "value": "x"}])
+    catalog.delete(ORDERS)
+    with pytest.raises(mlkg.DeletedError):
+        catalog.document(f"{catalog.settings.base_iri}table/{ORDERS}")
