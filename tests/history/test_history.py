@@ -490,3 +490,50 @@ def test_only_an_entity_with_a_document_of_its_own_is_patched(catalog: Catalog) 
     catalog.delete(ORDERS)
     with pytest.raises(mlkg.DeletedError):
         catalog.document(f"{catalog.settings.base_iri}table/{ORDERS}")
+
+
+# -- registry numbers and transition comments (issue 14, point 7) ----------------------------------------
+
+
+def registry_number(catalog: Catalog, fqn: str) -> str:
+    triples = catalog.store.quads(graph=catalog.resolve(fqn), predicate=mlkg.vocab.MLKG.version)
+    return next(str(o) for _, _, o, _ in triples)
+
+
+def test_version_numbers_are_assigned_when_a_document_omits_them(catalog: Catalog) -> None:
+    def unnumbered(name: str, **fields: Any) -> dict[str, Any]:
+        document = model_version(0, name=name, fullyQualifiedName=f"{CHURN}.{name}", **fields)
+        del document["version"]
+        return document
+
+    catalog.load(model_version(1), model_version(4))
+    catalog.load(unnumbered("candidate"), unnumbered("retrained"))
+    assert [registry_number(catalog, f"{CHURN}.{n}") for n in ("candidate", "retrained")] == ["5", "6"]
+    # a version keeps its number when a later document omits it again
+    catalog.load(unnumbered("candidate", description="Tuned."))
+    assert registry_number(catalog, f"{CHURN}.candidate") == "5"
+    assert numbers(catalog, f"{CHURN}.candidate")[0] == ("0.2", "minor")
+    # the first version of another registered model is 1
+    other = {**unnumbered("first"), "versionOf": {"type": "mlmodel", "fullyQualifiedName": "mlflow.other"}}
+    other["fullyQualifiedName"] = "mlflow.other.first"
+    catalog.load(
+        {"type": "mlmodel", "name": "other", "fullyQualifiedName": "mlflow.other", "algorithm": "GLM"}
+    )
+    catalog.load(other)
+    assert registry_number(catalog, "mlflow.other.first") == "1"
+
+
+def test_a_stage_transition_is_recorded_with_who_when_and_its_comment(catalog: Catalog) -> None:
+    catalog.load(model_version(1, stage="Staging"))
+    catalog.load(model_version(1, stage="Production", changeComment="AUC 0.91 on the June holdout"))
+    record = catalog.versions(f"{CHURN}.v1")[0]
+    assert (record.by, record.comment) == ("alice", "AUC 0.91 on the June holdout")
+    assert record.as_json()["comment"] == "AUC 0.91 on the June holdout" and record.at is not None
+    assert record.change["fieldsUpdated"] == [
+        {"name": "stage", "oldValue": "Staging", "newValue": "Production"}
+    ]
+    version = catalog.resolve(f"{CHURN}.v1")
+    assert not list(catalog.store.quads(graph=version, predicate=mlkg.vocab.MLKG.changeComment))
+    # a comment alone changes nothing
+    catalog.load(model_version(1, stage="Production", changeComment="again"))
+    assert len(catalog.versions(f"{CHURN}.v1")) == 2
