@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import URIRef
 
-from mlkg.api.deps import AppState, run_read, state_of
+from mlkg.api.deps import AppState, entity_iri, run_read, state_of
 from mlkg.api.html import entity_page
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
@@ -131,9 +131,7 @@ async def entity(
     request: Request, kind: str, fqn: str, format: FormatParam = None, as_of: AsOfParam = None
 ) -> Response:
     state = state_of(request)
-    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
-    path = raw.decode("latin-1").split("?", 1)[0]
-    iri = URIRef(state.settings.base_iri + path.split("/id/", 1)[1])
+    iri = entity_iri(request)
     if format is not None:
         fmt: RdfFormat | None = format
         media_type = format.media_type

@@ -16,10 +16,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from rdflib import URIRef
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mlkg.api.deps import read_body, require_writer, run_write, state_of
+from mlkg.api.deps import entity_iri, read_body, require_writer, run_write, state_of
 from mlkg.api.errors import is_history_path
 from mlkg.errors import InputError, ParseError, UnsupportedFormatError
 from mlkg.exports.entityjson import entity_tag
@@ -45,16 +44,14 @@ JSON_PATCH = "application/json-patch+json"
 )
 async def patch(request: Request, kind: str, fqn: str) -> JSONResponse:
     state = state_of(request)
-    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
-    path = raw.decode("latin-1").split("?", 1)[0].split("/id/", 1)[1]
-    if is_history_path(path):
+    iri = entity_iri(request)
+    if is_history_path(iri.removeprefix(state.settings.base_iri)):
         raise StarletteHTTPException(status_code=405, detail="a version of an entity is never changed")
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type not in (JSON_PATCH, "application/json"):
         raise UnsupportedFormatError(
             f"PATCH takes a JSON Patch ({JSON_PATCH}, RFC 6902), not {media_type or 'a body without a type'}"
         )
-    iri = URIRef(state.settings.base_iri + path)
     body = await read_body(request)
     try:
         operations = json.loads(body)
