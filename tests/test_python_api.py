@@ -211,8 +211,8 @@ def test_the_demo_loads_from_python(demo: mlkg.Catalog, tmp_path: Path) -> None:
 
 
 def test_every_demo_entity_has_a_json_form_that_reads_back_as_its_graph() -> None:
-    """The JSON form PATCH edits is the entity's document: read back unchanged, it is the same graph (so an
-    empty patch writes nothing), for every entity document of the demo catalog."""
+    """The JSON form PATCH edits is the entity's document: read back unchanged, or uploaded as it is, it is
+    the same graph (so neither writes anything), for every entity document of the demo catalog."""
     with mlkg.open(store="memory:") as catalog:
         catalog.load(DEMO)
         entities = catalog.query(
@@ -224,6 +224,7 @@ def test_every_demo_entity_has_a_json_form_that_reads_back_as_its_graph() -> Non
             document = catalog.document(str(graph))
             assert document["@id"] == str(graph)
             assert catalog.patch(str(graph), []) is None, graph
+            assert not catalog.load(document).rejected, graph  # uploaded as it is: the same graph again
         assert all(len(catalog.versions(str(g))) == 1 for (g,) in entities.rows)
         record = f"{entities.rows[0][0]}/versions/0.1"
         with pytest.raises(mlkg.InputError, match="a version record is never changed"):

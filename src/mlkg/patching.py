@@ -11,7 +11,6 @@ version by the version rule, lineage following.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -23,7 +22,6 @@ from mlkg.exports.entityjson import apply_json_patch, entity_json, entity_tag
 from mlkg.history import EntityHistory
 from mlkg.history.rules import is_entity_graph
 from mlkg.ingest import Ingestor
-from mlkg.ingest.document import describing_nodes
 from mlkg.ingest.ingestor import CheckedBatch
 from mlkg.store import Store
 from mlkg.store.base import Triple
@@ -89,12 +87,6 @@ def checked_patch(
     outcome = next(iter(ingestor.parse_values(name=where, values=[("", patched)])))
     if outcome.rejected:
         raise outcome.rejected[0].to_error()
-    # The JSON form embeds the entities the document only references (a feature's source column, with its
-    # name, type and fully qualified name): the shapes judge the nodes it describes, as for RDF input.
-    outcome.documents = [
-        dataclasses.replace(d, focus=describing_nodes(entity=d.entity, triples=d.triples))
-        for d in outcome.documents
-    ]
     checked = ingestor.check_batch(parsed=outcome, store=store)
     if checked.report.rejected:
         raise checked.report.rejected[0].to_error()

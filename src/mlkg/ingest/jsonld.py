@@ -257,7 +257,10 @@ class JsonReader:
                     where=pointer,
                 )
             triples = _triples(dataset.get("@default", []))
-            focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
+            if references or (not contexts or CONTEXT_IRI in contexts):
+                focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
+            else:  # standard JSON-LD: nothing in its JSON tells a reference from a node it describes
+                focus = describing_nodes(entity=entity, triples=triples)
         check_document(entity=entity, triples=triples, where=pointer)
         return EntityDocument(entity=entity, source=name, where=where, triples=tuple(triples), focus=focus)
 
