@@ -57,6 +57,7 @@ class MLKG(DefinedNamespace):
     Classification: URIRef
     Column: URIRef
     Dashboard: URIRef
+    DataProduct: URIRef
     Dataset: URIRef
     Deployment: URIRef
     Domain: URIRef
@@ -66,6 +67,7 @@ class MLKG(DefinedNamespace):
     FeatureSource: URIRef
     FeatureTable: URIRef
     HyperParameter: URIRef
+    LineageEdge: URIRef
     Metric: URIRef
     MetricPoint: URIRef
     LoggedModel: URIRef
@@ -87,7 +89,9 @@ class MLKG(DefinedNamespace):
 
     # Object properties
     classification: URIRef
+    columnLineage: URIRef
     columnOf: URIRef
+    dataProduct: URIRef
     dataSource: URIRef
     derivedFrom: URIRef
     derivedFromColumn: URIRef
@@ -96,11 +100,13 @@ class MLKG(DefinedNamespace):
     experiment: URIRef
     featureOf: URIRef
     follower: URIRef
+    fromEntity: URIRef
     hasColumn: URIRef
     hasFeatureSource: URIRef
     hasVersion: URIRef
     history: URIRef
     hyperParameter: URIRef
+    lineagePipeline: URIRef
     loggedModel: URIRef
     measuredOn: URIRef
     memberOf: URIRef
@@ -122,6 +128,7 @@ class MLKG(DefinedNamespace):
     sourceTag: URIRef
     tableDerivedFrom: URIRef
     tag: URIRef
+    toEntity: URIRef
     trainedOn: URIRef
     upstream: URIRef
     usedDataset: URIRef
