@@ -38,6 +38,7 @@ from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Sourc
 from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
+from mlkg.ingest.references import StoreReferences
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
@@ -137,7 +138,11 @@ class Catalog:
                 history=self.history if keep_history else None,
                 registry=ModelRegistry() if keep_history else None,
             )
-            self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
+            self.ingestor = Ingestor(
+                minter=self.minter,
+                max_bytes=settings.max_document_bytes,
+                lookup=StoreReferences(store=self.store),
+            )
             #: OpenLineage events through the same ingest (README, "OpenLineage").
             self.openlineage = OpenLineageIntake(
                 ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)

@@ -17,6 +17,13 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 - epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` /
   ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a
   label);
+- OpenMetadata create-request shorthands (``api/data/createMlModel.json``): ``service``, ``domains``,
+  ``dataProducts`` and ``dashboard`` given as fully qualified names and ``followers`` as user names become
+  entity references of their type; ``owners`` given as names become the one user or team of that name the
+  store knows (:mod:`mlkg.ingest.references`);
+- an entity reference with an ``id`` but no fully qualified name names the entity the store knows by that
+  external id (of the reference's type); given only by an id the store does not know, it is rejected;
+- an ``addLineage`` request (``{"edge": {...}}``) becomes a lineage edge document (:mod:`mlkg.ingest.edges`);
 - keys that are not terms of the context would be dropped by JSON-LD expansion (JSON-LD 1.1 API, section
   5.1.2, Expansion Algorithm step 13.3); they are removed here and reported with their JSON pointer.
 """
@@ -31,9 +38,11 @@ from typing import Any, Literal
 
 from rdflib import URIRef
 
-from mlkg.errors import InputError, ParseError
+from mlkg.errors import InputError, ParseError, ValidationError
 from mlkg.ids import EntityType, IriMinter, split_fqn
 from mlkg.ingest.document import is_absolute_iri
+from mlkg.ingest.edges import edge_node, is_edge_request
+from mlkg.ingest.references import ReferenceLookup
 from mlkg.vocab import NS
 
 __all__ = ["ContextTerms", "Normalised", "Normaliser", "json_pointer"]
@@ -80,6 +89,18 @@ _OWNED: Mapping[str, _Owned] = MappingProxyType(
         "history": _Owned("metricPoint", "index", own_fqn=False),
         "sourceTags": _Owned("sourceTag", "child", own_fqn=False),
         "loggedModel": _Owned("loggedModel", "parent", own_fqn=False),
+    }
+)
+#: Create-request fields that name an entity by a plain string (OpenMetadata ``api/data/create*.json``:
+#: ``fullyQualifiedEntityName`` values), the type of the entity, and which key the string is.
+_NAMED_BY_STRING: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "service": ("mlmodelService", "fullyQualifiedName"),
+        "domains": ("domain", "fullyQualifiedName"),
+        "domain": ("domain", "fullyQualifiedName"),
+        "dataProducts": ("dataProduct", "fullyQualifiedName"),
+        "dashboard": ("dashboard", "fullyQualifiedName"),
+        "followers": ("user", "name"),
     }
 )
 #: Properties that also accept an MLflow-style map of name to value.
@@ -139,9 +160,12 @@ class Normalised:
 class Normaliser:
     """Walks one entity document that uses mlkg's context; see the module docstring for what it does."""
 
-    def __init__(self, *, minter: IriMinter, terms: ContextTerms) -> None:
+    def __init__(
+        self, *, minter: IriMinter, terms: ContextTerms, lookup: ReferenceLookup | None = None
+    ) -> None:
         self._minter = minter
         self._terms = terms
+        self._lookup = lookup
 
     def normalise(self, *, node: Mapping[str, Any], pointer: str, drop_unknown: bool) -> Normalised:
         """Normalise the top-level ``node`` found at JSON ``pointer`` of its source.
@@ -152,19 +176,40 @@ class Normaliser:
         :raises ParseError: the entity has no type, no name or FQN (and no ``@id``), an unknown entity type,
             a malformed FQN or timestamp, or a string where an IRI is needed that is not an absolute IRI;
             ``where`` is the JSON pointer of the offending field.
+        :raises ValidationError: a reference by id or an owner by name that the store does not know (or
+            knows several of).
         """
         result = Normalised(node={})
-        walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown)
+        walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown, lookup=self._lookup)
+        if is_edge_request(node):
+            edge = edge_node(request=node, pointer=pointer, minter=self._minter, reference=walk.reference)
+            result.node = edge.node
+            result.references.update(edge.references)
+            result.ignored.extend(edge.ignored)
+            return result
         result.node = walk.node(node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None)
         return result
 
 
 class _Walk:
-    def __init__(self, minter: IriMinter, terms: ContextTerms, result: Normalised, *, drop_unknown: bool):
+    def __init__(
+        self,
+        minter: IriMinter,
+        terms: ContextTerms,
+        result: Normalised,
+        *,
+        drop_unknown: bool,
+        lookup: ReferenceLookup | None,
+    ):
         self._minter = minter
         self._terms = terms
         self._result = result
         self._drop_unknown = drop_unknown
+        self._lookup = lookup
+
+    def reference(self, obj: Mapping[str, Any], pointer: str) -> dict[str, Any]:
+        """A nested entity reference (or string shorthand) normalised as any reference in a document."""
+        return self.node(obj, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None)
 
     # Nodes ---------------------------------------------------------------------------------------------
 
@@ -308,6 +353,15 @@ class _Walk:
         external = obj.get("id")
         if isinstance(external, str) and is_absolute_iri(external):
             return external
+        if (
+            not top
+            and isinstance(external, str)
+            and "fullyQualifiedName" not in obj
+            and self._is_reference(obj)
+        ):
+            known = self._by_id(external, entity_type=entity_type, pointer=pointer, required=not fqn)
+            if known is not None:
+                return known
         if entity_type is not None and fqn:
             try:
                 return str(self._minter.mint(segment=entity_type.segment, fqn=fqn))
@@ -319,6 +373,64 @@ class _Walk:
                 where=pointer,
             )
         return None
+
+    def _by_id(
+        self, external: str, *, entity_type: EntityType | None, pointer: str, required: bool
+    ) -> str | None:
+        """The IRI of the entity the store knows by the external id ``external`` (of ``entity_type``'s
+        class); None if there is none and the reference has a name to mint from (``required`` false)."""
+        found = self._lookup.by_id(id=external) if self._lookup is not None else {}
+        if entity_type is not None:
+            found = {iri: classes for iri, classes in found.items() if entity_type.cls in classes}
+        where = json_pointer(pointer, "id")
+        if len(found) > 1:
+            listed = ", ".join(sorted(str(iri) for iri in found))
+            raise ValidationError(
+                f"the id {external!r} names {len(found)} entities ({listed}); give the reference's "
+                "fullyQualifiedName",
+                where=where,
+            )
+        if found:
+            return str(next(iter(found)))
+        if required:
+            kind = f" {entity_type.cls.rsplit('#', 1)[-1].lower()}" if entity_type is not None else "n entity"
+            raise ValidationError(
+                f"no{kind} with the id {external!r} is known to the store: load it first, or give the "
+                "reference's type and fullyQualifiedName",
+                where=where,
+            )
+        return None
+
+    def _named(self, key: str, value: str, *, pointer: str) -> dict[str, Any] | None:
+        """The reference a create-request string names (``"service": "mlflow_prod"``), or None if ``key``
+        takes no such string."""
+        if key == "owners":
+            return self._owner(value, pointer=pointer)
+        named = _NAMED_BY_STRING.get(key)
+        if named is None:
+            return None
+        type_name, name_key = named
+        return self.node(
+            {"type": type_name, name_key: value},
+            pointer=pointer,
+            top=False,
+            owned=None,
+            parent_fqn=None,
+            index=None,
+        )
+
+    def _owner(self, name: str, *, pointer: str) -> dict[str, Any]:
+        found = self._lookup.owners(name=name) if self._lookup is not None else {}
+        if len(found) != 1:
+            several = f"{len(found)} users and teams are" if found else "no user or team is"
+            raise ValidationError(
+                f"{several} named {name!r} in the store: give the owner as a reference, "
+                f'{{"type": "user", "name": {name!r}}} or {{"type": "team", "name": {name!r}}}',
+                where=pointer,
+            )
+        iri, cls = next(iter(found.items()))
+        self._result.references.add(str(iri))
+        return {"@id": str(iri), "@type": [str(cls)]}
 
     @staticmethod
     def _is_reference(obj: Mapping[str, Any]) -> bool:
@@ -378,6 +490,9 @@ class _Walk:
             and key in self._terms.iri_terms
             and not (value.startswith("_:") or is_absolute_iri(value))
         ):
+            named = self._named(key, value, pointer=pointer)
+            if named is not None:
+                return named
             raise ParseError(
                 f"{key!r} needs an IRI or an entity reference such as "
                 f'{{"type": "table", "fullyQualifiedName": "..."}}, not {value!r}',
