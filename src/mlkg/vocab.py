@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 from rdflib.namespace import DefinedNamespace, Namespace
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ONTOLOGY_GRAPH",
     "ONTOLOGY_IRI",
     "PENDING_GRAPH",
+    "REFERENCE_PREDICATES",
     "SD",
 ]
 
@@ -188,3 +189,11 @@ class MLKG(DefinedNamespace):
     kindOrder: URIRef
     kindPrecedence: URIRef
     majorChange: URIRef
+
+
+#: What an entity reference carries about the entity it names (OpenMetadata ``type/entityReference.json``:
+#: type, name, fullyQualifiedName, displayName, description, id): a node a document gives only these is
+#: referenced, not described, by it.
+REFERENCE_PREDICATES: Final = frozenset(
+    {RDF.type, MLKG.name, MLKG.fullyQualifiedName, MLKG.displayName, MLKG.description, MLKG.externalId}
+)

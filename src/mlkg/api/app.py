@@ -32,6 +32,7 @@ from mlkg.api.routers import (
     linked,
     named,
     openlineage,
+    openmetadata,
     sparql,
     update,
 )
@@ -158,7 +159,19 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
     if cors is not None:
         app.add_middleware(CORSMiddleware, **cors)
     # history before linked: its routes are longer paths under /id/ that linked's would also match
-    routers = (sparql, update, graphstore, entities, openlineage, history, linked, named, lineage, health)
+    routers = (
+        sparql,
+        update,
+        graphstore,
+        entities,
+        openlineage,
+        openmetadata,
+        history,
+        linked,
+        named,
+        lineage,
+        health,
+    )
     for router in routers:
         app.include_router(router.router)
     return app
