@@ -460,12 +460,12 @@ class Catalog:
         ``nodes``, ``upstreamEdges`` and ``downstreamEdges`` up to the given depths
         (:mod:`mlkg.exports.omlineage`).
 
-        :raises NotFoundError: if no document of that type and name is stored.
+        :raises NotFoundError: if no stored document names an entity of that type and name.
         :raises InputError: on an unknown entity type, a malformed FQN or a negative depth.
         """
         if upstream_depth < 0 or downstream_depth < 0:
             raise InputError("upstreamDepth and downstreamDepth must not be negative")
-        iri = self.openmetadata.locate(store=self.store, entity_type=entity_type, fqn=fqn)
+        iri = self.openmetadata.locate(store=self.store, entity_type=entity_type, fqn=fqn, document=False)
         walks = {
             direction: lineage_graph(
                 store=self.store, program=self.program, entity=iri, direction=direction, depth=depth

@@ -180,8 +180,9 @@ class OpenMetadataJson:
             )
         return frozenset(names)
 
-    def locate(self, *, store: Store, entity_type: str, fqn: str) -> URIRef:
-        """The IRI of the ``entity_type`` entity whose document has the fully qualified name ``fqn``.
+    def locate(self, *, store: Store, entity_type: str, fqn: str, document: bool = True) -> URIRef:
+        """The IRI of the ``entity_type`` entity whose document has the fully qualified name ``fqn``
+        (``document`` false: or that a stored document references with that type, as a lineage end).
 
         :raises NotFoundError: no document of that type and name is stored (OpenMetadata's "instance for
             ... not found").
@@ -190,7 +191,7 @@ class OpenMetadataJson:
         found = self._minter.type_named(entity_type)
         iri = self._minter.mint(segment=found.segment, fqn=fqn)
         typed = next(iter(store.quads(subject=iri, predicate=RDF.type, object=found.cls)), None)
-        if typed is None or not store.has_graph(graph=iri):
+        if typed is None or (document and not store.has_graph(graph=iri)):
             raise NotFoundError(f"{entity_type} instance for {fqn} not found")
         return iri
 

@@ -6,6 +6,8 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 - ``type`` / ``@type`` values that are entity type names (``"column"``, ``"mlmodel"``, any name
   :meth:`IriMinter.type_named` accepts) become class IRIs: a context cannot map them, as names like
   ``table`` or ``service`` are also property terms;
+- a top-level entity with a ``service`` and a name but no fully qualified name (a create request) gets
+  OpenMetadata's: the service's FQN, then its name (``mlflow_prod.churn_model``);
 - every entity node gets an ``@id``: an explicit ``@id`` is kept; an ``id`` holding an absolute IRI is used
   as ``@id`` (any other ``id``, such as an OpenMetadata UUID, stays the literal ``mlkg:externalId``);
   references and top-level entities are minted from their type and fully qualified name (else name);
@@ -39,7 +41,7 @@ from typing import Any, Literal
 from rdflib import URIRef
 
 from mlkg.errors import InputError, ParseError, ValidationError
-from mlkg.ids import EntityType, IriMinter, split_fqn
+from mlkg.ids import EntityType, IriMinter, join_fqn, split_fqn
 from mlkg.ingest.document import is_absolute_iri
 from mlkg.ingest.edges import edge_node, is_edge_request
 from mlkg.ingest.references import ReferenceLookup
@@ -242,6 +244,10 @@ class _Walk:
             out["@type"] = types
 
         fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=index)
+        if top and "fullyQualifiedName" not in obj and "@id" not in obj and fqn is not None:
+            fqn = self._service_fqn(obj, pointer=pointer, name=fqn)
+            if len(fqn) > 1:
+                out["fullyQualifiedName"] = join_fqn(fqn)
         node_id = self._node_id(obj, pointer=pointer, top=top, entity_type=entity_type, fqn=fqn)
         if node_id is not None:
             out["@id"] = node_id
@@ -333,6 +339,20 @@ class _Walk:
         if owned is not None and owned.fqn == "child":
             return [*parent_fqn, name] if parent_fqn else None
         return [name]
+
+    @staticmethod
+    def _service_fqn(obj: Mapping[str, Any], *, pointer: str, name: list[str]) -> list[str]:
+        """OpenMetadata's fully qualified name of an entity created in a service (a create request gives
+        only its name): the service's FQN, then the name (``mlflow_prod.churn_model``)."""
+        service = obj.get("service")
+        if isinstance(service, Mapping):
+            service = service.get("fullyQualifiedName", service.get("name"))
+        if not isinstance(service, str) or is_absolute_iri(service):
+            return name
+        try:
+            return [*split_fqn(service), *name]
+        except InputError as error:
+            raise ParseError(error.message, where=json_pointer(pointer, "service")) from error
 
     def _node_id(
         self,
