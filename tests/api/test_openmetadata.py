@@ -18,11 +18,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from tests.api.conftest import AUTH, TOKEN
+from tests.remote_server import OxigraphServer
 
 from mlkg.api import create_app
 from mlkg.config import MEMORY_STORE, Settings
-from tests.api.conftest import AUTH, TOKEN
-from tests.remote_server import OxigraphServer
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "openmetadata"
 MODEL = "mlflow_prod.customer_churn_predictor"
