@@ -290,3 +290,13 @@ def test_the_models_lineage_reaches_its_dashboard_downstream_and_columns_upstrea
         "fullyQualifiedName": f"{CUSTOMERS}.last_purchase_date",
         "href": f"http://localhost:8000/id/column/{CUSTOMERS}.last_purchase_date",
     }
+
+
+def test_openmetadata_type_names_on_the_demo_catalog(demo_client: TestClient) -> None:
+    lineage = demo_client.get(
+        "/api/v1/lineage/table/name/snowflake.prod.churn_scores", params={"upstreamDepth": 1}
+    ).json()
+    assert lineage["entity"]["type"] == "table"  # a prediction table is a table to OpenMetadata
+    assert {n["type"] for n in lineage["nodes"]} <= {"deployment", "table", "mlmodel", "column", "dashboard"}
+    model = demo_client.get("/api/v1/mlmodels/name/mlflow_prod.customer_churn_predictor").json()
+    assert model["service"]["type"] == "mlmodelService"

@@ -11,6 +11,9 @@ context stays the one table from JSON keys to ontology properties, in and out.
   products, a dashboard, a feature source's column) are ``EntityReference``s: ``id``, ``type``, ``name``,
   ``fullyQualifiedName``, ``displayName``, ``description`` (from the referenced entity's own document when
   it has one, else from what the referencing document said) and ``href`` (the entity IRI).
+- ``type`` is OpenMetadata's name of the entity's type (``mlmodel``, ``table``, ``mlmodelService``; a
+  subclass OpenMetadata does not know goes by its superclass's: a prediction table is a ``table``), else
+  mlkg's (``feature``);
 - ``id`` is the OpenMetadata id the entity was loaded with (``mlkg:externalId``), else a UUID derived from
   the entity IRI (UUID version 5, URL namespace), stable across reads; ``href`` is the entity IRI.
 - Values: ``xsd:dateTime`` as epoch milliseconds (OpenMetadata's timestamps), numbers and booleans as JSON
@@ -31,7 +34,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 
 from mlkg.errors import InputError, NotFoundError
 from mlkg.ids import IriMinter, join_fqn
@@ -122,6 +125,14 @@ class OpenMetadataJson:
         for klass, name in ontology.subject_objects(MLKG.jsonType):
             if isinstance(klass, URIRef):
                 names.setdefault(klass, []).append(str(name))
+        for klass, own in names.items():
+            # a prediction table is a table to OpenMetadata
+            if not any(n in _OPENMETADATA_TYPES for n in own):
+                for parent in ontology.transitive_objects(klass, RDFS.subClassOf):
+                    inherited = names.get(parent, []) if isinstance(parent, URIRef) else []
+                    if any(n in _OPENMETADATA_TYPES for n in inherited):
+                        names[klass] = inherited
+                        break
         return cls(minter=minter, context=json.loads(context_text()), type_names=names)
 
     # -- context ----------------------------------------------------------------------------------------
