@@ -58,6 +58,8 @@ class MLKG(DefinedNamespace):
     Classification: URIRef
     Column: URIRef
     Dashboard: URIRef
+    DashboardService: URIRef
+    DatabaseService: URIRef
     DataProduct: URIRef
     Dataset: URIRef
     Deployment: URIRef
@@ -79,9 +81,11 @@ class MLKG(DefinedNamespace):
     ModelVersion: URIRef
     Owner: URIRef
     Pipeline: URIRef
+    PipelineService: URIRef
     PipelineRun: URIRef
     PredictionTable: URIRef
     RegisteredModel: URIRef
+    Service: URIRef
     Table: URIRef
     Tag: URIRef
     Team: URIRef

@@ -189,6 +189,20 @@ def test_a_create_request_names_its_service_domains_and_products_and_refers_by_i
     given(without(request, ["/owners", "/mlFeatures"]), read)
 
 
+def test_a_create_request_names_the_service_of_its_own_kind(client: TestClient) -> None:
+    request = {
+        "type": "pipeline",
+        "name": "orders_daily",
+        "service": "airflow",
+        "description": "Daily orders.",
+    }
+    assert post(client, request).status_code == 201
+    read = client.get("/api/v1/pipelines/name/airflow.orders_daily").json()
+    assert read["service"]["type"] == "pipelineService"
+    assert read["service"]["fullyQualifiedName"] == "airflow"
+    assert read["description"] == "Daily orders."
+
+
 def test_owners_by_name_resolve_to_the_one_user_or_team_of_that_name(client: TestClient) -> None:
     load_samples(client)
     request = {**fixture("create-mlmodel-request.json"), "owners": ["data-science", "jane.smith"]}

@@ -78,7 +78,15 @@ OPTIONAL_FIELDS: Mapping[str, frozenset[str]] = {
 #: OpenMetadata's names of entity types, preferred among a class's ``mlkg:jsonType`` names.
 _OPENMETADATA_TYPES = frozenset(
     {"mlmodel", "mlmodelService", "table", "dashboard", "pipeline", "user", "team", "domain", "dataProduct"}
-    | {"classification", "tag", "column", "lineageEdge"}
+    | {
+        "classification",
+        "tag",
+        "column",
+        "lineageEdge",
+        "databaseService",
+        "pipelineService",
+        "dashboardService",
+    }
 )
 _NUMBERS = {XSD.integer, XSD.int, XSD.long, XSD.double, XSD.float, XSD.decimal}
 _SORT_KEYS = ("name", "fullyQualifiedName", "tagFQN")

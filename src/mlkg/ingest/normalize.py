@@ -105,6 +105,11 @@ _NAMED_BY_STRING: Mapping[str, tuple[str, str]] = MappingProxyType(
         "followers": ("user", "name"),
     }
 )
+#: The type of service a create request's ``service`` string names, by the IRI segment of the entity
+#: created (OpenMetadata's ``createPipeline``, ``createDashboard``, ...; else an ML model service).
+_SERVICE_OF: Mapping[str, str] = MappingProxyType(
+    {"table": "databaseService", "pipeline": "pipelineService", "dashboard": "dashboardService"}
+)
 #: Properties that also accept an MLflow-style map of name to value.
 _MAP_KEYS = frozenset({"parameters", "metrics", "sourceTags"})
 
@@ -208,6 +213,8 @@ class _Walk:
         self._result = result
         self._drop_unknown = drop_unknown
         self._lookup = lookup
+        #: The type of the document's top-level entity, once known.
+        self._top: EntityType | None = None
 
     def reference(self, obj: Mapping[str, Any], pointer: str) -> dict[str, Any]:
         """A nested entity reference (or string shorthand) normalised as any reference in a document."""
@@ -242,6 +249,8 @@ class _Walk:
                 types = [str(entity_type.cls)]
         if types:
             out["@type"] = types
+        if top:
+            self._top = entity_type
 
         fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=index)
         if top and "fullyQualifiedName" not in obj and "@id" not in obj and fqn is not None:
@@ -430,6 +439,8 @@ class _Walk:
         if named is None:
             return None
         type_name, name_key = named
+        if key == "service" and self._top is not None:
+            type_name = _SERVICE_OF.get(self._top.segment, type_name)
         return self.node(
             {"type": type_name, name_key: value},
             pointer=pointer,
