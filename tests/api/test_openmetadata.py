@@ -314,3 +314,20 @@ def test_openmetadata_type_names_on_the_demo_catalog(demo_client: TestClient) ->
     assert {n["type"] for n in lineage["nodes"]} <= {"deployment", "table", "mlmodel", "column", "dashboard"}
     model = demo_client.get("/api/v1/mlmodels/name/mlflow_prod.customer_churn_predictor").json()
     assert model["service"]["type"] == "mlmodelService"
+
+
+def test_openmetadata_clients_put_add_lineage_where_openmetadata_takes_it(client: TestClient) -> None:
+    load_samples(client)
+    edge = fixture("add-lineage-customers-to-features.json")
+    assert client.put("/api/v1/lineage", json=edge).status_code == 401  # a write needs the token
+    answer = client.put("/api/v1/lineage", json=edge, headers=AUTH)
+    assert answer.status_code == 200, answer.json()
+    assert answer.json()["entities"][0].startswith("http://localhost:8000/id/lineage/table.")
+    lineage = client.get(f"/api/v1/lineage/table/name/{FEATURES}").json()
+    assert any(e.get("lineageDetails") for e in lineage["upstreamEdges"])
+    bad = client.put(
+        "/api/v1/lineage", json={"edge": {"fromEntity": {"id": "nope", "type": "table"}}}, headers=AUTH
+    )
+    assert bad.status_code == 422 and bad.json()["where"].endswith("/edge/fromEntity/id")
+    not_edge = client.put("/api/v1/lineage", json={"name": "x"}, headers=AUTH)
+    assert not_edge.status_code == 400 and not_edge.json()["where"] == "request body"

@@ -345,6 +345,16 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         for collection in COLLECTIONS
     },
     ("/api/v1/lineage/{entity}/name/{fqn}", "get"): {"responses": _errors(400, 404, 503)},
+    ("/api/v1/lineage", "put"): {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {
+                "description": "The lineage edge's document was written: the ingest report",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(*_WRITE_ERRORS, 422),
+        },
+    },
 }
 
 

@@ -5,6 +5,9 @@
   its stored document by mlkg's JSON-LD context (:mod:`mlkg.exports.openmetadata`); ``fields`` (comma list,
   ``*`` for all) adds the optional fields OpenMetadata returns only on request (owners, tags, followers,
   domains, ...). 404 when no document of that type has the name, 400 for a field the type does not have.
+- ``PUT /api/v1/lineage``: an ``addLineage`` request (``{"edge": {...}}``), where OpenMetadata's clients
+  send it, stored as ``POST /entities`` stores it (:mod:`mlkg.ingest.edges`); 200 with the ingest report,
+  else the status of the rejection (400, 422) with it. (``POST /api/v1/lineage`` is OpenLineage's.)
 - ``GET /api/v1/lineage/{entity}/name/{fqn}?upstreamDepth=&downstreamDepth=``: OpenMetadata's
   ``EntityLineage`` (``entity``, ``nodes``, ``upstreamEdges``, ``downstreamEdges``, each edge naming its ends
   by entity id; :mod:`mlkg.exports.omlineage`); both depths default to 1, as in OpenMetadata.
@@ -14,12 +17,18 @@ Reads run off the event loop with the server's time limit, as every read does.
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
-from mlkg.api.deps import run_read, state_of
+from mlkg.api.deps import read_body, require_writer, run_read, state_of
+from mlkg.api.errors import error_body, status_of
+from mlkg.api.routers.entities import upload_body
+from mlkg.errors import ParseError
 from mlkg.exports.openmetadata import COLLECTIONS
+from mlkg.ingest import InputFormat, Source
 
 __all__ = ["router"]
 
@@ -76,3 +85,27 @@ async def lineage(
         ),
         timeout=state.settings.query_timeout,
     )
+
+
+@router.put(
+    "/api/v1/lineage",
+    dependencies=[Depends(require_writer)],
+    summary="Add a lineage edge (OpenMetadata's AddLineageRequest), stored as its own document",
+)
+async def add_lineage(request: Request) -> JSONResponse:
+    state = state_of(request)
+    data = await read_body(request)
+    try:
+        body = json.loads(data)
+    except ValueError as malformed:
+        raise ParseError(f"malformed JSON: {malformed}", where="request body") from malformed
+    if not isinstance(body, dict) or "edge" not in body:
+        raise ParseError('an AddLineageRequest is an object {"edge": {...}}', where="request body")
+    source = Source(name="request body", data=data, format=InputFormat.JSON)
+    report = await upload_body(state, source, merge=False)
+    answer: dict[str, Any] = report.to_dict()
+    answer["entities"] = [str(e) for e in report.entities]
+    if report.rejected:
+        error = report.rejected[0].to_error()
+        return JSONResponse({**error_body(error), "report": answer}, status_code=status_of(error))
+    return JSONResponse(answer, status_code=200)
