@@ -40,11 +40,12 @@ from typing import Any, Literal
 
 from rdflib import URIRef
 
-from mlkg.errors import InputError, ParseError, ValidationError
+from mlkg.errors import InputError, ParseError
 from mlkg.ids import EntityType, IriMinter, join_fqn, split_fqn
 from mlkg.ingest.document import is_absolute_iri
 from mlkg.ingest.edges import edge_node, is_edge_request
 from mlkg.ingest.references import ReferenceLookup
+from mlkg.ingest.shorthands import named_reference, owner_named, resolve_id, service_fqn
 from mlkg.vocab import NS
 
 __all__ = ["ContextTerms", "Normalised", "Normaliser", "json_pointer"]
@@ -92,23 +93,6 @@ _OWNED: Mapping[str, _Owned] = MappingProxyType(
         "sourceTags": _Owned("sourceTag", "child", own_fqn=False),
         "loggedModel": _Owned("loggedModel", "parent", own_fqn=False),
     }
-)
-#: Create-request fields that name an entity by a plain string (OpenMetadata ``api/data/create*.json``:
-#: ``fullyQualifiedEntityName`` values), the type of the entity, and which key the string is.
-_NAMED_BY_STRING: Mapping[str, tuple[str, str]] = MappingProxyType(
-    {
-        "service": ("mlmodelService", "fullyQualifiedName"),
-        "domains": ("domain", "fullyQualifiedName"),
-        "domain": ("domain", "fullyQualifiedName"),
-        "dataProducts": ("dataProduct", "fullyQualifiedName"),
-        "dashboard": ("dashboard", "fullyQualifiedName"),
-        "followers": ("user", "name"),
-    }
-)
-#: The type of service a create request's ``service`` string names, by the IRI segment of the entity
-#: created (OpenMetadata's ``createPipeline``, ``createDashboard``, ...; else an ML model service).
-_SERVICE_OF: Mapping[str, str] = MappingProxyType(
-    {"table": "databaseService", "pipeline": "pipelineService", "dashboard": "dashboardService"}
 )
 #: Properties that also accept an MLflow-style map of name to value.
 _MAP_KEYS = frozenset({"parameters", "metrics", "sourceTags"})
@@ -254,7 +238,7 @@ class _Walk:
 
         fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=index)
         if top and "fullyQualifiedName" not in obj and "@id" not in obj and fqn is not None:
-            fqn = self._service_fqn(obj, pointer=pointer, name=fqn)
+            fqn = service_fqn(obj, pointer=pointer, name=fqn)
             if len(fqn) > 1:
                 out["fullyQualifiedName"] = join_fqn(fqn)
         node_id = self._node_id(obj, pointer=pointer, top=top, entity_type=entity_type, fqn=fqn)
@@ -349,20 +333,6 @@ class _Walk:
             return [*parent_fqn, name] if parent_fqn else None
         return [name]
 
-    @staticmethod
-    def _service_fqn(obj: Mapping[str, Any], *, pointer: str, name: list[str]) -> list[str]:
-        """OpenMetadata's fully qualified name of an entity created in a service (a create request gives
-        only its name): the service's FQN, then the name (``mlflow_prod.churn_model``)."""
-        service = obj.get("service")
-        if isinstance(service, Mapping):
-            service = service.get("fullyQualifiedName", service.get("name"))
-        if not isinstance(service, str) or is_absolute_iri(service):
-            return name
-        try:
-            return [*split_fqn(service), *name]
-        except InputError as error:
-            raise ParseError(error.message, where=json_pointer(pointer, "service")) from error
-
     def _node_id(
         self,
         obj: Mapping[str, Any],
@@ -388,7 +358,13 @@ class _Walk:
             and "fullyQualifiedName" not in obj
             and self._is_reference(obj)
         ):
-            known = self._by_id(external, entity_type=entity_type, pointer=pointer, required=not fqn)
+            known = resolve_id(
+                lookup=self._lookup,
+                external=external,
+                entity_type=entity_type,
+                pointer=pointer,
+                required=not fqn,
+            )
             if known is not None:
                 return known
         if entity_type is not None and fqn:
@@ -403,65 +379,17 @@ class _Walk:
             )
         return None
 
-    def _by_id(
-        self, external: str, *, entity_type: EntityType | None, pointer: str, required: bool
-    ) -> str | None:
-        """The IRI of the entity the store knows by the external id ``external`` (of ``entity_type``'s
-        class); None if there is none and the reference has a name to mint from (``required`` false)."""
-        found = self._lookup.by_id(id=external) if self._lookup is not None else {}
-        if entity_type is not None:
-            found = {iri: classes for iri, classes in found.items() if entity_type.cls in classes}
-        where = json_pointer(pointer, "id")
-        if len(found) > 1:
-            listed = ", ".join(sorted(str(iri) for iri in found))
-            raise ValidationError(
-                f"the id {external!r} names {len(found)} entities ({listed}); give the reference's "
-                "fullyQualifiedName",
-                where=where,
-            )
-        if found:
-            return str(next(iter(found)))
-        if required:
-            kind = f" {entity_type.cls.rsplit('#', 1)[-1].lower()}" if entity_type is not None else "n entity"
-            raise ValidationError(
-                f"no{kind} with the id {external!r} is known to the store: load it first, or give the "
-                "reference's type and fullyQualifiedName",
-                where=where,
-            )
-        return None
-
     def _named(self, key: str, value: str, *, pointer: str) -> dict[str, Any] | None:
-        """The reference a create-request string names (``"service": "mlflow_prod"``), or None if ``key``
-        takes no such string."""
+        """The reference a create-request string names (:mod:`mlkg.ingest.shorthands`), normalised; None if
+        ``key`` takes no such string."""
         if key == "owners":
-            return self._owner(value, pointer=pointer)
-        named = _NAMED_BY_STRING.get(key)
+            iri, cls = owner_named(lookup=self._lookup, name=value, pointer=pointer)
+            self._result.references.add(str(iri))
+            return {"@id": str(iri), "@type": [str(cls)]}
+        named = named_reference(key=key, value=value, top=self._top)
         if named is None:
             return None
-        type_name, name_key = named
-        if key == "service" and self._top is not None:
-            type_name = _SERVICE_OF.get(self._top.segment, type_name)
-        return self.node(
-            {"type": type_name, name_key: value},
-            pointer=pointer,
-            top=False,
-            owned=None,
-            parent_fqn=None,
-            index=None,
-        )
-
-    def _owner(self, name: str, *, pointer: str) -> dict[str, Any]:
-        found = self._lookup.owners(name=name) if self._lookup is not None else {}
-        if len(found) != 1:
-            several = f"{len(found)} users and teams are" if found else "no user or team is"
-            raise ValidationError(
-                f"{several} named {name!r} in the store: give the owner as a reference, "
-                f'{{"type": "user", "name": {name!r}}} or {{"type": "team", "name": {name!r}}}',
-                where=pointer,
-            )
-        iri, cls = next(iter(found.items()))
-        self._result.references.add(str(iri))
-        return {"@id": str(iri), "@type": [str(cls)]}
+        return self.node(named, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None)
 
     @staticmethod
     def _is_reference(obj: Mapping[str, Any]) -> bool:
