@@ -63,7 +63,9 @@ def lineage_json(
         for edge in walk.get("edges", []):
             pair = (ref(edge["source"])["id"], ref(edge["target"])["id"])
             found = edges.setdefault(pair, {"fromEntity": pair[0], "toEntity": pair[1]})
-            details = _details(store, renderer, minter, edge.get("graph"))
+            details = _details(
+                store, renderer, minter, minter.mint_edge(source=edge["source"], target=edge["target"])
+            )
             if details:
                 found.update(details)
         answer[key] = sorted(edges.values(), key=lambda e: (e["fromEntity"], e["toEntity"]))
@@ -71,12 +73,10 @@ def lineage_json(
 
 
 def _details(
-    store: Store, renderer: OpenMetadataJson, minter: IriMinter, graph: str | None
+    store: Store, renderer: OpenMetadataJson, minter: IriMinter, iri: URIRef
 ) -> dict[str, Any] | None:
-    """The ``description`` and ``lineageDetails`` of an edge stated by a lineage edge document."""
-    if graph is None:
-        return None
-    iri = URIRef(graph)
+    """The ``description`` and ``lineageDetails`` the lineage edge document ``iri`` gives, if it is stored
+    (an edge added by an addLineage request; its IRI is minted from its two ends)."""
     if (
         next(iter(store.quads(subject=iri, predicate=RDF.type, object=MLKG.LineageEdge, graph=iri)), None)
         is None

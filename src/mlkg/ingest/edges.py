@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlkg.errors import InputError, ParseError
-from mlkg.ids import IriMinter, join_fqn
+from mlkg.ids import IriMinter
 
 __all__ = ["Edge", "edge_node", "is_edge_request"]
 
@@ -95,11 +95,7 @@ def edge_node(*, request: Mapping[str, Any], pointer: str, minter: IriMinter, re
 
     from_id, to_id = ends["fromEntity"]["@id"], ends["toEntity"]["@id"]
     lineage_type = minter.type_named("lineageEdge")
-    iri = str(
-        minter.mint(
-            segment=lineage_type.segment, fqn=[*_end_name(minter, from_id), *_end_name(minter, to_id)]
-        )
-    )
+    iri = str(minter.mint_edge(source=from_id, target=to_id))
     node: dict[str, Any] = {
         "@id": iri,
         "@type": [str(lineage_type.cls)],
@@ -120,14 +116,6 @@ def edge_node(*, request: Mapping[str, Any], pointer: str, minter: IriMinter, re
         )
     result.node = node
     return result
-
-
-def _end_name(minter: IriMinter, iri: str) -> list[str]:
-    parsed = minter.parse(iri)
-    if parsed is None:
-        return ["iri", iri]
-    segment, fqn = parsed
-    return [segment, join_fqn(fqn)]
 
 
 def _details(
