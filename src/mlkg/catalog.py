@@ -14,6 +14,7 @@ impact answers silently miss the inferred graph. See ``docs/architecture.md`` fo
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import io
 import json
@@ -28,16 +29,26 @@ from typing import Any, BinaryIO, Self
 from rdflib import URIRef
 
 from mlkg.config import MEMORY_STORE, Settings
-from mlkg.errors import InputError, PayloadTooLargeError, StoreError, UnsupportedFormatError
+from mlkg.errors import (
+    DeletedError,
+    InputError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PreconditionError,
+    StoreError,
+    UnsupportedFormatError,
+)
 from mlkg.exports import GraphSelection, export
+from mlkg.exports.entityjson import apply_json_patch, entity_json, entity_tag
 from mlkg.exports.omlineage import lineage_json
 from mlkg.exports.openmetadata import OpenMetadataJson
 from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
 from mlkg.history.asof import described_at, entity_at, parse_instant
 from mlkg.history.registry import ModelRegistry
+from mlkg.history.rules import is_entity_graph
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
-from mlkg.ingest.document import is_reserved
+from mlkg.ingest.document import describing_nodes, is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
 from mlkg.ingest.references import StoreReferences
@@ -303,6 +314,97 @@ class Catalog:
         store = self._writable()
         store.replace_graphs(graphs={target: triples}, restored_from={target: number})
         return store.versions.get(target)
+
+    def document(self, entity: str, /) -> dict[str, Any]:
+        """The entity's own document as one JSON tree (framed JSON-LD with mlkg's context inline, arrays
+        sorted; :mod:`mlkg.exports.entityjson`): the form :meth:`patch` edits, and what ``GET /id/...``
+        answers to ``Accept: application/json``.
+
+        :raises NotFoundError: if ``entity`` names nothing, or an entity with no document of its own (a
+            column is described in its table's document: patch the table).
+        :raises DeletedError: if the entity was deleted.
+        :raises ConflictError: if its document holds nodes it does not link to (no tree holds them).
+        """
+        target = self._one(entity)
+        return entity_json(entity=target, triples=self._own(target))
+
+    def patch(
+        self,
+        entity: str,
+        operations: Sequence[Mapping[str, Any]],
+        /,
+        *,
+        version: str | Decimal | None = None,
+        tag: str | None = None,
+    ) -> Decimal | None:
+        """Apply a JSON Patch (RFC 6902) to the entity's document (:meth:`document`) and store the result
+        like an upload of it: validated with the shapes, replacing the entity's graph, a new version by the
+        version rule. All or nothing: a patch that fails, or whose result the shapes refuse, changes
+        nothing. Returns the new version, or None if the result is what was stored.
+
+        ``version`` (a version number) or ``tag`` (:func:`~mlkg.exports.entityjson.entity_tag` of the
+        document the patch was made against, HTTP ``If-Match``): patch only if the entity is still that.
+
+        :raises NotFoundError: as :meth:`document`.
+        :raises PreconditionError: if the entity is no longer ``version`` or ``tag``.
+        :raises ConflictError: if a ``test`` operation fails.
+        :raises ValidationError: if the shapes refuse the patched document.
+        :raises InputError: if ``operations`` is not a JSON Patch, a path names nothing, or the result
+            describes another entity.
+        """
+        target = self._one(entity)
+        store = self._writable()
+        where = f"PATCH {target}"
+        if version is not None:
+            current = self.history.versions(store=store, entity=target)
+            number = self._version(version)
+            if not current or current[0].version != number:
+                now = current[0].version if current else "none"
+                raise PreconditionError(f"{target} is at version {now}, not {number}", where=where)
+        triples = self._own(target)
+        if not is_entity_graph(target, triples):
+            raise InputError(
+                f"{target} is not an entity document (a version record is never changed)", where=where
+            )
+        document = entity_json(entity=target, triples=triples)
+        if tag is not None and tag != entity_tag(document):
+            raise PreconditionError(f"{target} changed since it was read (its tag is not {tag})", where=where)
+        patched = apply_json_patch(document=document, operations=operations, where=where)
+        for key in ("@context", "@id", "type", "fullyQualifiedName"):
+            if patched.get(key) != document.get(key):
+                raise InputError(f"a patch cannot change '{key}': it says which entity this is", where=where)
+        outcome = next(iter(self.ingestor.parse_values(name=where, values=[("", patched)])))
+        if outcome.rejected:
+            raise outcome.rejected[0].to_error()
+        if [d.entity for d in outcome.documents] != [target]:
+            named = ", ".join(str(d.entity) for d in outcome.documents) or "nothing"
+            raise InputError(f"a patch of {target} must describe it, not {named}", where=where)
+        # The JSON form embeds the entities the document only references (a feature's source column, with
+        # its name, type, fully qualified name): the shapes judge the nodes it describes, as for RDF input.
+        outcome.documents = [
+            dataclasses.replace(d, focus=describing_nodes(entity=d.entity, triples=d.triples))
+            for d in outcome.documents
+        ]
+        checked = self.ingestor.check_batch(parsed=outcome, store=store)
+        if checked.report.rejected:
+            raise checked.report.rejected[0].to_error()
+        store.replace_graphs(graphs=checked.graphs)
+        return store.versions.get(target)
+
+    def _own(self, target: URIRef) -> list[Triple]:
+        """The triples of ``target``'s own graph.
+
+        :raises DeletedError: if it was deleted; :raises NotFoundError: if it has no graph of its own.
+        """
+        triples = [(s, p, o) for s, p, o, _ in self.store.quads(graph=target)]
+        if triples:
+            return triples
+        recorded = self.history.versions(store=self.store, entity=target)
+        if recorded and recorded[0].deleted:
+            raise DeletedError(f"{target} was deleted (version {recorded[0].version})")
+        raise NotFoundError(
+            f"{target} has no document of its own (it is described in another entity's document)"
+        )
 
     def versions(self, entity: str, /) -> list[VersionRecord]:
         """Every recorded version of ``entity``, newest first (``mlkg history``, ``GET .../versions``).

@@ -146,6 +146,7 @@ class MLKG(DefinedNamespace):
     algorithm: URIRef
     alias: URIRef
     archiveExistingVersions: URIRef
+    changeComment: URIRef
     changeDescription: URIRef
     changeType: URIRef
     createdAt: URIRef

@@ -33,6 +33,7 @@ from mlkg.api.routers import (
     named,
     openlineage,
     openmetadata,
+    patch,
     sparql,
     update,
 )
@@ -167,6 +168,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         openlineage,
         openmetadata,
         history,
+        patch,
         linked,
         named,
         lineage,

@@ -37,8 +37,11 @@ _REASONS: Final = {
     401: "A write without the configured credentials",
     403: "A write from a browser page of another origin",
     404: "No such entity, graph or named query",
+    405: "The path names a version of an entity, which is never changed",
     406: "No representation matches the Accept header",
+    409: "A JSON Patch test failed, or the document has no JSON form to patch",
     410: "The entity was deleted (its history remains: restore a version)",
+    412: "The entity changed since the ETag of If-Match was read",
     413: "The body is over MLKG_MAX_DOCUMENT_BYTES, or holds over MLKG_MAX_REQUEST_DOCUMENTS documents",
     415: "Unsupported Content-Type",
     422: "The document violates the SHACL shapes",
@@ -281,8 +284,20 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
     },
     ("/id/{kind}/{fqn}", "get"): {
         "responses": {
-            "200": {"description": "The entity", "content": _content([*_RDF_TYPES, "text/html"])},
-            **_errors(400, 404, 406, 410, 503),
+            "200": {
+                "description": "The entity: RDF, an HTML page, or its JSON form (what PATCH edits)",
+                "content": _content([*_RDF_TYPES, "text/html", "application/json"]),
+            },
+            **_errors(400, 404, 406, 409, 410, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}", "patch"): {
+        "responses": {
+            "200": {
+                "description": "The new version (null: nothing changed) and document",
+                "content": _JSON_OBJECT,
+            },
+            **_errors(400, 401, 403, 404, 405, 409, 410, 412, 413, 415, 422, 503),
         },
     },
     ("/export", "get"): {
