@@ -14,7 +14,6 @@ impact answers silently miss the inferred graph. See ``docs/architecture.md`` fo
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import io
 import json
@@ -30,28 +29,25 @@ from rdflib import URIRef
 
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import (
-    DeletedError,
     InputError,
-    NotFoundError,
     PayloadTooLargeError,
-    PreconditionError,
     StoreError,
     UnsupportedFormatError,
 )
 from mlkg.exports import GraphSelection, export
-from mlkg.exports.entityjson import apply_json_patch, entity_json, entity_tag
+from mlkg.exports.entityjson import entity_json
 from mlkg.exports.omlineage import lineage_json
 from mlkg.exports.openmetadata import OpenMetadataJson
 from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
 from mlkg.history.asof import described_at, entity_at, parse_instant
 from mlkg.history.registry import ModelRegistry
-from mlkg.history.rules import is_entity_graph
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Source
-from mlkg.ingest.document import describing_nodes, is_reserved
+from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
 from mlkg.ingest.references import StoreReferences
+from mlkg.patching import checked_patch, own_document
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
@@ -326,7 +322,9 @@ class Catalog:
         :raises ConflictError: if its document holds nodes it does not link to (no tree holds them).
         """
         target = self._one(entity)
-        return entity_json(entity=target, triples=self._own(target))
+        return entity_json(
+            entity=target, triples=own_document(store=self.store, history=self.history, entity=target)
+        )
 
     def patch(
         self,
@@ -352,59 +350,18 @@ class Catalog:
         :raises InputError: if ``operations`` is not a JSON Patch, a path names nothing, or the result
             describes another entity.
         """
-        target = self._one(entity)
-        store = self._writable()
-        where = f"PATCH {target}"
-        if version is not None:
-            current = self.history.versions(store=store, entity=target)
-            number = self._version(version)
-            if not current or current[0].version != number:
-                now = current[0].version if current else "none"
-                raise PreconditionError(f"{target} is at version {now}, not {number}", where=where)
-        triples = self._own(target)
-        if not is_entity_graph(target, triples):
-            raise InputError(
-                f"{target} is not an entity document (a version record is never changed)", where=where
-            )
-        document = entity_json(entity=target, triples=triples)
-        if tag is not None and tag != entity_tag(document):
-            raise PreconditionError(f"{target} changed since it was read (its tag is not {tag})", where=where)
-        patched = apply_json_patch(document=document, operations=operations, where=where)
-        for key in ("@context", "@id", "type", "fullyQualifiedName"):
-            if patched.get(key) != document.get(key):
-                raise InputError(f"a patch cannot change '{key}': it says which entity this is", where=where)
-        outcome = next(iter(self.ingestor.parse_values(name=where, values=[("", patched)])))
-        if outcome.rejected:
-            raise outcome.rejected[0].to_error()
-        if [d.entity for d in outcome.documents] != [target]:
-            named = ", ".join(str(d.entity) for d in outcome.documents) or "nothing"
-            raise InputError(f"a patch of {target} must describe it, not {named}", where=where)
-        # The JSON form embeds the entities the document only references (a feature's source column, with
-        # its name, type, fully qualified name): the shapes judge the nodes it describes, as for RDF input.
-        outcome.documents = [
-            dataclasses.replace(d, focus=describing_nodes(entity=d.entity, triples=d.triples))
-            for d in outcome.documents
-        ]
-        checked = self.ingestor.check_batch(parsed=outcome, store=store)
-        if checked.report.rejected:
-            raise checked.report.rejected[0].to_error()
+        target, store = self._one(entity), self._writable()
+        checked = checked_patch(
+            store=store,
+            history=self.history,
+            ingestor=self.ingestor,
+            entity=target,
+            operations=operations,
+            version=None if version is None else self._version(version),
+            tag=tag,
+        )
         store.replace_graphs(graphs=checked.graphs)
         return store.versions.get(target)
-
-    def _own(self, target: URIRef) -> list[Triple]:
-        """The triples of ``target``'s own graph.
-
-        :raises DeletedError: if it was deleted; :raises NotFoundError: if it has no graph of its own.
-        """
-        triples = [(s, p, o) for s, p, o, _ in self.store.quads(graph=target)]
-        if triples:
-            return triples
-        recorded = self.history.versions(store=self.store, entity=target)
-        if recorded and recorded[0].deleted:
-            raise DeletedError(f"{target} was deleted (version {recorded[0].version})")
-        raise NotFoundError(
-            f"{target} has no document of its own (it is described in another entity's document)"
-        )
 
     def versions(self, entity: str, /) -> list[VersionRecord]:
         """Every recorded version of ``entity``, newest first (``mlkg history``, ``GET .../versions``).
