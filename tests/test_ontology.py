@@ -55,6 +55,7 @@ NOT_LINEAGE = {
     MLKG.service, MLKG.hyperParameter, MLKG.metric, MLKG.measuredOn, MLKG.modelStore, MLKG.experiment,
     MLKG.owner, MLKG.follower, MLKG.memberOf, MLKG.domain, MLKG.tag, MLKG.classification, MLKG.restoredFrom,
     MLKG.history, MLKG.sourceTag, MLKG.loggedModel, MLKG.runOf,
+    MLKG.dataProduct, MLKG.fromEntity, MLKG.toEntity, MLKG.columnLineage, MLKG.lineagePipeline,
 }  # fmt: skip
 
 

@@ -36,6 +36,8 @@ from mlkg.errors import (
 )
 from mlkg.exports import GraphSelection, export
 from mlkg.exports.entityjson import entity_json
+from mlkg.exports.omlineage import lineage_json
+from mlkg.exports.openmetadata import OpenMetadataJson
 from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
 from mlkg.history.asof import described_at, entity_at, parse_instant
 from mlkg.history.registry import ModelRegistry
@@ -44,6 +46,7 @@ from mlkg.ingest import Ingestor, IngestReport, InputFormat, ParseOutcome, Sourc
 from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
+from mlkg.ingest.references import StoreReferences
 from mlkg.patching import checked_patch, own_document
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
@@ -144,7 +147,13 @@ class Catalog:
                 history=self.history if keep_history else None,
                 registry=ModelRegistry() if keep_history else None,
             )
-            self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
+            #: Entities and lineage as OpenMetadata's JSON (README, "OpenMetadata").
+            self.openmetadata = OpenMetadataJson.from_ontology(minter=self.minter, ontology=ontology)
+            self.ingestor = Ingestor(
+                minter=self.minter,
+                max_bytes=settings.max_document_bytes,
+                lookup=StoreReferences(store=self.store),
+            )
             #: OpenLineage events through the same ingest (README, "OpenLineage").
             self.openlineage = OpenLineageIntake(
                 ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
@@ -487,6 +496,53 @@ class Catalog:
             direction=Direction(direction),
             depth=depth,
             max_nodes=max_nodes,
+        )
+
+    def openmetadata_entity(
+        self, entity_type: str, fqn: str, /, *, fields: str | None = None
+    ) -> dict[str, Any]:
+        """The ``entity_type`` entity (``"mlmodel"``, ``"table"``, ...) whose fully qualified name is ``fqn``,
+        as OpenMetadata's JSON, with the optional ``fields`` asked for (comma list, ``*`` for all;
+        :mod:`mlkg.exports.openmetadata`).
+
+        :raises NotFoundError: if no document of that type and name is stored.
+        :raises InputError: on an unknown entity type or field name, or a malformed FQN.
+        """
+        wanted = self.openmetadata.fields(entity_type=entity_type, requested=fields)
+        iri = self.openmetadata.locate(store=self.store, entity_type=entity_type, fqn=fqn)
+        return self.openmetadata.entity(store=self.store, iri=iri, entity_type=entity_type, fields=wanted)
+
+    def openmetadata_lineage(
+        self, entity_type: str, fqn: str, /, *, upstream_depth: int = 1, downstream_depth: int = 1
+    ) -> dict[str, Any]:
+        """OpenMetadata's ``EntityLineage`` of the ``entity_type`` entity named ``fqn``: ``entity``,
+        ``nodes``, ``upstreamEdges`` and ``downstreamEdges`` up to the given depths
+        (:mod:`mlkg.exports.omlineage`).
+
+        :raises NotFoundError: if no stored document names an entity of that type and name.
+        :raises InputError: on an unknown entity type, a malformed FQN or a negative depth.
+        """
+        if upstream_depth < 0 or downstream_depth < 0:
+            raise InputError("upstreamDepth and downstreamDepth must not be negative")
+        iri = self.openmetadata.locate(store=self.store, entity_type=entity_type, fqn=fqn, document=False)
+        walks = {
+            direction: lineage_graph(
+                store=self.store, program=self.program, entity=iri, direction=direction, depth=depth
+            ).to_dict()
+            if depth
+            else {}
+            for direction, depth in (
+                (Direction.UPSTREAM, upstream_depth),
+                (Direction.DOWNSTREAM, downstream_depth),
+            )
+        }
+        return lineage_json(
+            store=self.store,
+            renderer=self.openmetadata,
+            minter=self.minter,
+            entity=iri,
+            upstream=walks[Direction.UPSTREAM],
+            downstream=walks[Direction.DOWNSTREAM],
         )
 
     def explain(self, *, downstream: str, upstream: str) -> list[Hop] | None:

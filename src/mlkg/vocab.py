@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 from rdflib.namespace import DefinedNamespace, Namespace
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ONTOLOGY_GRAPH",
     "ONTOLOGY_IRI",
     "PENDING_GRAPH",
+    "REFERENCE_PREDICATES",
     "SD",
 ]
 
@@ -57,6 +58,9 @@ class MLKG(DefinedNamespace):
     Classification: URIRef
     Column: URIRef
     Dashboard: URIRef
+    DashboardService: URIRef
+    DatabaseService: URIRef
+    DataProduct: URIRef
     Dataset: URIRef
     Deployment: URIRef
     Domain: URIRef
@@ -66,6 +70,7 @@ class MLKG(DefinedNamespace):
     FeatureSource: URIRef
     FeatureTable: URIRef
     HyperParameter: URIRef
+    LineageEdge: URIRef
     Metric: URIRef
     MetricPoint: URIRef
     LoggedModel: URIRef
@@ -76,9 +81,11 @@ class MLKG(DefinedNamespace):
     ModelVersion: URIRef
     Owner: URIRef
     Pipeline: URIRef
+    PipelineService: URIRef
     PipelineRun: URIRef
     PredictionTable: URIRef
     RegisteredModel: URIRef
+    Service: URIRef
     Table: URIRef
     Tag: URIRef
     Team: URIRef
@@ -87,7 +94,9 @@ class MLKG(DefinedNamespace):
 
     # Object properties
     classification: URIRef
+    columnLineage: URIRef
     columnOf: URIRef
+    dataProduct: URIRef
     dataSource: URIRef
     derivedFrom: URIRef
     derivedFromColumn: URIRef
@@ -96,11 +105,13 @@ class MLKG(DefinedNamespace):
     experiment: URIRef
     featureOf: URIRef
     follower: URIRef
+    fromEntity: URIRef
     hasColumn: URIRef
     hasFeatureSource: URIRef
     hasVersion: URIRef
     history: URIRef
     hyperParameter: URIRef
+    lineagePipeline: URIRef
     loggedModel: URIRef
     measuredOn: URIRef
     memberOf: URIRef
@@ -122,6 +133,7 @@ class MLKG(DefinedNamespace):
     sourceTag: URIRef
     tableDerivedFrom: URIRef
     tag: URIRef
+    toEntity: URIRef
     trainedOn: URIRef
     upstream: URIRef
     usedDataset: URIRef
@@ -182,3 +194,11 @@ class MLKG(DefinedNamespace):
     kindOrder: URIRef
     kindPrecedence: URIRef
     majorChange: URIRef
+
+
+#: What an entity reference carries about the entity it names (OpenMetadata ``type/entityReference.json``:
+#: type, name, fullyQualifiedName, displayName, description, id): a node a document gives only these is
+#: referenced, not described, by it.
+REFERENCE_PREDICATES: Final = frozenset(
+    {RDF.type, MLKG.name, MLKG.fullyQualifiedName, MLKG.displayName, MLKG.description, MLKG.externalId}
+)

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from mlkg.api.representations import GRAPH_TYPES, RESULT_TYPES
 from mlkg.api.routers.sparql import MIN_TIMEOUT
+from mlkg.exports.openmetadata import COLLECTIONS
 
 __all__ = ["describe"]
 
@@ -354,6 +355,21 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
     ("/health", "get"): {"responses": _errors(503)},
+    **{
+        (f"/api/v1/{collection}/name/{{fqn}}", "get"): {"responses": _errors(400, 404, 503)}
+        for collection in COLLECTIONS
+    },
+    ("/api/v1/lineage/{entity}/name/{fqn}", "get"): {"responses": _errors(400, 404, 503)},
+    ("/api/v1/lineage", "put"): {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {
+                "description": "The lineage edge's document was written: the ingest report",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(*_WRITE_ERRORS, 422),
+        },
+    },
 }
 
 

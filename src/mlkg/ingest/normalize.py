@@ -6,6 +6,8 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 - ``type`` / ``@type`` values that are entity type names (``"column"``, ``"mlmodel"``, any name
   :meth:`IriMinter.type_named` accepts) become class IRIs: a context cannot map them, as names like
   ``table`` or ``service`` are also property terms;
+- a top-level entity with a ``service`` and a name but no fully qualified name (a create request) gets
+  OpenMetadata's: the service's FQN, then its name (``mlflow_prod.churn_model``);
 - every entity node gets an ``@id``: an explicit ``@id`` is kept; an ``id`` holding an absolute IRI is used
   as ``@id`` (any other ``id``, such as an OpenMetadata UUID, stays the literal ``mlkg:externalId``);
   references and top-level entities are minted from their type and fully qualified name (else name);
@@ -17,6 +19,13 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 - epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` /
   ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a
   label);
+- OpenMetadata create-request shorthands (``api/data/createMlModel.json``): ``service``, ``domains``,
+  ``dataProducts`` and ``dashboard`` given as fully qualified names and ``followers`` as user names become
+  entity references of their type; ``owners`` given as names become the one user or team of that name the
+  store knows (:mod:`mlkg.ingest.references`);
+- an entity reference with an ``id`` but no fully qualified name names the entity the store knows by that
+  external id (of the reference's type); given only by an id the store does not know, it is rejected;
+- an ``addLineage`` request (``{"edge": {...}}``) becomes a lineage edge document (:mod:`mlkg.ingest.edges`);
 - keys that are not terms of the context would be dropped by JSON-LD expansion (JSON-LD 1.1 API, section
   5.1.2, Expansion Algorithm step 13.3); they are removed here and reported with their JSON pointer.
 """
@@ -32,8 +41,11 @@ from typing import Any, Literal
 from rdflib import URIRef
 
 from mlkg.errors import InputError, ParseError
-from mlkg.ids import EntityType, IriMinter, split_fqn
+from mlkg.ids import EntityType, IriMinter, join_fqn, split_fqn
 from mlkg.ingest.document import is_absolute_iri
+from mlkg.ingest.edges import edge_node, is_edge_request
+from mlkg.ingest.references import ReferenceLookup
+from mlkg.ingest.shorthands import named_reference, owner_named, resolve_id, service_fqn
 from mlkg.vocab import NS
 
 __all__ = ["ContextTerms", "Normalised", "Normaliser", "json_pointer"]
@@ -139,9 +151,12 @@ class Normalised:
 class Normaliser:
     """Walks one entity document that uses mlkg's context; see the module docstring for what it does."""
 
-    def __init__(self, *, minter: IriMinter, terms: ContextTerms) -> None:
+    def __init__(
+        self, *, minter: IriMinter, terms: ContextTerms, lookup: ReferenceLookup | None = None
+    ) -> None:
         self._minter = minter
         self._terms = terms
+        self._lookup = lookup
 
     def normalise(self, *, node: Mapping[str, Any], pointer: str, drop_unknown: bool) -> Normalised:
         """Normalise the top-level ``node`` found at JSON ``pointer`` of its source.
@@ -152,19 +167,42 @@ class Normaliser:
         :raises ParseError: the entity has no type, no name or FQN (and no ``@id``), an unknown entity type,
             a malformed FQN or timestamp, or a string where an IRI is needed that is not an absolute IRI;
             ``where`` is the JSON pointer of the offending field.
+        :raises ValidationError: a reference by id or an owner by name that the store does not know (or
+            knows several of).
         """
         result = Normalised(node={})
-        walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown)
+        walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown, lookup=self._lookup)
+        if is_edge_request(node):
+            edge = edge_node(request=node, pointer=pointer, minter=self._minter, reference=walk.reference)
+            result.node = edge.node
+            result.references.update(edge.references)
+            result.ignored.extend(edge.ignored)
+            return result
         result.node = walk.node(node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None)
         return result
 
 
 class _Walk:
-    def __init__(self, minter: IriMinter, terms: ContextTerms, result: Normalised, *, drop_unknown: bool):
+    def __init__(
+        self,
+        minter: IriMinter,
+        terms: ContextTerms,
+        result: Normalised,
+        *,
+        drop_unknown: bool,
+        lookup: ReferenceLookup | None,
+    ):
         self._minter = minter
         self._terms = terms
         self._result = result
         self._drop_unknown = drop_unknown
+        self._lookup = lookup
+        #: The type of the document's top-level entity, once known.
+        self._top: EntityType | None = None
+
+    def reference(self, obj: Mapping[str, Any], pointer: str) -> dict[str, Any]:
+        """A nested entity reference (or string shorthand) normalised as any reference in a document."""
+        return self.node(obj, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None)
 
     # Nodes ---------------------------------------------------------------------------------------------
 
@@ -195,8 +233,14 @@ class _Walk:
                 types = [str(entity_type.cls)]
         if types:
             out["@type"] = types
+        if top:
+            self._top = entity_type
 
         fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=index)
+        if top and "fullyQualifiedName" not in obj and "@id" not in obj and fqn is not None:
+            fqn = service_fqn(obj, pointer=pointer, name=fqn)
+            if len(fqn) > 1:
+                out["fullyQualifiedName"] = join_fqn(fqn)
         node_id = self._node_id(obj, pointer=pointer, top=top, entity_type=entity_type, fqn=fqn)
         if node_id is not None:
             out["@id"] = node_id
@@ -308,6 +352,21 @@ class _Walk:
         external = obj.get("id")
         if isinstance(external, str) and is_absolute_iri(external):
             return external
+        if (
+            not top
+            and isinstance(external, str)
+            and "fullyQualifiedName" not in obj
+            and self._is_reference(obj)
+        ):
+            known = resolve_id(
+                lookup=self._lookup,
+                external=external,
+                entity_type=entity_type,
+                pointer=pointer,
+                required=not fqn,
+            )
+            if known is not None:
+                return known
         if entity_type is not None and fqn:
             try:
                 return str(self._minter.mint(segment=entity_type.segment, fqn=fqn))
@@ -319,6 +378,18 @@ class _Walk:
                 where=pointer,
             )
         return None
+
+    def _named(self, key: str, value: str, *, pointer: str) -> dict[str, Any] | None:
+        """The reference a create-request string names (:mod:`mlkg.ingest.shorthands`), normalised; None if
+        ``key`` takes no such string."""
+        if key == "owners":
+            iri, cls = owner_named(lookup=self._lookup, name=value, pointer=pointer)
+            self._result.references.add(str(iri))
+            return {"@id": str(iri), "@type": [str(cls)]}
+        named = named_reference(key=key, value=value, top=self._top)
+        if named is None:
+            return None
+        return self.node(named, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None)
 
     @staticmethod
     def _is_reference(obj: Mapping[str, Any]) -> bool:
@@ -378,6 +449,9 @@ class _Walk:
             and key in self._terms.iri_terms
             and not (value.startswith("_:") or is_absolute_iri(value))
         ):
+            named = self._named(key, value, pointer=pointer)
+            if named is not None:
+                return named
             raise ParseError(
                 f"{key!r} needs an IRI or an entity reference such as "
                 f'{{"type": "table", "fullyQualifiedName": "..."}}, not {value!r}',
