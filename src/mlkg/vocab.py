@@ -56,6 +56,7 @@ class MLKG(DefinedNamespace):
     Asset: URIRef
     Classification: URIRef
     Column: URIRef
+    CustomProperty: URIRef
     Dashboard: URIRef
     Dataset: URIRef
     Deployment: URIRef
@@ -67,6 +68,7 @@ class MLKG(DefinedNamespace):
     FeatureTable: URIRef
     HyperParameter: URIRef
     Metric: URIRef
+    ModelCard: URIRef
     MetricPoint: URIRef
     LoggedModel: URIRef
     SourceTag: URIRef
@@ -88,6 +90,7 @@ class MLKG(DefinedNamespace):
     # Object properties
     classification: URIRef
     columnOf: URIRef
+    customProperty: URIRef
     dataSource: URIRef
     derivedFrom: URIRef
     derivedFromColumn: URIRef
@@ -105,6 +108,7 @@ class MLKG(DefinedNamespace):
     measuredOn: URIRef
     memberOf: URIRef
     metric: URIRef
+    modelCard: URIRef
     modelStore: URIRef
     monitors: URIRef
     owner: URIRef
@@ -134,6 +138,7 @@ class MLKG(DefinedNamespace):
     algorithm: URIRef
     alias: URIRef
     archiveExistingVersions: URIRef
+    bias: URIRef
     changeComment: URIRef
     changeDescription: URIRef
     changeType: URIRef
@@ -141,19 +146,26 @@ class MLKG(DefinedNamespace):
     dataType: URIRef
     datasetSource: URIRef
     deleted: URIRef
+    dependency: URIRef
     description: URIRef
     digest: URIRef
     displayName: URIRef
     email: URIRef
     endTime: URIRef
     entityVersion: URIRef
+    evaluationDataDescription: URIRef
     environment: URIRef
+    ethicalConsideration: URIRef
     externalId: URIRef
     featureAlgorithm: URIRef
     fullyQualifiedName: URIRef
     imageRepository: URIRef
+    limitation: URIRef
+    intendedUse: URIRef
     metricValue: URIRef
     name: URIRef
+    overview: URIRef
+    outOfScopeUse: URIRef
     schema: URIRef
     sensitive: URIRef
     serverUrl: URIRef
@@ -170,6 +182,7 @@ class MLKG(DefinedNamespace):
     tagFQN: URIRef
     target: URIRef
     timestamp: URIRef
+    trainingDataDescription: URIRef
     updatedAt: URIRef
     updatedBy: URIRef
     value: URIRef

@@ -15,7 +15,7 @@ from mlkg.store.base import Store
 PII = "PII.Sensitive"
 SCORING = "sagemaker_prod.credit_scoring"
 #: A model whose columns carry no tags at all: the PII marks are on a feature and on a feature source, as
-#: OpenMetadata lets a data steward tag an MlFeature (``mlFeatures[].tags``) and its ``featureSources[].tags``.
+#: OpenMetadata lets a data steward tag an MlFeature (``mlFeatures[].tags``) and its feature sources.
 FEATURE_PII: list[dict[str, Any]] = [
     {
         "type": "table",
@@ -115,6 +115,9 @@ def test_sensitive_assets_of_a_pii_feature_and_feature_source(feature_pii_store:
     )
     names = {name for _, name, _, _ in every}
     assert f"{SCORING}.loan_amount" not in names  # an untagged feature of the same model is not sensitive
-    assert rows(feature_pii_store, "sensitive-assets", ["name"], kind="feature").count(
-        (f"{SCORING}.income_band",)
-    ) == 1
+    assert (
+        rows(feature_pii_store, "sensitive-assets", ["name"], kind="feature").count(
+            (f"{SCORING}.income_band",)
+        )
+        == 1
+    )
