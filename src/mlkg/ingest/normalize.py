@@ -30,7 +30,6 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ from rdflib import URIRef
 from mlkg.errors import InputError, ParseError
 from mlkg.ids import EntityType, IriMinter, split_fqn
 from mlkg.ingest.document import is_absolute_iri
+from mlkg.ingest.fieldvalues import custom_value, json_text, requirements
 from mlkg.vocab import NS
 
 __all__ = ["ContextTerms", "Normalised", "Normaliser", "json_pointer"]
@@ -382,15 +382,15 @@ class _Walk:
         if key == "version":
             return _each(value, lambda v, i: str(v) if _is_number(v) else v)
         if key in _JSON_TEXT_KEYS and isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False)
+            return json_text(value)
         if key == "dependencies":
-            value = _requirements(value)
+            value = requirements(value)
         owned = _OWNED.get(key)
         if key in _MAP_KEYS and isinstance(value, dict) and self._is_name_value_map(value):
             value = [{"name": k, "value": v} for k, v in value.items()]
         if key in _CUSTOM_KEYS and isinstance(value, dict) and not ({"@id", "@type"} & set(value)):
             # A null (or empty) value says the property is unset, as JSON-LD reads null.
-            value = [{"name": k, "value": _custom_value(v)} for k, v in value.items() if v not in (None, [])]
+            value = [{"name": k, "value": custom_value(v)} for k, v in value.items() if v not in (None, [])]
         scoped = self._terms.scoped_literals.get(key)
         inner = literals | scoped if scoped else literals
         if isinstance(value, list):
@@ -457,31 +457,6 @@ class _Walk:
 
 def _takes_iri(definition: Any) -> bool:
     return isinstance(definition, Mapping) and definition.get("@type") == "@id"
-
-
-def _requirements(value: Any) -> Any:
-    """``dependencies`` with conda-style ``{"pip": ["mlflow==2.17"]}`` entries (MLflow's conda.yaml) flattened
-    into the list; anything else is left for validation to judge."""
-    items = value if isinstance(value, list) else [value]
-    if not any(isinstance(item, dict) for item in items):
-        return value
-    flat: list[Any] = []
-    for item in items:
-        if isinstance(item, dict) and not any(k.startswith("@") for k in item):
-            for nested in item.values():
-                flat.extend(nested if isinstance(nested, list) else [nested])
-        else:
-            flat.append(item)
-    return flat
-
-
-def _custom_value(value: Any) -> Any:
-    """A custom property's value: a scalar or list of scalars as is, anything else (an entity reference, a
-    time interval, a table of values) as its JSON text."""
-    scalars = (str, int, float, bool)
-    if isinstance(value, scalars) or (isinstance(value, list) and all(isinstance(v, scalars) for v in value)):
-        return value
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _each(value: Any, convert: Any) -> Any:
