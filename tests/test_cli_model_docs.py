@@ -52,3 +52,17 @@ def test_a_card_field_of_the_wrong_kind_exits_2_and_changes_nothing(tmp_path: Pa
     first = result.stderr.splitlines()[0]
     assert first.startswith("mlkg: error: ") and "a model card's overview must be text" in first
     assert same_dataset(dump(runner, store), before)
+
+
+def test_the_readme_example_loads_and_its_query_answers(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("#### Model cards, signatures, dependencies and custom properties") :]
+    document = section[section.index("```json\n") + 8 : section.index("```\n", section.index("```json\n"))]
+    query = section[section.index("```sparql\n") + 10 : section.index("```\n", section.index("```sparql\n"))]
+    runner = CliRunner()
+    store = str(tmp_path / "store")
+    path = write(tmp_path / "m.json", json.loads(document))
+    assert run(runner, "load", "--store", store, path).exit_code == 0
+    answer = run(runner, "query", "--store", store, query, "--format", "csv")
+    assert answer.exit_code == 0, answer.stderr
+    assert answer.stdout.splitlines()[1:] == [f"{MODEL},Credit risk team"]
