@@ -57,6 +57,7 @@ class MLKG(DefinedNamespace):
     Asset: URIRef
     Classification: URIRef
     Column: URIRef
+    CustomProperty: URIRef
     Dashboard: URIRef
     DashboardService: URIRef
     DatabaseService: URIRef
@@ -72,6 +73,7 @@ class MLKG(DefinedNamespace):
     HyperParameter: URIRef
     LineageEdge: URIRef
     Metric: URIRef
+    ModelCard: URIRef
     MetricPoint: URIRef
     LoggedModel: URIRef
     SourceTag: URIRef
@@ -96,6 +98,7 @@ class MLKG(DefinedNamespace):
     classification: URIRef
     columnLineage: URIRef
     columnOf: URIRef
+    customProperty: URIRef
     dataProduct: URIRef
     dataSource: URIRef
     derivedFrom: URIRef
@@ -116,6 +119,7 @@ class MLKG(DefinedNamespace):
     measuredOn: URIRef
     memberOf: URIRef
     metric: URIRef
+    modelCard: URIRef
     modelStore: URIRef
     monitors: URIRef
     owner: URIRef
@@ -146,6 +150,7 @@ class MLKG(DefinedNamespace):
     algorithm: URIRef
     alias: URIRef
     archiveExistingVersions: URIRef
+    bias: URIRef
     changeComment: URIRef
     changeDescription: URIRef
     changeType: URIRef
@@ -153,19 +158,26 @@ class MLKG(DefinedNamespace):
     dataType: URIRef
     datasetSource: URIRef
     deleted: URIRef
+    dependency: URIRef
     description: URIRef
     digest: URIRef
     displayName: URIRef
     email: URIRef
     endTime: URIRef
     entityVersion: URIRef
+    evaluationDataDescription: URIRef
     environment: URIRef
+    ethicalConsideration: URIRef
     externalId: URIRef
     featureAlgorithm: URIRef
     fullyQualifiedName: URIRef
     imageRepository: URIRef
+    limitation: URIRef
+    intendedUse: URIRef
     metricValue: URIRef
     name: URIRef
+    overview: URIRef
+    outOfScopeUse: URIRef
     schema: URIRef
     sensitive: URIRef
     serverUrl: URIRef
@@ -182,6 +194,7 @@ class MLKG(DefinedNamespace):
     tagFQN: URIRef
     target: URIRef
     timestamp: URIRef
+    trainingDataDescription: URIRef
     updatedAt: URIRef
     updatedBy: URIRef
     value: URIRef

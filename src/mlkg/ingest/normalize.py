@@ -14,8 +14,15 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 - owned nested structures get a type and an IRI minted under their parent's FQN (see ``_OWNED``): features,
   feature sources, hyperparameters, metrics, the model store, a table's columns, tag labels (with their
   classification, the tag FQN's first segment), a metric's history points (named by their position in the
-  list: ``{metric FQN}.0``, ``.1``, ...), source tags, a model version's logged model. MLflow-style maps are
-  accepted for ``parameters``, ``metrics`` and ``sourceTags`` (``{"learning_rate": "0.01"}``);
+  list: ``{metric FQN}.0``, ``.1``, ...), source tags, a model version's logged model, a model's
+  ``modelCard`` (named by the model's FQN) and custom properties. MLflow-style maps are accepted for
+  ``parameters``, ``metrics`` and ``sourceTags`` (``{"learning_rate": "0.01"}``); ``extension`` (OpenMetadata)
+  and ``customProperties`` (DataHub) are maps of name to any JSON value, one custom property per name;
+- a ``signature`` or ``schema`` given as JSON (MLflow's ``{"inputs": ..., "outputs": ...}``) becomes its
+  JSON text, as MLflow import stores it; ``dependencies`` may hold conda-style ``{"pip": [...]}`` objects,
+  whose requirements are listed with the others;
+- inside a property with a scoped context (``modelCard``: ``trainingData`` is text there), that context's
+  terms are read as it defines them;
 - epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` /
   ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a
   label);
@@ -44,6 +51,7 @@ from mlkg.errors import InputError, ParseError
 from mlkg.ids import EntityType, IriMinter, join_fqn, split_fqn
 from mlkg.ingest.document import is_absolute_iri
 from mlkg.ingest.edges import edge_node, is_edge_request
+from mlkg.ingest.fieldvalues import custom_value, json_text, requirements
 from mlkg.ingest.references import ReferenceLookup
 from mlkg.ingest.shorthands import named_reference, owner_named, resolve_id, service_fqn
 from mlkg.vocab import NS
@@ -77,6 +85,7 @@ class _Owned:
 
 _FEATURE = _Owned("feature", "child", own_fqn=True)
 _PARAMETER = _Owned("hyperParameter", "child", own_fqn=False)
+_CUSTOM = _Owned("customProperty", "child", own_fqn=False)
 _OWNED: Mapping[str, _Owned] = MappingProxyType(
     {
         "mlFeatures": _FEATURE,
@@ -92,10 +101,19 @@ _OWNED: Mapping[str, _Owned] = MappingProxyType(
         "history": _Owned("metricPoint", "index", own_fqn=False),
         "sourceTags": _Owned("sourceTag", "child", own_fqn=False),
         "loggedModel": _Owned("loggedModel", "parent", own_fqn=False),
+        "modelCard": _Owned("modelCard", "parent", own_fqn=False),
+        "extension": _CUSTOM,
+        "customProperties": _CUSTOM,
     }
 )
 #: Properties that also accept an MLflow-style map of name to value.
 _MAP_KEYS = frozenset({"parameters", "metrics", "sourceTags"})
+#: Custom properties: OpenMetadata's entity ``extension`` and DataHub's ``customProperties``, an object of
+#: name to value (any JSON value: one that is not a string, number, boolean or list of them is kept as its
+#: JSON text).
+_CUSTOM_KEYS = frozenset({"extension", "customProperties"})
+#: Values kept as JSON text when given as JSON (an MLflow model signature, a dataset schema).
+_JSON_TEXT_KEYS = frozenset({"signature", "schema"})
 
 
 def json_pointer(parent: str, key: str | int) -> str:
@@ -110,11 +128,15 @@ class ContextTerms:
 
     terms: frozenset[str]
     iri_terms: frozenset[str]
+    #: For a property with a scoped context, the terms that context defines as not taking IRIs (inside
+    #: ``modelCard``, ``trainingData`` is text, not the model's training datasets).
+    scoped_literals: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_context(cls, document: Mapping[str, Any]) -> ContextTerms:
         terms: set[str] = set()
         iri_terms: set[str] = set()
+        scoped_literals: dict[str, frozenset[str]] = {}
 
         def visit(context: Mapping[str, Any]) -> None:
             for term, definition in context.items():
@@ -122,14 +144,25 @@ class ContextTerms:
                     continue
                 terms.add(term)
                 if isinstance(definition, Mapping):
-                    if definition.get("@type") == "@id":
+                    if _takes_iri(definition):
                         iri_terms.add(term)
                     scoped = definition.get("@context")
                     if isinstance(scoped, Mapping):
                         visit(scoped)
+                        scoped_literals[term] = frozenset(
+                            k for k, d in scoped.items() if not k.startswith("@") and not _takes_iri(d)
+                        )
 
         visit(document.get("@context", {}))
-        return cls(terms=frozenset(terms), iri_terms=frozenset(iri_terms))
+        return cls(
+            terms=frozenset(terms),
+            iri_terms=frozenset(iri_terms),
+            scoped_literals=MappingProxyType(scoped_literals),
+        )
+
+    def takes_iri(self, key: str, *, literals: frozenset[str]) -> bool:
+        """True if ``key`` takes IRIs where the scoped contexts in force make ``literals`` plain terms."""
+        return key in self.iri_terms and key not in literals
 
     def known(self, key: str) -> bool:
         """True if JSON-LD expansion keeps ``key``: a term, a keyword, or an absolute / compact IRI."""
@@ -178,7 +211,9 @@ class Normaliser:
             result.references.update(edge.references)
             result.ignored.extend(edge.ignored)
             return result
-        result.node = walk.node(node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None)
+        result.node = walk.node(
+            node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None, literals=frozenset()
+        )
         return result
 
 
@@ -202,7 +237,9 @@ class _Walk:
 
     def reference(self, obj: Mapping[str, Any], pointer: str) -> dict[str, Any]:
         """A nested entity reference (or string shorthand) normalised as any reference in a document."""
-        return self.node(obj, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None)
+        return self.node(
+            obj, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None, literals=frozenset()
+        )
 
     # Nodes ---------------------------------------------------------------------------------------------
 
@@ -215,6 +252,7 @@ class _Walk:
         owned: _Owned | None,
         parent_fqn: list[str] | None,
         index: int | None,
+        literals: frozenset[str],
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         types, entity_type = self._types(obj, pointer=pointer)
@@ -267,7 +305,7 @@ class _Walk:
                 key = "sourceTags"  # key/value tags (MLflow, DataHub): {"team": "risk"}, not tag labels
                 if key in obj:
                     raise InputError(f"{child} gives key/value tags and sourceTags: give one", where=child)
-            out[key] = self._value(key, value, pointer=child, parent_fqn=fqn)
+            out[key] = self._value(key, value, pointer=child, parent_fqn=fqn, literals=literals)
 
         if owned is not None and owned.fqn == "tag" and "classification" not in obj and fqn and len(fqn) > 1:
             out["classification"] = self._classification(fqn[0])
@@ -389,7 +427,9 @@ class _Walk:
         named = named_reference(key=key, value=value, top=self._top)
         if named is None:
             return None
-        return self.node(named, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None)
+        return self.node(
+            named, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None, literals=frozenset()
+        )
 
     @staticmethod
     def _is_reference(obj: Mapping[str, Any]) -> bool:
@@ -409,22 +449,41 @@ class _Walk:
 
     # Values --------------------------------------------------------------------------------------------
 
-    def _value(self, key: str, value: Any, *, pointer: str, parent_fqn: list[str] | None) -> Any:
+    def _value(
+        self, key: str, value: Any, *, pointer: str, parent_fqn: list[str] | None, literals: frozenset[str]
+    ) -> Any:
         if key in _TIMESTAMP_KEYS:
             return _each(value, lambda v, i: _timestamp(v, where=_item_pointer(pointer, value, i)))
         if key == "version":
             return _each(value, lambda v, i: str(v) if _is_number(v) else v)
+        if key in _JSON_TEXT_KEYS and isinstance(value, dict | list):
+            return json_text(value)
+        if key == "dependencies":
+            value = requirements(value)
         owned = _OWNED.get(key)
         if key in _MAP_KEYS and isinstance(value, dict) and self._is_name_value_map(value):
             value = [{"name": k, "value": v} for k, v in value.items()]
+        if key in _CUSTOM_KEYS and isinstance(value, dict) and not ({"@id", "@type"} & set(value)):
+            # A null (or empty) value says the property is unset, as JSON-LD reads null.
+            value = [{"name": k, "value": custom_value(v)} for k, v in value.items() if v not in (None, [])]
+        scoped = self._terms.scoped_literals.get(key)
+        inner = literals | scoped if scoped else literals
         if isinstance(value, list):
             return [
                 self._item(
-                    key, v, pointer=json_pointer(pointer, i), owned=owned, parent_fqn=parent_fqn, index=i
+                    key,
+                    v,
+                    pointer=json_pointer(pointer, i),
+                    owned=owned,
+                    parent_fqn=parent_fqn,
+                    index=i,
+                    literals=inner,
                 )
                 for i, v in enumerate(value)
             ]
-        return self._item(key, value, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=None)
+        return self._item(
+            key, value, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=None, literals=inner
+        )
 
     def _item(
         self,
@@ -435,6 +494,7 @@ class _Walk:
         owned: _Owned | None,
         parent_fqn: list[str] | None,
         index: int | None,
+        literals: frozenset[str],
     ) -> Any:
         if isinstance(value, str) and owned is not None and owned.fqn == "tag" and not is_absolute_iri(value):
             value = {"tagFQN": value}  # "tags": ["PII.Sensitive"]
@@ -442,11 +502,17 @@ class _Walk:
             if any(k in value for k in ("@value", "@list", "@set")):
                 return value
             return self.node(
-                value, pointer=pointer, top=False, owned=owned, parent_fqn=parent_fqn, index=index
+                value,
+                pointer=pointer,
+                top=False,
+                owned=owned,
+                parent_fqn=parent_fqn,
+                index=index,
+                literals=literals,
             )
         if (
             isinstance(value, str)
-            and key in self._terms.iri_terms
+            and self._terms.takes_iri(key, literals=literals)
             and not (value.startswith("_:") or is_absolute_iri(value))
         ):
             named = self._named(key, value, pointer=pointer)
@@ -465,6 +531,10 @@ class _Walk:
             return False
         scalars = all(isinstance(v, str | int | float | bool) for v in value.values())
         return scalars and any(not self._terms.known(k) for k in value)
+
+
+def _takes_iri(definition: Any) -> bool:
+    return isinstance(definition, Mapping) and definition.get("@type") == "@id"
 
 
 def _each(value: Any, convert: Any) -> Any:
