@@ -8,8 +8,9 @@ reads (issue 14's targets), measured in one run on this machine, each store on d
    (their description): the target is history costing at most 25% more time than the plain reload.
    Then reload it unchanged into the history store: storage (quads) must not grow.
 3. Give ``--models`` models ``--versions`` versions each (description changes) in the history store, then
-   time ``versions``, ``diff`` (first to last) and ``version`` (the first) of each: median and p95 in
-   milliseconds (target: under 20 ms).
+   time ``versions``, ``diff`` (first to last), ``version`` (the first) and ``as_of`` (the entity at the time
+   of its middle version, ``Catalog.version_at``) of each: median and p95 in milliseconds (target: under
+   20 ms).
 
     .venv/bin/python bench/history.py                      # 100k triples
     .venv/bin/python bench/history.py --triples 25000
@@ -135,15 +136,18 @@ def main(argv: list[str] | None = None) -> None:
         models = [d for d in documents if d.get("type") == "mlmodel"][: args.models]
         for round_ in range(1, args.versions):
             load_history([dict(m, description=f"version {round_} of the benchmark") for m in models])
-        reads: dict[str, list[float]] = {"versions": [], "diff": [], "version": []}
+        reads: dict[str, list[float]] = {"versions": [], "diff": [], "version": [], "as_of": []}
         for model in models:
             fqn = model["fullyQualifiedName"]
             versions = catalog.versions(fqn)
             first, last = versions[-1].version, versions[0].version
+            middle = versions[len(versions) // 2].at
+            assert middle is not None
             for _ in range(5):
                 reads["versions"].append(_timed(lambda f=fqn: catalog.versions(f)))
                 reads["diff"].append(_timed(lambda f=fqn, a=first, b=last: catalog.diff(f, a, b)))
                 reads["version"].append(_timed(lambda f=fqn, a=first: catalog.version(f, a)))
+                reads["as_of"].append(_timed(lambda f=fqn, t=middle: catalog.version_at(f, t)))
         results["versions_per_model"] = len(catalog.versions(models[0]["fullyQualifiedName"]))
         results["reads"] = {name: _ms(samples) for name, samples in reads.items()}
         catalog.close()

@@ -87,3 +87,31 @@ def test_bad_input_is_exit_2_and_one_line(demo_store: str, args: tuple[str, ...]
     done = run(*args, "--store", demo_store)
     assert done.exit_code == 2
     assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_document_and_patch(demo_store: str, tmp_path: Path) -> None:
+    shown = run("document", MODEL, "--store", demo_store)
+    assert shown.exit_code == 0, shown.stderr
+    document = json.loads(shown.stdout)
+    assert document["@id"] == IRI and document["algorithm"] == "XGBoost"
+
+    patch = tmp_path / "patch.json"
+    patch.write_text(json.dumps([{"op": "replace", "path": "/algorithm", "value": "LightGBM"}]))
+    done = run("patch", MODEL, str(patch), "--store", demo_store, "--if-version", "0.1")
+    assert done.exit_code == 0, done.stderr
+    assert "version 1.1" in done.stderr  # the algorithm: a major change
+    assert json.loads(run("document", MODEL, "--store", demo_store).stdout)["algorithm"] == "LightGBM"
+
+    stale = run("patch", MODEL, str(patch), "--store", demo_store, "--if-version", "0.1")
+    assert stale.exit_code == 2 and "at version 1.1, not 0.1" in stale.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps([{"op": "remove", "path": "/algorithm"}]))
+    refused = run("patch", MODEL, str(broken), "--store", demo_store)
+    assert refused.exit_code == 2 and refused.stderr.startswith("mlkg: error:"), refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    notjson = tmp_path / "not.json"
+    notjson.write_text("[{")
+    assert run("patch", MODEL, str(notjson), "--store", demo_store).exit_code == 2
+    assert run("patch", MODEL, str(tmp_path / "missing.json"), "--store", demo_store).exit_code == 2
+    history = json.loads(run("history", MODEL, "--store", demo_store, "--format", "json").stdout)
+    assert [v["version"] for v in history["versions"]] == ["1.1", "0.1"]

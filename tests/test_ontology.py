@@ -54,7 +54,8 @@ CHAIN_STEPS = {MLKG.hasFeatureSource, MLKG.dataSource}
 NOT_LINEAGE = {
     MLKG.service, MLKG.hyperParameter, MLKG.metric, MLKG.measuredOn, MLKG.modelStore, MLKG.experiment,
     MLKG.owner, MLKG.follower, MLKG.memberOf, MLKG.domain, MLKG.tag, MLKG.classification, MLKG.restoredFrom,
-    MLKG.history, MLKG.sourceTag, MLKG.loggedModel, MLKG.runOf,
+    MLKG.history, MLKG.sourceTag, MLKG.loggedModel, MLKG.runOf, MLKG.modelCard, MLKG.customProperty,
+    MLKG.dataProduct, MLKG.fromEntity, MLKG.toEntity, MLKG.columnLineage, MLKG.lineagePipeline,
 }  # fmt: skip
 
 

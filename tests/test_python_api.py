@@ -208,3 +208,24 @@ def test_the_demo_loads_from_python(demo: mlkg.Catalog, tmp_path: Path) -> None:
         assert catalog.location is None
     with mlkg.open(store=str(tmp_path / "s")) as catalog:
         assert catalog.location == tmp_path / "s"
+
+
+def test_every_demo_entity_has_a_json_form_that_reads_back_as_its_graph() -> None:
+    """The JSON form PATCH edits is the entity's document: read back unchanged, or uploaded as it is, it is
+    the same graph (so neither writes anything), for every entity document of the demo catalog."""
+    with mlkg.open(store="memory:") as catalog:
+        catalog.load(DEMO)
+        entities = catalog.query(
+            "PREFIX mlkg: <https://w3id.org/mlkg#> "
+            "SELECT DISTINCT ?g { GRAPH ?g { ?g a ?kind FILTER NOT EXISTS { ?g a mlkg:EntityVersion } } }"
+        )
+        assert isinstance(entities, SelectResult) and len(entities.rows) > 20
+        for (graph,) in entities.rows:
+            document = catalog.document(str(graph))
+            assert document["@id"] == str(graph)
+            assert catalog.patch(str(graph), []) is None, graph
+            assert not catalog.load(document).rejected, graph  # uploaded as it is: the same graph again
+        assert all(len(catalog.versions(str(g))) == 1 for (g,) in entities.rows)
+        record = f"{entities.rows[0][0]}/versions/0.1"
+        with pytest.raises(mlkg.InputError, match="a version record is never changed"):
+            catalog.patch(record, [])

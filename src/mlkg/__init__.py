@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 from mlkg.catalog import Catalog, open
 from mlkg.errors import (
     AuthenticationError,
+    ConflictError,
     ContextError,
     DeletedError,
     ForbiddenError,
@@ -22,6 +23,7 @@ from mlkg.errors import (
     NotFoundError,
     ParseError,
     PayloadTooLargeError,
+    PreconditionError,
     QueryError,
     QueryTimeoutError,
     ReasoningError,
@@ -36,6 +38,7 @@ from mlkg.errors import (
 __all__ = [
     "AuthenticationError",
     "Catalog",
+    "ConflictError",
     "ContextError",
     "DeletedError",
     "ForbiddenError",
@@ -46,6 +49,7 @@ __all__ = [
     "NotFoundError",
     "ParseError",
     "PayloadTooLargeError",
+    "PreconditionError",
     "QueryError",
     "QueryTimeoutError",
     "ReasoningError",

@@ -28,8 +28,16 @@ from typing import Any, BinaryIO, Self
 from rdflib import URIRef
 
 from mlkg.config import MEMORY_STORE, Settings
-from mlkg.errors import InputError, PayloadTooLargeError, StoreError, UnsupportedFormatError
+from mlkg.errors import (
+    InputError,
+    PayloadTooLargeError,
+    StoreError,
+    UnsupportedFormatError,
+)
 from mlkg.exports import GraphSelection, export
+from mlkg.exports.entityjson import entity_json
+from mlkg.exports.omlineage import lineage_json
+from mlkg.exports.openmetadata import OpenMetadataJson
 from mlkg.history import ChangeDescription, EntityHistory, VersionRecord, describe_change, parse_version
 from mlkg.history.asof import described_at, entity_at, parse_instant
 from mlkg.history.registry import ModelRegistry
@@ -39,6 +47,8 @@ from mlkg.ingest.datahub import CheckedProposals, DataHubIntake, PlatformMap, Pr
 from mlkg.ingest.document import is_reserved
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
 from mlkg.ingest.openlineage import CheckedEvents, EventItem, NamespaceMap, OpenLineageIntake
+from mlkg.ingest.references import StoreReferences
+from mlkg.patching import checked_patch, own_document
 from mlkg.queries.resolve import resolve_entity
 from mlkg.reasoning.engine import ReasonStats
 from mlkg.reasoning.explain import Hop, explain
@@ -138,7 +148,13 @@ class Catalog:
                 history=self.history if keep_history else None,
                 registry=ModelRegistry() if keep_history else None,
             )
-            self.ingestor = Ingestor(minter=self.minter, max_bytes=settings.max_document_bytes)
+            #: Entities and lineage as OpenMetadata's JSON (README, "OpenMetadata").
+            self.openmetadata = OpenMetadataJson.from_ontology(minter=self.minter, ontology=ontology)
+            self.ingestor = Ingestor(
+                minter=self.minter,
+                max_bytes=settings.max_document_bytes,
+                lookup=StoreReferences(store=self.store),
+            )
             #: OpenLineage events through the same ingest (README, "OpenLineage").
             self.openlineage = OpenLineageIntake(
                 ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
@@ -325,6 +341,58 @@ class Catalog:
         store.replace_graphs(graphs={target: triples}, restored_from={target: number})
         return store.versions.get(target)
 
+    def document(self, entity: str, /) -> dict[str, Any]:
+        """The entity's own document as one JSON tree (framed JSON-LD with mlkg's context inline, arrays
+        sorted; :mod:`mlkg.exports.entityjson`): the form :meth:`patch` edits, and what ``GET /id/...``
+        answers to ``Accept: application/json``.
+
+        :raises NotFoundError: if ``entity`` names nothing, or an entity with no document of its own (a
+            column is described in its table's document: patch the table).
+        :raises DeletedError: if the entity was deleted.
+        :raises ConflictError: if its document holds nodes it does not link to (no tree holds them).
+        """
+        target = self._one(entity)
+        return entity_json(
+            entity=target, triples=own_document(store=self.store, history=self.history, entity=target)
+        )
+
+    def patch(
+        self,
+        entity: str,
+        operations: Sequence[Mapping[str, Any]],
+        /,
+        *,
+        version: str | Decimal | None = None,
+        tag: str | None = None,
+    ) -> Decimal | None:
+        """Apply a JSON Patch (RFC 6902) to the entity's document (:meth:`document`) and store the result
+        like an upload of it: validated with the shapes, replacing the entity's graph, a new version by the
+        version rule. All or nothing: a patch that fails, or whose result the shapes refuse, changes
+        nothing. Returns the new version, or None if the result is what was stored.
+
+        ``version`` (a version number) or ``tag`` (:func:`~mlkg.exports.entityjson.entity_tag` of the
+        document the patch was made against, HTTP ``If-Match``): patch only if the entity is still that.
+
+        :raises NotFoundError: as :meth:`document`.
+        :raises PreconditionError: if the entity is no longer ``version`` or ``tag``.
+        :raises ConflictError: if a ``test`` operation fails.
+        :raises ValidationError: if the shapes refuse the patched document.
+        :raises InputError: if ``operations`` is not a JSON Patch, a path names nothing, or the result
+            describes another entity.
+        """
+        target, store = self._one(entity), self._writable()
+        checked = checked_patch(
+            store=store,
+            history=self.history,
+            ingestor=self.ingestor,
+            entity=target,
+            operations=operations,
+            version=None if version is None else self._version(version),
+            tag=tag,
+        )
+        store.replace_graphs(graphs=checked.graphs)
+        return store.versions.get(target)
+
     def versions(self, entity: str, /) -> list[VersionRecord]:
         """Every recorded version of ``entity``, newest first (``mlkg history``, ``GET .../versions``).
         An entity loaded once has one version, 0.1.
@@ -458,6 +526,53 @@ class Catalog:
             direction=Direction(direction),
             depth=depth,
             max_nodes=max_nodes,
+        )
+
+    def openmetadata_entity(
+        self, entity_type: str, fqn: str, /, *, fields: str | None = None
+    ) -> dict[str, Any]:
+        """The ``entity_type`` entity (``"mlmodel"``, ``"table"``, ...) whose fully qualified name is ``fqn``,
+        as OpenMetadata's JSON, with the optional ``fields`` asked for (comma list, ``*`` for all;
+        :mod:`mlkg.exports.openmetadata`).
+
+        :raises NotFoundError: if no document of that type and name is stored.
+        :raises InputError: on an unknown entity type or field name, or a malformed FQN.
+        """
+        wanted = self.openmetadata.fields(entity_type=entity_type, requested=fields)
+        iri = self.openmetadata.locate(store=self.store, entity_type=entity_type, fqn=fqn)
+        return self.openmetadata.entity(store=self.store, iri=iri, entity_type=entity_type, fields=wanted)
+
+    def openmetadata_lineage(
+        self, entity_type: str, fqn: str, /, *, upstream_depth: int = 1, downstream_depth: int = 1
+    ) -> dict[str, Any]:
+        """OpenMetadata's ``EntityLineage`` of the ``entity_type`` entity named ``fqn``: ``entity``,
+        ``nodes``, ``upstreamEdges`` and ``downstreamEdges`` up to the given depths
+        (:mod:`mlkg.exports.omlineage`).
+
+        :raises NotFoundError: if no stored document names an entity of that type and name.
+        :raises InputError: on an unknown entity type, a malformed FQN or a negative depth.
+        """
+        if upstream_depth < 0 or downstream_depth < 0:
+            raise InputError("upstreamDepth and downstreamDepth must not be negative")
+        iri = self.openmetadata.locate(store=self.store, entity_type=entity_type, fqn=fqn, document=False)
+        walks = {
+            direction: lineage_graph(
+                store=self.store, program=self.program, entity=iri, direction=direction, depth=depth
+            ).to_dict()
+            if depth
+            else {}
+            for direction, depth in (
+                (Direction.UPSTREAM, upstream_depth),
+                (Direction.DOWNSTREAM, downstream_depth),
+            )
+        }
+        return lineage_json(
+            store=self.store,
+            renderer=self.openmetadata,
+            minter=self.minter,
+            entity=iri,
+            upstream=walks[Direction.UPSTREAM],
+            downstream=walks[Direction.DOWNSTREAM],
         )
 
     def explain(self, *, downstream: str, upstream: str) -> list[Hop] | None:

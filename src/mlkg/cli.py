@@ -25,7 +25,14 @@ import typer
 from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
-from mlkg.cli_history import delete_command, diff_command, history_command, restore_command
+from mlkg.cli_history import (
+    delete_command,
+    diff_command,
+    document_command,
+    history_command,
+    patch_command,
+    restore_command,
+)
 from mlkg.cli_import import import_app
 from mlkg.cli_inputs import expand_inputs, run_inputs
 from mlkg.cli_lineage import explain_command, lineage_command
@@ -387,6 +394,8 @@ app.command("explain")(explain_command)
 app.command("history")(history_command)
 app.command("diff")(diff_command)
 app.command("restore")(restore_command)
+app.command("document")(document_command)
+app.command("patch")(patch_command)
 app.command("delete")(delete_command)
 app.add_typer(import_app)
 

@@ -1,23 +1,35 @@
-"""``mlkg history``, ``mlkg diff``, ``mlkg restore`` and ``mlkg delete``: an entity's versions as
-:meth:`mlkg.Catalog.versions` reads them and ``GET /id/{type}/{fqn}/versions`` serves them
-(docs/architecture.md, section 7). :mod:`mlkg.cli` registers them.
+"""``mlkg history``, ``mlkg diff``, ``mlkg restore``, ``mlkg delete``, ``mlkg document`` and ``mlkg patch``:
+an entity's versions as :meth:`mlkg.Catalog.versions` reads them and ``GET /id/{type}/{fqn}/versions`` serves
+them, and its JSON form as JSON Patch edits it (docs/architecture.md, section 7). :mod:`mlkg.cli` registers
+them.
 
-``history`` and ``diff`` only read (they work while ``mlkg serve`` holds the store); ``restore`` and
-``delete`` write, and exit 2 naming the HTTP route to use while a server holds the store.
+``history``, ``diff`` and ``document`` only read (they work while ``mlkg serve`` holds the store);
+``restore``, ``delete`` and ``patch`` write, and exit 2 naming the HTTP route to use while a server holds the
+store.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from mlkg.cli_open import reading, writing
+from mlkg.cli_open import errors, reading, writing
 from mlkg.cli_options import store_options
+from mlkg.errors import InputError, ParseError
 
-__all__ = ["delete_command", "diff_command", "history_command", "restore_command"]
+__all__ = [
+    "delete_command",
+    "diff_command",
+    "document_command",
+    "history_command",
+    "patch_command",
+    "restore_command",
+]
 
 EntityArg = Annotated[
     str, typer.Argument(metavar="ENTITY", help="IRI, fully qualified name or unique name (IRI if deleted).")
@@ -110,6 +122,59 @@ def delete_command(
         existed = catalog.delete(entity, hard=hard)
     how = "hard-deleted (with its history)" if hard else "deleted (mlkg restore brings it back)"
     typer.echo(f"mlkg: {iri} {how}" if existed else f"mlkg: {iri} was not stored", err=True)
+
+
+@store_options
+def document_command(ctx: typer.Context, entity: EntityArg) -> None:
+    """ENTITY's document as one JSON tree: what mlkg patch edits (and GET /id/{type}/{fqn} answers to
+    Accept: application/json). Arrays are sorted, so the JSON Pointers it shows hold for a patch."""
+    with reading(ctx) as catalog:
+        document = catalog.document(entity)
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+
+
+@store_options
+def patch_command(
+    ctx: typer.Context,
+    entity: EntityArg,
+    patch: Annotated[
+        str, typer.Argument(metavar="PATCH", help="A JSON Patch file (RFC 6902); '-' reads stdin.")
+    ],
+    version: Annotated[
+        str | None, typer.Option("--if-version", help="Patch only if ENTITY is still at this version.")
+    ] = None,
+) -> None:
+    """Apply a JSON Patch (RFC 6902) to ENTITY's document (see mlkg document) and store the result as a new
+    version, validated like an upload. All or nothing: a failed test, a path that names nothing or a result
+    the shapes refuse changes nothing (exit 2)."""
+
+    def advice(url: str) -> str:
+        return f"send PATCH {url}id/<type>/<fqn> with Content-Type: application/json-patch+json"
+
+    with errors():
+        operations = _read_patch(patch)
+    with writing(ctx, advice=advice) as catalog:
+        made = catalog.patch(entity, operations, version=version)
+        iri = catalog.resolve(entity)
+    if made is None:
+        typer.echo(f"mlkg: the patch leaves {iri} as it is: nothing written", err=True)
+    else:
+        typer.echo(f"mlkg: patched {iri}: version {made}", err=True)
+
+
+def _read_patch(name: str) -> Any:
+    """The JSON of a patch file (or stdin).
+
+    :raises InputError: if the file cannot be read; :raises ParseError: if it is not JSON.
+    """
+    try:
+        text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"cannot read the patch: {error}", where=name) from error
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ParseError(f"the patch is not JSON: {error}", where=name) from error
 
 
 def _fields(change: dict[str, Any]) -> str:

@@ -15,6 +15,8 @@ NotAcceptableError         2           406
 AuthenticationError        2           401
 NotFoundError              2 (1)       404
 QueryError                 2           400
+ConflictError              2           409
+PreconditionError          2           412
 QueryTimeoutError          1           503
 ServiceBusyError           1           503 (with Retry-After)
 StoreError                 1           500
@@ -33,6 +35,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthenticationError",
+    "ConflictError",
     "ContextError",
     "DeletedError",
     "ForbiddenError",
@@ -43,6 +46,7 @@ __all__ = [
     "NotFoundError",
     "ParseError",
     "PayloadTooLargeError",
+    "PreconditionError",
     "QueryError",
     "QueryTimeoutError",
     "ReasoningError",
@@ -102,6 +106,16 @@ class ValidationError(InputError):
 
 class NotAcceptableError(InputError):
     """No representation mlkg can write matches what the client accepts (HTTP ``Accept``)."""
+
+
+class ConflictError(InputError):
+    """The request does not fit the entity as it is now: a JSON Patch ``test`` that fails, a document that
+    has no JSON form to patch."""
+
+
+class PreconditionError(ConflictError):
+    """The entity is no longer the version the request names (HTTP ``If-Match``, ``Catalog.patch(version=)``):
+    someone else changed it since it was read."""
 
 
 class AuthenticationError(MlkgError):

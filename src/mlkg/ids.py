@@ -138,6 +138,19 @@ class IriMinter:
             raise InputError(f"empty segment in fully qualified name {parts!r}")
         return rdflib.URIRef(f"{self.base}{segment}/{'.'.join(_encode(p) for p in parts)}")
 
+    def mint_edge(self, *, source: str, target: str) -> rdflib.URIRef:
+        """The IRI of the lineage edge document from entity ``source`` to entity ``target`` (an OpenMetadata
+        addLineage request): ``{base}lineage/{source segment}.{source FQN}.{target segment}.{target FQN}``,
+        each of the four one percent-encoded FQN segment (an IRI not minted here stands as ``iri.{IRI}``).
+
+        :raises InputError: if the ontology has no lineage edge type.
+        """
+        parts: list[str] = []
+        for end in (source, target):
+            parsed = self.parse(end)
+            parts.extend(["iri", end] if parsed is None else [parsed[0], join_fqn(parsed[1])])
+        return self.mint(segment=self.type_named("lineageEdge").segment, fqn=parts)
+
     def parse(self, iri: str) -> tuple[str, list[str]] | None:
         """Split a minted IRI back into ``(segment, fqn segments)``; None if it was not minted here."""
         if not iri.startswith(self.base):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from rdflib import URIRef
+from rdflib import RDF, URIRef
 from rdflib.namespace import DefinedNamespace, Namespace
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "ONTOLOGY_GRAPH",
     "ONTOLOGY_IRI",
     "PENDING_GRAPH",
+    "REFERENCE_PREDICATES",
     "SD",
 ]
 
@@ -56,7 +57,11 @@ class MLKG(DefinedNamespace):
     Asset: URIRef
     Classification: URIRef
     Column: URIRef
+    CustomProperty: URIRef
     Dashboard: URIRef
+    DashboardService: URIRef
+    DatabaseService: URIRef
+    DataProduct: URIRef
     Dataset: URIRef
     Deployment: URIRef
     Domain: URIRef
@@ -66,7 +71,9 @@ class MLKG(DefinedNamespace):
     FeatureSource: URIRef
     FeatureTable: URIRef
     HyperParameter: URIRef
+    LineageEdge: URIRef
     Metric: URIRef
+    ModelCard: URIRef
     MetricPoint: URIRef
     LoggedModel: URIRef
     SourceTag: URIRef
@@ -76,9 +83,11 @@ class MLKG(DefinedNamespace):
     ModelVersion: URIRef
     Owner: URIRef
     Pipeline: URIRef
+    PipelineService: URIRef
     PipelineRun: URIRef
     PredictionTable: URIRef
     RegisteredModel: URIRef
+    Service: URIRef
     Table: URIRef
     Tag: URIRef
     Team: URIRef
@@ -87,7 +96,10 @@ class MLKG(DefinedNamespace):
 
     # Object properties
     classification: URIRef
+    columnLineage: URIRef
     columnOf: URIRef
+    customProperty: URIRef
+    dataProduct: URIRef
     dataSource: URIRef
     derivedFrom: URIRef
     derivedFromColumn: URIRef
@@ -96,15 +108,18 @@ class MLKG(DefinedNamespace):
     experiment: URIRef
     featureOf: URIRef
     follower: URIRef
+    fromEntity: URIRef
     hasColumn: URIRef
     hasFeatureSource: URIRef
     hasVersion: URIRef
     history: URIRef
     hyperParameter: URIRef
+    lineagePipeline: URIRef
     loggedModel: URIRef
     measuredOn: URIRef
     memberOf: URIRef
     metric: URIRef
+    modelCard: URIRef
     modelStore: URIRef
     monitors: URIRef
     owner: URIRef
@@ -122,6 +137,7 @@ class MLKG(DefinedNamespace):
     sourceTag: URIRef
     tableDerivedFrom: URIRef
     tag: URIRef
+    toEntity: URIRef
     trainedOn: URIRef
     upstream: URIRef
     usedDataset: URIRef
@@ -134,25 +150,34 @@ class MLKG(DefinedNamespace):
     algorithm: URIRef
     alias: URIRef
     archiveExistingVersions: URIRef
+    bias: URIRef
+    changeComment: URIRef
     changeDescription: URIRef
     changeType: URIRef
     createdAt: URIRef
     dataType: URIRef
     datasetSource: URIRef
     deleted: URIRef
+    dependency: URIRef
     description: URIRef
     digest: URIRef
     displayName: URIRef
     email: URIRef
     endTime: URIRef
     entityVersion: URIRef
+    evaluationDataDescription: URIRef
     environment: URIRef
+    ethicalConsideration: URIRef
     externalId: URIRef
     featureAlgorithm: URIRef
     fullyQualifiedName: URIRef
     imageRepository: URIRef
+    limitation: URIRef
+    intendedUse: URIRef
     metricValue: URIRef
     name: URIRef
+    overview: URIRef
+    outOfScopeUse: URIRef
     schema: URIRef
     sensitive: URIRef
     serverUrl: URIRef
@@ -169,6 +194,7 @@ class MLKG(DefinedNamespace):
     tagFQN: URIRef
     target: URIRef
     timestamp: URIRef
+    trainingDataDescription: URIRef
     updatedAt: URIRef
     updatedBy: URIRef
     value: URIRef
@@ -181,3 +207,11 @@ class MLKG(DefinedNamespace):
     kindOrder: URIRef
     kindPrecedence: URIRef
     majorChange: URIRef
+
+
+#: What an entity reference carries about the entity it names (OpenMetadata ``type/entityReference.json``:
+#: type, name, fullyQualifiedName, displayName, description, id): a node a document gives only these is
+#: referenced, not described, by it.
+REFERENCE_PREDICATES: Final = frozenset(
+    {RDF.type, MLKG.name, MLKG.fullyQualifiedName, MLKG.displayName, MLKG.description, MLKG.externalId}
+)

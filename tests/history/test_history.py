@@ -420,3 +420,120 @@ def test_compare_versions_side_by_side(catalog: Catalog) -> None:
     assert shown[("metric", "auc")] == ("0.8", "0.9")
     assert shown[("metric", "f1")] == (None, "0.7")
     assert shown[("stage", "")] == ("Archived", None)
+
+
+# -- JSON Patch (issue 14, point 6) ------------------------------------------------------------------------
+
+
+def column_index(catalog: Catalog, name: str) -> int:
+    return [c["name"] for c in catalog.document(ORDERS)["columns"]].index(name)
+
+
+def test_a_json_patch_edits_the_entity_document_as_a_new_version(catalog: Catalog) -> None:
+    document = catalog.document(ORDERS)
+    assert document["@id"].endswith(f"/table/{ORDERS}") and document["description"] == "One row per order."
+    assert [c["name"] for c in document["columns"]] == ["amount", "id"]  # sorted: stable pointers
+    assert catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "Orders."}]) == Decimal(
+        "0.2"
+    )
+    assert catalog.document(ORDERS)["description"] == "Orders."
+    change = catalog.versions(ORDERS)[0].change
+    assert change["fieldsUpdated"] == [
+        {"name": "description", "oldValue": "One row per order.", "newValue": "Orders."}
+    ]
+
+    # removing a column is a major change, and lineage follows: the model no longer depends on the table
+    assert "model" in kinds(catalog.impact(ORDERS))
+    version = catalog.patch(ORDERS, [{"op": "remove", "path": f"/columns/{column_index(catalog, 'amount')}"}])
+    assert version == Decimal("1.2")
+    assert "model" not in kinds(catalog.impact(ORDERS))
+    assert [c["name"] for c in catalog.document(ORDERS)["columns"]] == ["id"]
+    # an empty patch changes nothing and makes no version
+    assert catalog.patch(ORDERS, []) is None
+    assert numbers(catalog, ORDERS)[0] == ("1.2", "major")
+
+
+@pytest.mark.parametrize(
+    ("operations", "error", "message"),
+    [
+        ([{"op": "remove", "path": "/name"}], mlkg.ValidationError, "needs a name"),
+        ([{"op": "test", "path": "/description", "value": "stale"}], mlkg.ConflictError, "test failed"),
+        ([{"op": "remove", "path": "/owner"}], mlkg.InputError, "cannot be applied"),
+        ([{"op": "jump", "path": "/name"}], mlkg.InputError, "cannot be applied"),
+        ([{"path": "/name"}], mlkg.InputError, "cannot be applied"),
+        ([{"op": "replace", "path": "/fullyQualifiedName", "value": "x"}], mlkg.InputError, "cannot change"),
+        ([{"op": "replace", "path": "/@id", "value": "https://ex.org/x"}], mlkg.InputError, "cannot change"),
+        ([{"op": "remove", "path": "/@context"}], mlkg.InputError, "cannot change"),
+    ],
+)
+def test_a_patch_that_fails_changes_nothing(
+    catalog: Catalog, operations: list[dict[str, Any]], error: type[Exception], message: str
+) -> None:
+    before, triples = catalog.document(ORDERS), stored_triples(catalog)
+    with pytest.raises(error, match=message):
+        catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "x"}, *operations])
+    assert catalog.document(ORDERS) == before
+    assert stored_triples(catalog) == triples
+    assert numbers(catalog, ORDERS) == [("0.1", "created")]
+
+
+def test_a_patch_is_conditional_on_a_version(catalog: Catalog) -> None:
+    catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "a"}], version="0.1")
+    with pytest.raises(mlkg.PreconditionError, match=r"at version 0\.2, not 0\.1"):
+        catalog.patch(ORDERS, [{"op": "replace", "path": "/description", "value": "b"}], version="0.1")
+    assert catalog.document(ORDERS)["description"] == "a"
+
+
+def test_only_an_entity_with_a_document_of_its_own_is_patched(catalog: Catalog) -> None:
+    with pytest.raises(mlkg.NotFoundError, match="no document of its own"):
+        catalog.patch(f"{ORDERS}.amount", [{"op": "add", "path": "/description", "value": "x"}])
+    catalog.delete(ORDERS)
+    with pytest.raises(mlkg.DeletedError):
+        catalog.document(f"{catalog.settings.base_iri}table/{ORDERS}")
+
+
+# -- registry numbers and transition comments (issue 14, point 7) ----------------------------------------
+
+
+def registry_number(catalog: Catalog, fqn: str) -> str:
+    triples = catalog.store.quads(graph=catalog.resolve(fqn), predicate=mlkg.vocab.MLKG.version)
+    return next(str(o) for _, _, o, _ in triples)
+
+
+def test_version_numbers_are_assigned_when_a_document_omits_them(catalog: Catalog) -> None:
+    def unnumbered(name: str, **fields: Any) -> dict[str, Any]:
+        document = model_version(0, name=name, fullyQualifiedName=f"{CHURN}.{name}", **fields)
+        del document["version"]
+        return document
+
+    catalog.load(model_version(1), model_version(4))
+    catalog.load(unnumbered("candidate"), unnumbered("retrained"))
+    assert [registry_number(catalog, f"{CHURN}.{n}") for n in ("candidate", "retrained")] == ["5", "6"]
+    # a version keeps its number when a later document omits it again
+    catalog.load(unnumbered("candidate", description="Tuned."))
+    assert registry_number(catalog, f"{CHURN}.candidate") == "5"
+    assert numbers(catalog, f"{CHURN}.candidate")[0] == ("0.2", "minor")
+    # the first version of another registered model is 1
+    other = {**unnumbered("first"), "versionOf": {"type": "mlmodel", "fullyQualifiedName": "mlflow.other"}}
+    other["fullyQualifiedName"] = "mlflow.other.first"
+    catalog.load(
+        {"type": "mlmodel", "name": "other", "fullyQualifiedName": "mlflow.other", "algorithm": "GLM"}
+    )
+    catalog.load(other)
+    assert registry_number(catalog, "mlflow.other.first") == "1"
+
+
+def test_a_stage_transition_is_recorded_with_who_when_and_its_comment(catalog: Catalog) -> None:
+    catalog.load(model_version(1, stage="Staging"))
+    catalog.load(model_version(1, stage="Production", changeComment="AUC 0.91 on the June holdout"))
+    record = catalog.versions(f"{CHURN}.v1")[0]
+    assert (record.by, record.comment) == ("alice", "AUC 0.91 on the June holdout")
+    assert record.as_json()["comment"] == "AUC 0.91 on the June holdout" and record.at is not None
+    assert record.change["fieldsUpdated"] == [
+        {"name": "stage", "oldValue": "Staging", "newValue": "Production"}
+    ]
+    version = catalog.resolve(f"{CHURN}.v1")
+    assert not list(catalog.store.quads(graph=version, predicate=mlkg.vocab.MLKG.changeComment))
+    # a comment alone changes nothing
+    catalog.load(model_version(1, stage="Production", changeComment="again"))
+    assert len(catalog.versions(f"{CHURN}.v1")) == 2

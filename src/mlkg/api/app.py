@@ -33,6 +33,8 @@ from mlkg.api.routers import (
     linked,
     named,
     openlineage,
+    openmetadata,
+    patch,
     sparql,
     update,
 )
@@ -166,7 +168,9 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         entities,
         openlineage,
         datahub,
+        openmetadata,
         history,
+        patch,
         linked,
         named,
         lineage,

@@ -45,6 +45,7 @@ from mlkg.store.base import Term
 __all__ = [
     "AppState",
     "absolute_iri",
+    "entity_iri",
     "read_body",
     "require_writer",
     "run_query",
@@ -320,3 +321,14 @@ async def run_write(state: AppState, call: Callable[[], T], *, limited: bool = T
             state.write_lock.release()
 
     return await anyio.to_thread.run_sync(locked)
+
+
+def entity_iri(request: Request, *, suffix: str = "") -> URIRef:
+    """The entity IRI a request path under ``/id/`` names, before ``suffix`` (e.g. ``/versions/1.2``): the
+    server's base IRI and the path as sent (percent escapes kept), so every IRI mlkg mints dereferences on
+    the server that serves its base."""
+    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    path = raw.decode("latin-1").split("?", 1)[0].split("/id/", 1)[1]
+    if suffix and path.endswith(suffix):
+        path = path[: -len(suffix)]
+    return URIRef(state_of(request).settings.base_iri + path)

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlkg.errors import (
     AuthenticationError,
+    ConflictError,
     DeletedError,
     ForbiddenError,
     InputError,
@@ -23,6 +24,7 @@ from mlkg.errors import (
     NotAcceptableError,
     NotFoundError,
     PayloadTooLargeError,
+    PreconditionError,
     QueryTimeoutError,
     ServiceBusyError,
     SourceError,
@@ -30,7 +32,7 @@ from mlkg.errors import (
     ValidationError,
 )
 
-__all__ = ["error_body", "error_response", "install_error_handlers", "status_of"]
+__all__ = ["error_body", "error_response", "install_error_handlers", "is_history_path", "status_of"]
 
 # Most specific first: the first class an error is an instance of gives its status.
 _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
@@ -38,6 +40,8 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
     (PayloadTooLargeError, 413),
     (UnsupportedFormatError, 415),
     (NotAcceptableError, 406),
+    (PreconditionError, 412),
+    (ConflictError, 409),
     (InputError, 400),
     (AuthenticationError, 401),
     (ForbiddenError, 403),
@@ -114,9 +118,16 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, on_http)
 
 
-#: What ``{fqn}`` of an entity route matches: any rest of the path without a ``/versions`` segment, which
-#: starts the entity's history routes (:mod:`mlkg.api.routers.history`).
-_FQN = r"(?:(?!/versions(?:/|$)).)+"
+#: A ``/versions`` segment: it starts an entity's history routes (:mod:`mlkg.api.routers.history`).
+_VERSIONS_SEGMENT = r"/versions(?:/|$)"
+#: What ``{fqn}`` of an entity route matches: any rest of the path without a ``/versions`` segment.
+_FQN = rf"(?:(?!{_VERSIONS_SEGMENT}).)+"
+
+
+def is_history_path(path: str) -> bool:
+    """True if ``path`` (under ``/id/``) names an entity's history, not the entity: no entity route but the
+    history's answers it (any other method is 405)."""
+    return re.search(_VERSIONS_SEGMENT, path) is not None
 
 
 def _methods_of(app: FastAPI, path: str) -> list[str]:

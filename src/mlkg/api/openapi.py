@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from mlkg.api.representations import GRAPH_TYPES, RESULT_TYPES
 from mlkg.api.routers.sparql import MIN_TIMEOUT
+from mlkg.exports.openmetadata import COLLECTIONS
 
 __all__ = ["describe"]
 
@@ -36,8 +37,11 @@ _REASONS: Final = {
     401: "A write without the configured credentials",
     403: "A write from a browser page of another origin",
     404: "No such entity, graph or named query",
+    405: "The path names a version of an entity, which is never changed",
     406: "No representation matches the Accept header",
+    409: "A JSON Patch test failed, or the document has no JSON form to patch",
     410: "The entity was deleted (its history remains: restore a version)",
+    412: "The entity changed since the ETag of If-Match was read",
     413: "The body is over MLKG_MAX_DOCUMENT_BYTES, or holds over MLKG_MAX_REQUEST_DOCUMENTS documents",
     415: "Unsupported Content-Type",
     422: "The document violates the SHACL shapes",
@@ -293,8 +297,20 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
     },
     ("/id/{kind}/{fqn}", "get"): {
         "responses": {
-            "200": {"description": "The entity", "content": _content([*_RDF_TYPES, "text/html"])},
-            **_errors(400, 404, 406, 410, 503),
+            "200": {
+                "description": "The entity: RDF, an HTML page, or its JSON form (what PATCH edits)",
+                "content": _content([*_RDF_TYPES, "text/html", "application/json"]),
+            },
+            **_errors(400, 404, 406, 409, 410, 503),
+        },
+    },
+    ("/id/{kind}/{fqn}", "patch"): {
+        "responses": {
+            "200": {
+                "description": "The new version (null: nothing changed) and document",
+                "content": _JSON_OBJECT,
+            },
+            **_errors(400, 401, 403, 404, 405, 409, 410, 412, 413, 415, 422, 503),
         },
     },
     ("/export", "get"): {
@@ -352,6 +368,21 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
     ("/health", "get"): {"responses": _errors(503)},
+    **{
+        (f"/api/v1/{collection}/name/{{fqn}}", "get"): {"responses": _errors(400, 404, 503)}
+        for collection in COLLECTIONS
+    },
+    ("/api/v1/lineage/{entity}/name/{fqn}", "get"): {"responses": _errors(400, 404, 503)},
+    ("/api/v1/lineage", "put"): {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+        "responses": {
+            "200": {
+                "description": "The lineage edge's document was written: the ingest report",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(*_WRITE_ERRORS, 422),
+        },
+    },
 }
 
 

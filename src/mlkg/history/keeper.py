@@ -49,7 +49,7 @@ from mlkg.vocab import MLKG
 
 __all__ = ["EntityHistory", "Planned"]
 
-_VERSIONS = f"""SELECT ?entity ?v ?n ?type ?at ?agent ?prev ?from ?deleted ?change WHERE {{
+_VERSIONS = f"""SELECT ?entity ?v ?n ?type ?at ?agent ?prev ?from ?deleted ?change ?comment WHERE {{
   ?v {term_nt(PROV.specializationOf)} ?entity ; {term_nt(MLKG.entityVersion)} ?n ;
      {term_nt(MLKG.changeType)} ?type .
   OPTIONAL {{ ?v {term_nt(PROV.generatedAtTime)} ?at }}
@@ -58,6 +58,7 @@ _VERSIONS = f"""SELECT ?entity ?v ?n ?type ?at ?agent ?prev ?from ?deleted ?chan
   OPTIONAL {{ ?v {term_nt(MLKG.restoredFrom)} ?from }}
   OPTIONAL {{ ?v {term_nt(MLKG.deleted)} ?deleted }}
   OPTIONAL {{ ?v {term_nt(MLKG.changeDescription)} ?change }}
+  OPTIONAL {{ ?v {term_nt(MLKG.changeComment)} ?comment }}
 }}"""
 
 _LATEST = """SELECT ?entity (MAX(?n) AS ?latest) WHERE {{
@@ -140,7 +141,8 @@ class EntityHistory:
             if name in imported or not is_entity_graph(name, triples):
                 graphs[name] = list(triples)
                 continue
-            new = _without_version(name, triples)
+            comment = next((str(o) for s, p, o in triples if s == name and p == MLKG.changeComment), None)
+            new = [t for t in _without_version(name, triples) if t[1] != MLKG.changeComment]
             old = _without_version(name, before.get(name, []))
             current = recorded.get(name)
             if old:
@@ -168,6 +170,7 @@ class EntityHistory:
                 previous=current,
                 restored_from=restored,
                 change={} if change.is_empty() else change.as_json(),
+                comment=comment,
             )
             graphs[name] = new
             graphs[record.iri] = [*record.triples(), _current(name, version)]
@@ -240,6 +243,7 @@ class EntityHistory:
                     restored_from=version_of(row["from"]) if "from" in row else None,
                     deleted=str(row.get("deleted", "false")).lower() in ("true", "1"),
                     change=json.loads(str(change_text)) if change_text is not None else {},
+                    comment=str(row["comment"]) if "comment" in row else None,
                 )
             )
         records.sort(key=lambda r: r.version, reverse=True)

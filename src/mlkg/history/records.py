@@ -96,6 +96,8 @@ class VersionRecord:
     restored_from: Decimal | None = None
     deleted: bool = False
     change: dict[str, Any] = field(default_factory=dict)
+    #: Why the change was made, as the written document said (``changeComment``).
+    comment: str | None = None
 
     @property
     def iri(self) -> URIRef:
@@ -122,6 +124,8 @@ class VersionRecord:
             out.append((me, MLKG.restoredFrom, version_iri(self.entity, self.restored_from)))
         if self.deleted:
             out.append((me, MLKG.deleted, Literal(True)))
+        if self.comment is not None:
+            out.append((me, MLKG.changeComment, Literal(self.comment)))
         if self.change:
             text = json.dumps(self.change, sort_keys=True, ensure_ascii=False)
             out.append((me, MLKG.changeDescription, Literal(text, datatype=RDF.JSON)))
@@ -141,6 +145,8 @@ class VersionRecord:
             shown["previousVersion"] = str(self.previous)
         if self.restored_from is not None:
             shown["restoredFrom"] = str(self.restored_from)
+        if self.comment is not None:
+            shown["comment"] = self.comment
         return shown
 
 

@@ -8,8 +8,12 @@ MLflow model registry keeps them:
   registered model that are in the stage it names to ``Archived``, each change recorded in that version's
   history. The flag is an instruction, not a fact: it is not stored.
 
+- **Version numbers are assigned** when a version document omits one (``"version"``), as the MLflow
+  registry numbers the versions of a registered model: a version already stored keeps its number, a new one
+  gets one more than the highest number of its registered model (1 for the first), in the order of the write.
+
 Stage transitions themselves are recorded by the entity history like any change (who, when, old and new
-stage).
+stage, and the version document's ``description`` of the transition, if it gives one).
 """
 
 from __future__ import annotations
@@ -34,6 +38,11 @@ _VERSIONS = """SELECT ?version ?alias ?stage WHERE {{
 }}"""
 
 
+_NUMBERS = """SELECT ?version ?number WHERE {{
+  GRAPH ?version {{ ?version {version_of} {model} OPTIONAL {{ ?version {number} ?number }} }}
+}}"""
+
+
 class ModelRegistry:
     """Adds to a write the changes the registry rules make to other versions of the same registered models."""
 
@@ -43,13 +52,11 @@ class ModelRegistry:
 
         :raises StoreError: if the store fails.
         """
-        out = {name: list(triples) for name, triples in given.items()}
+        out = self._numbered(store=store, given=given)
         claims: dict[URIRef, list[tuple[URIRef, set[Literal], Literal | None]]] = {}
-        for name, triples in given.items():
-            if (name, RDF.type, MLKG.ModelVersion) not in triples:
-                continue
-            model = next((o for s, p, o in triples if s == name and p == MLKG.versionOf), None)
-            if not isinstance(model, URIRef):
+        for name, triples in list(out.items()):
+            model = _model_of(name, triples)
+            if model is None:
                 continue
             aliases = {o for s, p, o in triples if s == name and p == MLKG.alias and isinstance(o, Literal)}
             archive = any(s == name and p == MLKG.archiveExistingVersions and _true(o) for s, p, o in triples)
@@ -61,6 +68,32 @@ class ModelRegistry:
         for model, claimed in claims.items():
             for other, triples in self._changes(store=store, model=model, claimed=claimed, given=out).items():
                 out[other] = triples
+        return out
+
+    def _numbered(self, *, store: Store, given: Mapping[URIRef, list[Triple]]) -> dict[URIRef, list[Triple]]:
+        """``given`` with a version number added to each version document that gives none."""
+        out = {name: list(triples) for name, triples in given.items()}
+        unnumbered: dict[URIRef, list[URIRef]] = {}
+        for name, triples in out.items():
+            model = _model_of(name, triples)
+            if model is not None and not any(s == name and p == MLKG.version for s, p, _ in triples):
+                unnumbered.setdefault(model, []).append(name)
+        for model, names in unnumbered.items():
+            query = _NUMBERS.format(
+                version_of=term_nt(MLKG.versionOf), model=term_nt(model), number=term_nt(MLKG.version)
+            )
+            result = store.query(query=query)
+            assert isinstance(result, SelectResult)
+            stored = {row["version"]: row.get("number") for row in result.dicts() if "version" in row}
+            numbers = [_number(n) for n in stored.values()]
+            numbers += [_number(o) for n, t in out.items() for s, p, o in t if s == n and p == MLKG.version]
+            highest = max((n for n in numbers if n is not None), default=0)
+            for name in names:
+                number = stored.get(name)
+                if not isinstance(number, Literal):
+                    highest += 1
+                    number = Literal(str(highest))
+                out[name].append((name, MLKG.version, number))
         return out
 
     def _changes(
@@ -99,6 +132,21 @@ class ModelRegistry:
                 kept.append((version, MLKG.stage, ARCHIVED))
             changes[version] = kept
         return changes
+
+
+def _model_of(name: URIRef, triples: list[Triple]) -> URIRef | None:
+    """The registered model the graph ``name`` is a version of, if it is a model version's document."""
+    if (name, RDF.type, MLKG.ModelVersion) not in triples:
+        return None
+    model = next((o for s, p, o in triples if s == name and p == MLKG.versionOf), None)
+    return model if isinstance(model, URIRef) else None
+
+
+def _number(term: object) -> int | None:
+    try:
+        return int(str(term)) if isinstance(term, Literal) else None
+    except ValueError:
+        return None
 
 
 def _true(term: object) -> bool:

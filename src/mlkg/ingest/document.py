@@ -12,12 +12,21 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import RDF, BNode, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
 from mlkg.errors import ParseError, ValidationError
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.store.base import Subject, Triple
-from mlkg.vocab import ALIGNMENT_IRI, INFERRED_GRAPH, MLKG, NS, ONTOLOGY_GRAPH, ONTOLOGY_IRI, PENDING_GRAPH
+from mlkg.vocab import (
+    ALIGNMENT_IRI,
+    INFERRED_GRAPH,
+    MLKG,
+    NS,
+    ONTOLOGY_GRAPH,
+    ONTOLOGY_IRI,
+    PENDING_GRAPH,
+    REFERENCE_PREDICATES,
+)
 
 __all__ = [
     "EntityDocument",
@@ -33,9 +42,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
 # Characters RFC 3987 does not allow anywhere in an IRI (and N-Triples cannot write between < and >).
 _FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|\\^`\x7f]')
 #: Predicates an entity reference may carry without being a description of its own (see describing_nodes).
-_REFERENCE_PREDICATES = frozenset(
-    {RDF.type, MLKG.name, MLKG.fullyQualifiedName, MLKG.displayName, MLKG.description, MLKG.externalId}
-)
+_REFERENCE_PREDICATES = REFERENCE_PREDICATES
 
 
 @dataclass(frozen=True)

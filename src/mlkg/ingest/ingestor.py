@@ -26,6 +26,7 @@ from mlkg.ingest.loader import FrozenContextLoader
 from mlkg.ingest.merge import merge_document
 from mlkg.ingest.quiet import quiet_ill_typed_literals
 from mlkg.ingest.rdf import RdfReader
+from mlkg.ingest.references import ReferenceLookup
 from mlkg.ingest.report import Accepted, IngestReport, Notice, Rejected
 from mlkg.ingest.stream import Ignored, JsonItem, json_items, json_lines
 from mlkg.ingest.validate import ShapesValidator
@@ -44,17 +45,19 @@ class Ingestor:
     """Reads JSON, JSON-LD and RDF sources into entity documents, validates them and writes them.
 
     One instance holds the parsed shapes, ontology and context; build it once (per CLI run or app) and reuse
-    it. ``max_bytes`` is the largest source accepted (``Settings.max_document_bytes``).
+    it. ``max_bytes`` is the largest source accepted (``Settings.max_document_bytes``). ``lookup`` resolves
+    the entity references a JSON document gives by id or owner name alone (:mod:`mlkg.ingest.references`;
+    without it they are rejected).
 
     :raises InputError: if ``max_bytes`` is not positive.
     """
 
-    def __init__(self, *, minter: IriMinter, max_bytes: int) -> None:
+    def __init__(self, *, minter: IriMinter, max_bytes: int, lookup: ReferenceLookup | None = None) -> None:
         if max_bytes <= 0:
             raise InputError(f"max_bytes must be positive, not {max_bytes}")
         self._minter = minter
         self._max_bytes = max_bytes
-        self._json = JsonReader(minter=minter, loader=FrozenContextLoader())
+        self._json = JsonReader(minter=minter, loader=FrozenContextLoader(), lookup=lookup)
         self._rdf = RdfReader(base=minter.base)
         self._shapes = ShapesValidator()
         quiet_ill_typed_literals()  # the shapes report an ill-typed value; rdflib's traceback would repeat it

@@ -40,6 +40,7 @@ from mlkg.ingest.formats import Source
 from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep, too_many_documents
 from mlkg.ingest.loader import FrozenContextLoader, remote_context_message
 from mlkg.ingest.normalize import ContextTerms, Normaliser, json_pointer
+from mlkg.ingest.references import ReferenceLookup
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.store.base import Object, Subject, Triple
 from mlkg.vocab import CONTEXT_IRI, INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
@@ -89,12 +90,21 @@ def _reject_constant(name: str) -> Any:
 class JsonReader:
     """Reads JSON / JSON-LD sources into :class:`EntityDocument` objects."""
 
-    def __init__(self, *, minter: IriMinter, loader: FrozenContextLoader, direct: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        minter: IriMinter,
+        loader: FrozenContextLoader,
+        direct: bool = True,
+        lookup: ReferenceLookup | None = None,
+    ) -> None:
         """``direct=False`` sends plain JSON through pyld too (the reference the direct mapping is tested
         against)."""
         self._minter = minter
         self._loader = loader
-        self._normaliser = Normaliser(minter=minter, terms=ContextTerms.from_context(loader.context))
+        self._normaliser = Normaliser(
+            minter=minter, terms=ContextTerms.from_context(loader.context), lookup=lookup
+        )
         self._direct = DirectMapping(context=loader.context) if direct else None
 
     def read(self, *, source: Source, text: str, max_documents: int | None = None) -> ParseOutcome:
@@ -257,7 +267,10 @@ class JsonReader:
                     where=pointer,
                 )
             triples = _triples(dataset.get("@default", []))
-            focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
+            if references or (not contexts or CONTEXT_IRI in contexts):
+                focus = frozenset(s for s, _, _ in triples if str(s) not in references) | {entity}
+            else:  # standard JSON-LD: nothing in its JSON tells a reference from a node it describes
+                focus = describing_nodes(entity=entity, triples=triples)
         check_document(entity=entity, triples=triples, where=pointer)
         return EntityDocument(entity=entity, source=name, where=where, triples=tuple(triples), focus=focus)
 

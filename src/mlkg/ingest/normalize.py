@@ -6,17 +6,33 @@ once before pyld sees them, to do what a JSON-LD context cannot:
 - ``type`` / ``@type`` values that are entity type names (``"column"``, ``"mlmodel"``, any name
   :meth:`IriMinter.type_named` accepts) become class IRIs: a context cannot map them, as names like
   ``table`` or ``service`` are also property terms;
+- a top-level entity with a ``service`` and a name but no fully qualified name (a create request) gets
+  OpenMetadata's: the service's FQN, then its name (``mlflow_prod.churn_model``);
 - every entity node gets an ``@id``: an explicit ``@id`` is kept; an ``id`` holding an absolute IRI is used
   as ``@id`` (any other ``id``, such as an OpenMetadata UUID, stays the literal ``mlkg:externalId``);
   references and top-level entities are minted from their type and fully qualified name (else name);
 - owned nested structures get a type and an IRI minted under their parent's FQN (see ``_OWNED``): features,
   feature sources, hyperparameters, metrics, the model store, a table's columns, tag labels (with their
   classification, the tag FQN's first segment), a metric's history points (named by their position in the
-  list: ``{metric FQN}.0``, ``.1``, ...), source tags, a model version's logged model. MLflow-style maps are
-  accepted for ``parameters``, ``metrics`` and ``sourceTags`` (``{"learning_rate": "0.01"}``);
+  list: ``{metric FQN}.0``, ``.1``, ...), source tags, a model version's logged model, a model's
+  ``modelCard`` (named by the model's FQN) and custom properties. MLflow-style maps are accepted for
+  ``parameters``, ``metrics`` and ``sourceTags`` (``{"learning_rate": "0.01"}``); ``extension`` (OpenMetadata)
+  and ``customProperties`` (DataHub) are maps of name to any JSON value, one custom property per name;
+- a ``signature`` or ``schema`` given as JSON (MLflow's ``{"inputs": ..., "outputs": ...}``) becomes its
+  JSON text, as MLflow import stores it; ``dependencies`` may hold conda-style ``{"pip": [...]}`` objects,
+  whose requirements are listed with the others;
+- inside a property with a scoped context (``modelCard``: ``trainingData`` is text there), that context's
+  terms are read as it defines them;
 - epoch-millisecond integers in ``updatedAt`` / ``createdAt`` / ``startTime`` / ``endTime`` /
   ``timestamp`` become ``xsd:dateTime`` strings, and a numeric ``version`` becomes a string (a version is a
   label);
+- OpenMetadata create-request shorthands (``api/data/createMlModel.json``): ``service``, ``domains``,
+  ``dataProducts`` and ``dashboard`` given as fully qualified names and ``followers`` as user names become
+  entity references of their type; ``owners`` given as names become the one user or team of that name the
+  store knows (:mod:`mlkg.ingest.references`);
+- an entity reference with an ``id`` but no fully qualified name names the entity the store knows by that
+  external id (of the reference's type); given only by an id the store does not know, it is rejected;
+- an ``addLineage`` request (``{"edge": {...}}``) becomes a lineage edge document (:mod:`mlkg.ingest.edges`);
 - keys that are not terms of the context would be dropped by JSON-LD expansion (JSON-LD 1.1 API, section
   5.1.2, Expansion Algorithm step 13.3); they are removed here and reported with their JSON pointer.
 """
@@ -32,8 +48,12 @@ from typing import Any, Literal
 from rdflib import URIRef
 
 from mlkg.errors import InputError, ParseError
-from mlkg.ids import EntityType, IriMinter, split_fqn
+from mlkg.ids import EntityType, IriMinter, join_fqn, split_fqn
 from mlkg.ingest.document import is_absolute_iri
+from mlkg.ingest.edges import edge_node, is_edge_request
+from mlkg.ingest.fieldvalues import custom_value, json_text, requirements
+from mlkg.ingest.references import ReferenceLookup
+from mlkg.ingest.shorthands import named_reference, owner_named, resolve_id, service_fqn
 from mlkg.vocab import NS
 
 __all__ = ["ContextTerms", "Normalised", "Normaliser", "json_pointer"]
@@ -65,6 +85,7 @@ class _Owned:
 
 _FEATURE = _Owned("feature", "child", own_fqn=True)
 _PARAMETER = _Owned("hyperParameter", "child", own_fqn=False)
+_CUSTOM = _Owned("customProperty", "child", own_fqn=False)
 _OWNED: Mapping[str, _Owned] = MappingProxyType(
     {
         "mlFeatures": _FEATURE,
@@ -80,10 +101,19 @@ _OWNED: Mapping[str, _Owned] = MappingProxyType(
         "history": _Owned("metricPoint", "index", own_fqn=False),
         "sourceTags": _Owned("sourceTag", "child", own_fqn=False),
         "loggedModel": _Owned("loggedModel", "parent", own_fqn=False),
+        "modelCard": _Owned("modelCard", "parent", own_fqn=False),
+        "extension": _CUSTOM,
+        "customProperties": _CUSTOM,
     }
 )
 #: Properties that also accept an MLflow-style map of name to value.
 _MAP_KEYS = frozenset({"parameters", "metrics", "sourceTags"})
+#: Custom properties: OpenMetadata's entity ``extension`` and DataHub's ``customProperties``, an object of
+#: name to value (any JSON value: one that is not a string, number, boolean or list of them is kept as its
+#: JSON text).
+_CUSTOM_KEYS = frozenset({"extension", "customProperties"})
+#: Values kept as JSON text when given as JSON (an MLflow model signature, a dataset schema).
+_JSON_TEXT_KEYS = frozenset({"signature", "schema"})
 
 
 def json_pointer(parent: str, key: str | int) -> str:
@@ -98,11 +128,15 @@ class ContextTerms:
 
     terms: frozenset[str]
     iri_terms: frozenset[str]
+    #: For a property with a scoped context, the terms that context defines as not taking IRIs (inside
+    #: ``modelCard``, ``trainingData`` is text, not the model's training datasets).
+    scoped_literals: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def from_context(cls, document: Mapping[str, Any]) -> ContextTerms:
         terms: set[str] = set()
         iri_terms: set[str] = set()
+        scoped_literals: dict[str, frozenset[str]] = {}
 
         def visit(context: Mapping[str, Any]) -> None:
             for term, definition in context.items():
@@ -110,14 +144,25 @@ class ContextTerms:
                     continue
                 terms.add(term)
                 if isinstance(definition, Mapping):
-                    if definition.get("@type") == "@id":
+                    if _takes_iri(definition):
                         iri_terms.add(term)
                     scoped = definition.get("@context")
                     if isinstance(scoped, Mapping):
                         visit(scoped)
+                        scoped_literals[term] = frozenset(
+                            k for k, d in scoped.items() if not k.startswith("@") and not _takes_iri(d)
+                        )
 
         visit(document.get("@context", {}))
-        return cls(terms=frozenset(terms), iri_terms=frozenset(iri_terms))
+        return cls(
+            terms=frozenset(terms),
+            iri_terms=frozenset(iri_terms),
+            scoped_literals=MappingProxyType(scoped_literals),
+        )
+
+    def takes_iri(self, key: str, *, literals: frozenset[str]) -> bool:
+        """True if ``key`` takes IRIs where the scoped contexts in force make ``literals`` plain terms."""
+        return key in self.iri_terms and key not in literals
 
     def known(self, key: str) -> bool:
         """True if JSON-LD expansion keeps ``key``: a term, a keyword, or an absolute / compact IRI."""
@@ -139,9 +184,12 @@ class Normalised:
 class Normaliser:
     """Walks one entity document that uses mlkg's context; see the module docstring for what it does."""
 
-    def __init__(self, *, minter: IriMinter, terms: ContextTerms) -> None:
+    def __init__(
+        self, *, minter: IriMinter, terms: ContextTerms, lookup: ReferenceLookup | None = None
+    ) -> None:
         self._minter = minter
         self._terms = terms
+        self._lookup = lookup
 
     def normalise(self, *, node: Mapping[str, Any], pointer: str, drop_unknown: bool) -> Normalised:
         """Normalise the top-level ``node`` found at JSON ``pointer`` of its source.
@@ -152,19 +200,46 @@ class Normaliser:
         :raises ParseError: the entity has no type, no name or FQN (and no ``@id``), an unknown entity type,
             a malformed FQN or timestamp, or a string where an IRI is needed that is not an absolute IRI;
             ``where`` is the JSON pointer of the offending field.
+        :raises ValidationError: a reference by id or an owner by name that the store does not know (or
+            knows several of).
         """
         result = Normalised(node={})
-        walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown)
-        result.node = walk.node(node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None)
+        walk = _Walk(self._minter, self._terms, result, drop_unknown=drop_unknown, lookup=self._lookup)
+        if is_edge_request(node):
+            edge = edge_node(request=node, pointer=pointer, minter=self._minter, reference=walk.reference)
+            result.node = edge.node
+            result.references.update(edge.references)
+            result.ignored.extend(edge.ignored)
+            return result
+        result.node = walk.node(
+            node, pointer=pointer, top=True, owned=None, parent_fqn=None, index=None, literals=frozenset()
+        )
         return result
 
 
 class _Walk:
-    def __init__(self, minter: IriMinter, terms: ContextTerms, result: Normalised, *, drop_unknown: bool):
+    def __init__(
+        self,
+        minter: IriMinter,
+        terms: ContextTerms,
+        result: Normalised,
+        *,
+        drop_unknown: bool,
+        lookup: ReferenceLookup | None,
+    ):
         self._minter = minter
         self._terms = terms
         self._result = result
         self._drop_unknown = drop_unknown
+        self._lookup = lookup
+        #: The type of the document's top-level entity, once known.
+        self._top: EntityType | None = None
+
+    def reference(self, obj: Mapping[str, Any], pointer: str) -> dict[str, Any]:
+        """A nested entity reference (or string shorthand) normalised as any reference in a document."""
+        return self.node(
+            obj, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None, literals=frozenset()
+        )
 
     # Nodes ---------------------------------------------------------------------------------------------
 
@@ -177,6 +252,7 @@ class _Walk:
         owned: _Owned | None,
         parent_fqn: list[str] | None,
         index: int | None,
+        literals: frozenset[str],
     ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         types, entity_type = self._types(obj, pointer=pointer)
@@ -195,8 +271,14 @@ class _Walk:
                 types = [str(entity_type.cls)]
         if types:
             out["@type"] = types
+        if top:
+            self._top = entity_type
 
         fqn = self._fqn(obj, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=index)
+        if top and "fullyQualifiedName" not in obj and "@id" not in obj and fqn is not None:
+            fqn = service_fqn(obj, pointer=pointer, name=fqn)
+            if len(fqn) > 1:
+                out["fullyQualifiedName"] = join_fqn(fqn)
         node_id = self._node_id(obj, pointer=pointer, top=top, entity_type=entity_type, fqn=fqn)
         if node_id is not None:
             out["@id"] = node_id
@@ -223,7 +305,7 @@ class _Walk:
                 key = "sourceTags"  # key/value tags (MLflow, DataHub): {"team": "risk"}, not tag labels
                 if key in obj:
                     raise InputError(f"{child} gives key/value tags and sourceTags: give one", where=child)
-            out[key] = self._value(key, value, pointer=child, parent_fqn=fqn)
+            out[key] = self._value(key, value, pointer=child, parent_fqn=fqn, literals=literals)
 
         if owned is not None and owned.fqn == "tag" and "classification" not in obj and fqn and len(fqn) > 1:
             out["classification"] = self._classification(fqn[0])
@@ -308,6 +390,21 @@ class _Walk:
         external = obj.get("id")
         if isinstance(external, str) and is_absolute_iri(external):
             return external
+        if (
+            not top
+            and isinstance(external, str)
+            and "fullyQualifiedName" not in obj
+            and self._is_reference(obj)
+        ):
+            known = resolve_id(
+                lookup=self._lookup,
+                external=external,
+                entity_type=entity_type,
+                pointer=pointer,
+                required=not fqn,
+            )
+            if known is not None:
+                return known
         if entity_type is not None and fqn:
             try:
                 return str(self._minter.mint(segment=entity_type.segment, fqn=fqn))
@@ -319,6 +416,20 @@ class _Walk:
                 where=pointer,
             )
         return None
+
+    def _named(self, key: str, value: str, *, pointer: str) -> dict[str, Any] | None:
+        """The reference a create-request string names (:mod:`mlkg.ingest.shorthands`), normalised; None if
+        ``key`` takes no such string."""
+        if key == "owners":
+            iri, cls = owner_named(lookup=self._lookup, name=value, pointer=pointer)
+            self._result.references.add(str(iri))
+            return {"@id": str(iri), "@type": [str(cls)]}
+        named = named_reference(key=key, value=value, top=self._top)
+        if named is None:
+            return None
+        return self.node(
+            named, pointer=pointer, top=False, owned=None, parent_fqn=None, index=None, literals=frozenset()
+        )
 
     @staticmethod
     def _is_reference(obj: Mapping[str, Any]) -> bool:
@@ -338,22 +449,41 @@ class _Walk:
 
     # Values --------------------------------------------------------------------------------------------
 
-    def _value(self, key: str, value: Any, *, pointer: str, parent_fqn: list[str] | None) -> Any:
+    def _value(
+        self, key: str, value: Any, *, pointer: str, parent_fqn: list[str] | None, literals: frozenset[str]
+    ) -> Any:
         if key in _TIMESTAMP_KEYS:
             return _each(value, lambda v, i: _timestamp(v, where=_item_pointer(pointer, value, i)))
         if key == "version":
             return _each(value, lambda v, i: str(v) if _is_number(v) else v)
+        if key in _JSON_TEXT_KEYS and isinstance(value, dict | list):
+            return json_text(value)
+        if key == "dependencies":
+            value = requirements(value)
         owned = _OWNED.get(key)
         if key in _MAP_KEYS and isinstance(value, dict) and self._is_name_value_map(value):
             value = [{"name": k, "value": v} for k, v in value.items()]
+        if key in _CUSTOM_KEYS and isinstance(value, dict) and not ({"@id", "@type"} & set(value)):
+            # A null (or empty) value says the property is unset, as JSON-LD reads null.
+            value = [{"name": k, "value": custom_value(v)} for k, v in value.items() if v not in (None, [])]
+        scoped = self._terms.scoped_literals.get(key)
+        inner = literals | scoped if scoped else literals
         if isinstance(value, list):
             return [
                 self._item(
-                    key, v, pointer=json_pointer(pointer, i), owned=owned, parent_fqn=parent_fqn, index=i
+                    key,
+                    v,
+                    pointer=json_pointer(pointer, i),
+                    owned=owned,
+                    parent_fqn=parent_fqn,
+                    index=i,
+                    literals=inner,
                 )
                 for i, v in enumerate(value)
             ]
-        return self._item(key, value, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=None)
+        return self._item(
+            key, value, pointer=pointer, owned=owned, parent_fqn=parent_fqn, index=None, literals=inner
+        )
 
     def _item(
         self,
@@ -364,6 +494,7 @@ class _Walk:
         owned: _Owned | None,
         parent_fqn: list[str] | None,
         index: int | None,
+        literals: frozenset[str],
     ) -> Any:
         if isinstance(value, str) and owned is not None and owned.fqn == "tag" and not is_absolute_iri(value):
             value = {"tagFQN": value}  # "tags": ["PII.Sensitive"]
@@ -371,13 +502,22 @@ class _Walk:
             if any(k in value for k in ("@value", "@list", "@set")):
                 return value
             return self.node(
-                value, pointer=pointer, top=False, owned=owned, parent_fqn=parent_fqn, index=index
+                value,
+                pointer=pointer,
+                top=False,
+                owned=owned,
+                parent_fqn=parent_fqn,
+                index=index,
+                literals=literals,
             )
         if (
             isinstance(value, str)
-            and key in self._terms.iri_terms
+            and self._terms.takes_iri(key, literals=literals)
             and not (value.startswith("_:") or is_absolute_iri(value))
         ):
+            named = self._named(key, value, pointer=pointer)
+            if named is not None:
+                return named
             raise ParseError(
                 f"{key!r} needs an IRI or an entity reference such as "
                 f'{{"type": "table", "fullyQualifiedName": "..."}}, not {value!r}',
@@ -391,6 +531,10 @@ class _Walk:
             return False
         scalars = all(isinstance(v, str | int | float | bool) for v in value.values())
         return scalars and any(not self._terms.known(k) for k in value)
+
+
+def _takes_iri(definition: Any) -> bool:
+    return isinstance(definition, Mapping) and definition.get("@type") == "@id"
 
 
 def _each(value: Any, convert: Any) -> Any:

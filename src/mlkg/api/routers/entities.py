@@ -36,7 +36,7 @@ from mlkg.errors import ParseError, UnsupportedFormatError
 from mlkg.ingest import IngestReport, InputFormat, Source
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, CheckedBatch
 
-__all__ = ["router"]
+__all__ = ["router", "upload_body"]
 
 router = APIRouter(tags=["Entities"])
 
@@ -81,7 +81,7 @@ async def upload(
         report = await _upload_lines(request, state, merge=merge)
     else:
         data = await read_body(request)
-        report = await _upload_body(state, Source(name=BODY, data=data, format=fmt), merge=merge)
+        report = await upload_body(state, Source(name=BODY, data=data, format=fmt), merge=merge)
     body: dict[str, Any] = report.to_dict()
     body["entities"] = [str(e) for e in report.entities]
     body["documents"] = report.documents()
@@ -92,7 +92,7 @@ async def upload(
     return JSONResponse(body, status_code=201, headers=headers)
 
 
-async def _upload_body(state: AppState, source: Source, *, merge: bool) -> IngestReport:
+async def upload_body(state: AppState, source: Source, *, merge: bool) -> IngestReport:
     """Parse and validate a whole body outside the write lock (other writes go on meanwhile; validation reads
     the store as it is then), refusing more than ``Settings.max_request_documents`` documents (413), then
     write its valid documents :data:`DEFAULT_BATCH_SIZE` at a time, each part one write, so that no upload

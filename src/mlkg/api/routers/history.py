@@ -22,7 +22,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import URIRef
 
-from mlkg.api.deps import AppState, require_writer, run_read, run_write, state_of
+from mlkg.api.deps import AppState, entity_iri, require_writer, run_read, run_write, state_of
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.errors import InputError, NotFoundError
 from mlkg.exports import serialize_triples
@@ -41,16 +41,6 @@ FormatParam = Annotated[RdfFormat | None, Query(description="Force an RDF repres
 _VERSIONS = "/versions"
 
 
-def _entity(request: Request, *, suffix: str = "") -> URIRef:
-    """The entity IRI the request path names, before ``suffix`` (e.g. ``/versions/1.2``), as sent."""
-    state = state_of(request)
-    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
-    path = raw.decode("latin-1").split("?", 1)[0].split("/id/", 1)[1]
-    if suffix and path.endswith(suffix):
-        path = path[: -len(suffix)]
-    return URIRef(state.settings.base_iri + path)
-
-
 def _known(state: AppState, iri: URIRef) -> URIRef:
     """``iri`` if it is stored or has history.
 
@@ -64,7 +54,7 @@ def _known(state: AppState, iri: URIRef) -> URIRef:
 @router.get("/id/{kind}/{fqn:path}/versions", summary="The versions of an entity, newest first")
 async def versions(request: Request, kind: str, fqn: str) -> JSONResponse:
     state = state_of(request)
-    iri = _entity(request, suffix=_VERSIONS)
+    iri = entity_iri(request, suffix=_VERSIONS)
 
     def read() -> dict[str, Any]:
         found = state.catalog.history.versions(store=state.store, entity=_known(state, iri))
@@ -79,7 +69,7 @@ async def versions(request: Request, kind: str, fqn: str) -> JSONResponse:
 )
 async def diff(request: Request, kind: str, fqn: str, old: Version, new: Version) -> JSONResponse:
     state = state_of(request)
-    iri = _entity(request, suffix=f"{_VERSIONS}/{old}/diff/{new}")
+    iri = entity_iri(request, suffix=f"{_VERSIONS}/{old}/diff/{new}")
     first, second = parse_version(old, where="path"), parse_version(new, where="path")
 
     def read() -> dict[str, Any]:
@@ -99,7 +89,7 @@ async def version(
     request: Request, kind: str, fqn: str, version: Version, format: FormatParam = None
 ) -> Response:
     state = state_of(request)
-    iri = _entity(request, suffix=f"{_VERSIONS}/{version}")
+    iri = entity_iri(request, suffix=f"{_VERSIONS}/{version}")
     number = parse_version(version, where="path")
     if format is not None:
         fmt: RdfFormat | None = format
@@ -136,7 +126,7 @@ async def version(
 )
 async def restore(request: Request, kind: str, fqn: str, version: Version) -> JSONResponse:
     state = state_of(request)
-    iri = _entity(request, suffix=f"{_VERSIONS}/{version}/restore")
+    iri = entity_iri(request, suffix=f"{_VERSIONS}/{version}/restore")
     number = parse_version(version, where="path")
 
     def write() -> dict[str, Any]:
@@ -164,7 +154,7 @@ async def delete(
     ] = False,
 ) -> JSONResponse:
     state = state_of(request)
-    iri = _entity(request)
+    iri = entity_iri(request)
     if is_reserved(iri):
         raise InputError(f"{iri} is maintained by mlkg and cannot be deleted", where="path")
 

@@ -11,18 +11,20 @@ column described in its table's document); inferred lineage is linked from the H
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import URIRef
 
-from mlkg.api.deps import AppState, run_read, state_of
+from mlkg.api.deps import AppState, entity_iri, run_read, state_of
 from mlkg.api.html import entity_page
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
-from mlkg.errors import DeletedError, NotFoundError
+from mlkg.errors import ConflictError, DeletedError, NotFoundError
 from mlkg.exports import GraphSelection, serialize_triples
+from mlkg.exports.entityjson import entity_json, entity_tag
+from mlkg.exports.jsonld import compact_quads
 from mlkg.history.asof import entity_at, parse_instant
 from mlkg.store.base import RdfFormat, Triple
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
@@ -32,6 +34,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["Linked data"])
 
 _HTML = "text/html"
+_JSON = "application/json"
 _LIMIT = 200
 
 
@@ -70,6 +73,22 @@ def _describe_at(state: AppState, iri: URIRef, moment: datetime) -> list[Triple]
     if not triples:
         raise NotFoundError(f"no entity {iri} at {moment.isoformat()}")
     return triples
+
+
+def _json_form(state: AppState, iri: URIRef, moment: datetime | None) -> dict[str, Any]:
+    """The entity as one JSON tree (:mod:`mlkg.exports.entityjson`): its own document, the form ``PATCH``
+    edits, when it has one; else (a column described in its table's document) what is stated about it; as of
+    ``moment`` if given. A description no tree holds comes as flat JSON-LD."""
+    if moment is not None:
+        triples = _describe_at(state, iri, moment)
+    elif state.store.has_graph(graph=iri):
+        return state.catalog.document(str(iri))
+    else:
+        triples = _describe(state, iri)
+    try:
+        return entity_json(entity=iri, triples=triples)
+    except ConflictError:
+        return compact_quads(quads=[(s, p, o, None) for s, p, o in triples])
 
 
 def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
@@ -112,20 +131,24 @@ async def entity(
     request: Request, kind: str, fqn: str, format: FormatParam = None, as_of: AsOfParam = None
 ) -> Response:
     state = state_of(request)
-    raw = request.scope.get("raw_path") or request.url.path.encode("utf-8")
-    path = raw.decode("latin-1").split("?", 1)[0]
-    iri = URIRef(state.settings.base_iri + path.split("/id/", 1)[1])
+    iri = entity_iri(request)
     if format is not None:
         fmt: RdfFormat | None = format
         media_type = format.media_type
     else:
         media_type, fmt = graph_format(
-            request.headers.get("accept"), what=f"the entity {iri}", extra=("text/turtle", _HTML)
+            request.headers.get("accept"), what=f"the entity {iri}", extra=("text/turtle", _HTML, _JSON)
         )
-        fmt = GRAPH_TYPES.get(media_type)
+        fmt = GRAPH_TYPES.get(media_type) if media_type != _JSON else None
     timeout = state.settings.query_timeout
 
     moment = None if as_of is None else parse_instant(as_of)
+    if media_type == _JSON:
+        document = await run_read(state, lambda: _json_form(state, iri, moment), timeout=timeout)
+        headers = {"vary": "Accept"}
+        if moment is None and state.store.has_graph(graph=iri):
+            headers["etag"] = entity_tag(document)
+        return JSONResponse(document, headers=headers)
 
     def render() -> bytes:
         triples = _describe(state, iri) if moment is None else _describe_at(state, iri, moment)
