@@ -209,16 +209,15 @@ def test_a_model_version_as_datahubs_mlflow_source_writes_it_is_a_version_of_its
     assert [o["status"] for o in outcomes[15:]] == ["accepted", "accepted"]
     assert outcomes[15]["ignored"] == [
         {
-            "where": "ml-estate.json#/15/aspect/json/customProperties",
-            "message": "'customProperties' of aspect 'mlModelProperties' is not used",
-        },
-        {
             "where": "ml-estate.json#/15/aspect/json/tags",
             "message": "'tags' of aspect 'mlModelProperties' is not used",
         },
     ]
     version = values(catalog, f"{ID}model/mlflow.churn_2")
     assert "algorithm" not in version
+    # MLflow's tags, as DataHub's customProperties, are custom properties (name and value)
+    [custom] = version["customProperty"]
+    assert values(catalog, custom)["value"] == {"Archived"} and values(catalog, custom)["name"] == {"stage"}
     assert version["versionOf"] == {f"{ID}model/mlflow.churn"}
     assert version["version"] == {"2"} and version["alias"] == {"baseline"}
     assert version["createdAt"] == {"2024-04-01T08:00:00Z"}

@@ -242,6 +242,8 @@ def fold(into: dict[str, Any], piece: dict[str, Any]) -> None:
                     old.append(entry)
         elif isinstance(value, list):
             into[key] = [dict(e) if isinstance(e, dict) else e for e in value]
+        elif isinstance(value, dict) and isinstance(old, dict):
+            fold(old, value)  # custom properties: a later value of a name wins
         else:
             into[key] = value
 

@@ -77,6 +77,9 @@ class _Mapper(AspectReader):
             self._ignore(p.pointer, f"aspect {p.aspect_name!r} of {p.entity_type} is not used")
             return self._out
         handler(self, urn, p.aspect)
+        custom = p.aspect.get("customProperties")
+        if isinstance(custom, Mapping) and custom:  # mlkg:CustomProperty name/value nodes
+            self._own(urn)["customProperties"] = dict(custom)
         return self._out
 
     # -- datasets ------------------------------------------------------------------------------------

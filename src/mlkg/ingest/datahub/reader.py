@@ -227,8 +227,8 @@ class AspectReader:
 
 
 def _meaningful(key: str, value: Any) -> bool:
-    """A bookkeeping key worth a notice: non-empty custom properties or tags."""
-    return key in ("customProperties", "tags") and bool(value)
+    """A bookkeeping key worth a notice: non-empty tags (custom properties are kept: :mod:`.mapping`)."""
+    return key == "tags" and bool(value)
 
 
 def _reference(urn: Urn, segments: list[str]) -> dict[str, Any]:
