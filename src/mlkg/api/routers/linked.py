@@ -75,20 +75,22 @@ def _describe_at(state: AppState, iri: URIRef, moment: datetime) -> list[Triple]
     return triples
 
 
-def _json_form(state: AppState, iri: URIRef, moment: datetime | None) -> dict[str, Any]:
-    """The entity as one JSON tree (:mod:`mlkg.exports.entityjson`): its own document, the form ``PATCH``
-    edits, when it has one; else (a column described in its table's document) what is stated about it; as of
-    ``moment`` if given. A description no tree holds comes as flat JSON-LD."""
+def _json_form(state: AppState, iri: URIRef, moment: datetime | None) -> tuple[dict[str, Any], str | None]:
+    """The entity as one JSON tree (:mod:`mlkg.exports.entityjson`) and its entity tag: its own document,
+    the form ``PATCH`` edits, when it has one (with the tag ``If-Match`` takes); else (a column described in
+    its table's document) what is stated about it, without a tag; as of ``moment`` if given (no tag). A
+    description no tree holds comes as flat JSON-LD."""
     if moment is not None:
         triples = _describe_at(state, iri, moment)
     elif state.store.has_graph(graph=iri):
-        return state.catalog.document(str(iri))
+        document = state.catalog.document(str(iri))
+        return document, entity_tag(document)
     else:
         triples = _describe(state, iri)
     try:
-        return entity_json(entity=iri, triples=triples)
+        return entity_json(entity=iri, triples=triples), None
     except ConflictError:
-        return compact_quads(quads=[(s, p, o, None) for s, p, o in triples])
+        return compact_quads(quads=[(s, p, o, None) for s, p, o in triples]), None
 
 
 def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
@@ -144,10 +146,10 @@ async def entity(
 
     moment = None if as_of is None else parse_instant(as_of)
     if media_type == _JSON:
-        document = await run_read(state, lambda: _json_form(state, iri, moment), timeout=timeout)
+        document, tag = await run_read(state, lambda: _json_form(state, iri, moment), timeout=timeout)
         headers = {"vary": "Accept"}
-        if moment is None and state.store.has_graph(graph=iri):
-            headers["etag"] = entity_tag(document)
+        if tag is not None:
+            headers["etag"] = tag
         return JSONResponse(document, headers=headers)
 
     def render() -> bytes:
