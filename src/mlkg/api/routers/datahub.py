@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
 from mlkg.api.errors import error_body, status_of
-from mlkg.errors import InputError, ParseError
+from mlkg.errors import ParseError
 from mlkg.ingest import IngestReport
 from mlkg.ingest.datahub import CheckedProposals, ProposalItem
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE
@@ -59,10 +59,11 @@ async def config() -> dict[str, Any]:
     summary="Receive DataHub metadata change proposals, as DataHub GMS does",
 )
 async def ingest(
-    request: Request, action: str = Query(description="ingestProposal or ingestProposalBatch")
+    request: Request,
+    action: Literal["ingestProposal", "ingestProposalBatch"] = Query(
+        description="ingestProposal (one proposal) or ingestProposalBatch (several)"
+    ),
 ) -> JSONResponse:
-    if action not in _ACTIONS or action == "ingest":
-        raise InputError(f"action {action!r} is not ingestProposal or ingestProposalBatch", where="action")
     return await receive(request, action=action)
 
 

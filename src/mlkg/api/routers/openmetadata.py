@@ -27,7 +27,7 @@ from mlkg.api.deps import read_body, require_writer, run_read, state_of
 from mlkg.api.errors import error_body, status_of
 from mlkg.api.routers.entities import upload_body
 from mlkg.errors import ParseError
-from mlkg.exports.openmetadata import COLLECTIONS
+from mlkg.exports.openmetadata import COLLECTIONS, OPTIONAL_FIELDS
 from mlkg.ingest import InputFormat, Source
 
 __all__ = ["router"]
@@ -35,12 +35,25 @@ __all__ = ["router"]
 router = APIRouter(tags=["OpenMetadata"])
 
 _FQN = Path(description="The entity's fully qualified name, as OpenMetadata writes it.")
-_FIELDS = Query(description="Optional fields to include, comma-separated (owners,tags,...); * for all.")
+
+
+def _fields_param(entity_type: str) -> Any:
+    """``fields=`` of one entity type, documented with the names it takes (OpenAPI ``pattern``), so clients
+    and fuzzers know them; the names are checked by ``OpenMetadataJson.fields`` (400, ``where: fields``)."""
+    names = "|".join(sorted(OPTIONAL_FIELDS.get(entity_type, ())) or ["owners"])
+    one = rf"\s*(?:{names}|\*)\s*"
+    return Query(
+        None,
+        description="Optional fields to include, comma-separated (owners,tags,...); * for all.",
+        json_schema_extra={"pattern": rf"^(?:{one}(?:,{one})*)?$"},
+    )
 
 
 def _entity_route(collection: str, entity_type: str) -> None:
+    fields_param = _fields_param(entity_type)
+
     async def read(
-        request: Request, fqn: Annotated[str, _FQN], fields: Annotated[str | None, _FIELDS] = None
+        request: Request, fqn: Annotated[str, _FQN], fields: str | None = fields_param
     ) -> dict[str, Any]:
         state = state_of(request)
         return await run_read(
