@@ -112,6 +112,9 @@ def test_document_and_patch(demo_store: str, tmp_path: Path) -> None:
     notjson = tmp_path / "not.json"
     notjson.write_text("[{")
     assert run("patch", MODEL, str(notjson), "--store", demo_store).exit_code == 2
+    notjson.write_text("[" * 100_000 + "]" * 100_000)
+    deep = run("patch", MODEL, str(notjson), "--store", demo_store)
+    assert deep.exit_code == 2 and "nested more than 64 levels" in deep.stderr
     assert run("patch", MODEL, str(tmp_path / "missing.json"), "--store", demo_store).exit_code == 2
     history = json.loads(run("history", MODEL, "--store", demo_store, "--format", "json").stdout)
     assert [v["version"] for v in history["versions"]] == ["1.1", "0.1"]

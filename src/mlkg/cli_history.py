@@ -20,7 +20,8 @@ import typer
 
 from mlkg.cli_open import errors, reading, writing
 from mlkg.cli_options import store_options
-from mlkg.errors import InputError, ParseError
+from mlkg.errors import InputError
+from mlkg.patching import parse_patch
 
 __all__ = [
     "delete_command",
@@ -165,16 +166,13 @@ def patch_command(
 def _read_patch(name: str) -> Any:
     """The JSON of a patch file (or stdin).
 
-    :raises InputError: if the file cannot be read; :raises ParseError: if it is not JSON.
+    :raises InputError: if the file cannot be read; :raises ParseError: if it is not JSON, or too deep.
     """
     try:
         text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"cannot read the patch: {error}", where=name) from error
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParseError(f"the patch is not JSON: {error}", where=name) from error
+    return parse_patch(text, where=name)
 
 
 def _fields(change: dict[str, Any]) -> str:

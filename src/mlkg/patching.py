@@ -11,22 +11,24 @@ version by the version rule, lineage following.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from rdflib import URIRef
 
-from mlkg.errors import DeletedError, InputError, NotFoundError, PreconditionError
+from mlkg.errors import DeletedError, InputError, NotFoundError, ParseError, PreconditionError
 from mlkg.exports.entityjson import apply_json_patch, entity_json, entity_tag
 from mlkg.history import EntityHistory
 from mlkg.history.rules import is_entity_graph
 from mlkg.ingest import Ingestor
 from mlkg.ingest.ingestor import CheckedBatch
+from mlkg.ingest.limits import MAX_JSON_DEPTH, too_deep
 from mlkg.store import Store
 from mlkg.store.base import Triple
 
-__all__ = ["IDENTITY", "checked_patch", "own_document"]
+__all__ = ["IDENTITY", "checked_patch", "own_document", "parse_patch"]
 
 #: The members of the JSON form that say which entity it is: a patch may not change them.
 IDENTITY = ("@context", "@id", "type", "fullyQualifiedName")
@@ -91,3 +93,22 @@ def checked_patch(
     if checked.report.rejected:
         raise checked.report.rejected[0].to_error()
     return checked
+
+
+def parse_patch(data: bytes | str, *, where: str) -> Any:
+    """The JSON of a patch (a request body or a file).
+
+    :raises ParseError: if it is not JSON, or nested deeper than
+        :data:`~mlkg.ingest.limits.MAX_JSON_DEPTH` levels (as every JSON input mlkg reads).
+    """
+    too_deep_message = f"the JSON Patch is nested more than {MAX_JSON_DEPTH} levels deep"
+    try:
+        value = json.loads(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ParseError(f"the JSON Patch is not JSON: {exc}", where=where) from exc
+    except RecursionError as exc:
+        raise ParseError(too_deep_message, where=where) from exc
+    deep = too_deep(value)
+    if deep is not None:
+        raise ParseError(too_deep_message, where=f"{where}#{deep}")
+    return value

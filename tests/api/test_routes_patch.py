@@ -77,6 +77,8 @@ def test_bad_patches_are_4xx_with_a_json_body_and_change_nothing(client: TestCli
         (PATCH, b'[{"op": "remove", "path": "/nothing"}]', 400),
         (PATCH, b'{"op": "remove", "path": "/name"}', 400),  # not an array
         (PATCH, b"[{", 400),
+        (PATCH, b"[" * 100_000 + b"]" * 100_000, 400),  # deeper than Python's parser goes
+        (PATCH, b'[{"op": "add", "path": "/x", "value": ' + b"[" * 70 + b"]" * 70 + b"}]", 400),
         ({**AUTH, "Content-Type": "text/plain"}, b"[]", 415),
         ({"Content-Type": "application/json-patch+json"}, b"[]", 401),
     ]

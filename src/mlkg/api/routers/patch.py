@@ -11,7 +11,6 @@ document, with its ``ETag``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,8 +19,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlkg.api.deps import entity_iri, read_body, require_writer, run_write, state_of
 from mlkg.api.errors import is_history_path
-from mlkg.errors import InputError, ParseError, UnsupportedFormatError
+from mlkg.errors import InputError, UnsupportedFormatError
 from mlkg.exports.entityjson import entity_tag
+from mlkg.patching import parse_patch
 
 __all__ = ["JSON_PATCH", "router"]
 
@@ -53,10 +53,7 @@ async def patch(request: Request, kind: str, fqn: str) -> JSONResponse:
             f"PATCH takes a JSON Patch ({JSON_PATCH}, RFC 6902), not {media_type or 'a body without a type'}"
         )
     body = await read_body(request)
-    try:
-        operations = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ParseError(f"the JSON Patch is not JSON: {exc}", where="body") from exc
+    operations = parse_patch(body, where="body")
     if not isinstance(operations, list):
         raise InputError("a JSON Patch is a JSON array of operations (RFC 6902)", where="body")
     tag = request.headers.get("if-match")
