@@ -32,6 +32,7 @@ from mlkg.ingest.openlineage.mapping import (
 )
 from mlkg.ingest.openlineage.naming import NamespaceMap
 from mlkg.ingest.report import IngestReport, Notice, Rejected
+from mlkg.ingest.settle import settle
 from mlkg.store.base import Store, Triple, WriteCounter
 from mlkg.vocab import MLKG
 
@@ -297,55 +298,9 @@ class OpenLineageIntake:
         write: bool,
     ) -> CheckedEvents:
         """Reject every event one of whose documents was rejected, and drop its other documents."""
-        doc_of_entity: dict[URIRef, _Doc] = {}
-        for accepted in report.accepted:
-            doc = by_where.get(accepted.where)
-            if doc is not None:
-                doc_of_entity[accepted.entity] = doc
-        for rejected in report.rejected:
-            doc = by_where.get(rejected.where) or _doc_at(by_where, rejected.where)
-            for index in sorted(doc.events if doc is not None else ()):
-                if outcomes[index].rejection is None:
-                    outcomes[index].rejection = rejected
-        changed = True
-        while changed:  # a document shared with a rejected event goes, and so does that event
-            changed = False
-            for entity, doc in list(doc_of_entity.items()):
-                bad = [i for i in doc.events if outcomes[i].rejection is not None]
-                if not bad:
-                    continue
-                del doc_of_entity[entity]
-                graphs.pop(entity, None)
-                cause = outcomes[bad[0]].rejection
-                for index in doc.events:
-                    if outcomes[index].rejection is None and cause is not None:
-                        outcomes[index].rejection = Rejected(
-                            source=cause.source,
-                            where=outcomes[index].where,
-                            message=f"shares {entity} with the rejected event at {outcomes[bad[0]].where}: "
-                            f"{cause.message}",
-                            kind=cause.kind,
-                            details=cause.details,
-                        )
-                        changed = True
-        for entity, doc in doc_of_entity.items():
-            for index in sorted(doc.events):
-                outcomes[index].entities.append(str(entity))
-        kept = [a for a in report.accepted if a.entity in doc_of_entity]
-        refused = [o.rejection for o in outcomes if o.rejection is not None]
-        notices = [n for o in outcomes for n in o.ignored] + report.notices
-        final = IngestReport(accepted=kept, rejected=refused, notices=notices, dry_run=not write)
+        members = {where: doc.events for where, doc in by_where.items()}
+        final = settle(report, graphs, members=members, outcomes=outcomes, noun="event", write=write)
         return CheckedEvents(report=final, events=outcomes, graphs=graphs)
-
-
-def _doc_at(by_where: dict[str, _Doc], where: str) -> _Doc | None:
-    """The document a rejection points into (its ``where`` extends the document's)."""
-    best: _Doc | None = None
-    best_length = -1
-    for start, doc in by_where.items():
-        if where.startswith(start) and len(start) > best_length:
-            best, best_length = doc, len(start)
-    return best
 
 
 def _stored_state(store: Store, iri: URIRef) -> RunState | None:
