@@ -1,0 +1,205 @@
+"""Change events over HTTP against a real ``mlkg serve --demo`` (a subprocess) and a real loopback webhook
+receiver: the subscription routes (admin only, 422 outside the allow-list), the filters by type, tag and
+"upstream of", the impact event of a major table change, and the ``/events`` Server-Sent Events stream read
+by httpx."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tests.events.receiver import Receiver, start_receiver
+from tests.serving import LiveServer, launch
+
+TOKEN = "events-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+BASE = "http://localhost:8000/id/"
+CUSTOMERS = "postgres_prod.ecommerce.public.customers"
+CHURN = "mlflow_prod.customer_churn_predictor"
+FORECAST = "vertex_ai.demand_forecasting"
+
+pytestmark = pytest.mark.slow  # a server with the demo catalog
+
+
+@pytest.fixture(scope="module")
+def hooks() -> Iterator[Receiver]:
+    found, server = start_receiver()
+    yield found
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, hooks: Receiver) -> Iterator[LiveServer]:
+    logs = tmp_path_factory.mktemp("events")
+    launched = launch(
+        log=logs / "serve.log",
+        demo=True,
+        token=TOKEN,
+        options=["--webhook-allow", hooks.url + "hooks"],
+    )
+    try:
+        yield launched.ready()
+    finally:
+        launched.stop()
+
+
+@pytest.fixture
+def http(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+def _subscribe(http: httpx.Client, body: dict[str, Any]) -> dict[str, Any]:
+    answer = http.post("subscriptions", json=body, headers=AUTH)
+    assert answer.status_code == 201, answer.text
+    made: dict[str, Any] = answer.json()
+    return made
+
+
+def _describe(http: httpx.Client, fqn: str, kind: str, text: str) -> None:
+    """Change an entity's description with a JSON Patch (a minor version)."""
+    patch = [{"op": "add", "path": "/description", "value": text}]
+    answer = http.patch(
+        f"id/{kind}/{fqn}",
+        content=json.dumps(patch),
+        headers={**AUTH, "Content-Type": "application/json-patch+json"},
+    )
+    assert answer.status_code == 200, answer.text
+
+
+def test_subscription_routes_are_for_the_admin_and_keep_to_the_allow_list(
+    http: httpx.Client, hooks: Receiver
+) -> None:
+    assert http.post("subscriptions", json={"url": hooks.url + "hooks/x"}).status_code == 401
+    assert http.get("subscriptions").status_code == 401
+    outside = http.post("subscriptions", json={"url": hooks.url + "elsewhere"}, headers=AUTH)
+    assert outside.status_code == 422
+    assert outside.json()["error"] == "validation" and "allow-list" in outside.json()["message"]
+    bad_kind = http.post(
+        "subscriptions", json={"url": hooks.url + "hooks/x", "events": ["nope"]}, headers=AUTH
+    )
+    assert bad_kind.status_code == 400 and bad_kind.json()["where"]
+    unknown = http.post(
+        "subscriptions",
+        json={"url": hooks.url + "hooks/x", "filters": {"upstreamOf": "no.such.thing"}},
+        headers=AUTH,
+    )
+    assert unknown.status_code == 422
+
+    made = _subscribe(http, {"url": hooks.url + "hooks/x", "events": ["deleted"]})
+    assert len(made["secret"]) == 64 and made["events"] == ["deleted"]
+    shown = http.get(f"subscriptions/{made['id']}", headers=AUTH).json()
+    assert "secret" not in shown and shown["url"] == hooks.url + "hooks/x"
+    assert made["id"] in [s["id"] for s in http.get("subscriptions", headers=AUTH).json()["subscriptions"]]
+    # the subscription is readable through SPARQL, its secret nowhere in the store
+    dump = http.get("export", params={"format": "nq"}).text
+    assert made["id"] in dump and made["secret"] not in dump
+    update = "DROP GRAPH <https://w3id.org/mlkg/graph/subscriptions>"
+    refused = http.post(
+        "update", content=update, headers={**AUTH, "Content-Type": "application/sparql-update"}
+    )
+    assert refused.status_code == 400
+    assert http.delete(f"subscriptions/{made['id']}", headers=AUTH).status_code == 204
+    assert http.get(f"subscriptions/{made['id']}", headers=AUTH).status_code == 404
+    assert http.get(f"subscriptions/{made['id']}/deliveries", headers=AUTH).status_code == 404
+
+
+def test_filters_by_type_tag_and_upstream_and_the_delivery_log(http: httpx.Client, hooks: Receiver) -> None:
+    models = _subscribe(http, {"url": hooks.url + "hooks/models", "filters": {"types": ["mlmodel"]}})
+    tier1 = _subscribe(http, {"url": hooks.url + "hooks/tier1", "filters": {"tags": ["Tier.Tier1"]}})
+    feeding = _subscribe(http, {"url": hooks.url + "hooks/churn", "filters": {"upstreamOf": CHURN}})
+    # a Tier1 table upstream of the churn model, then a model neither Tier1 nor upstream of it
+    _describe(http, CUSTOMERS, "table", "Customers, one row each.")
+    _describe(http, FORECAST, "model", "Forecasts units sold.")
+    hooks.wait(lambda: len(hooks.at("/hooks/models")) >= 1 and len(hooks.at("/hooks/tier1")) >= 1)
+    hooks.wait(lambda: len(hooks.at("/hooks/churn")) >= 1)
+
+    def entities(path: str) -> set[str]:
+        return {r.event["entity"] for r in hooks.at(path)}
+
+    assert entities("/hooks/models") == {BASE + "model/" + FORECAST}
+    assert entities("/hooks/tier1") == {BASE + "table/" + CUSTOMERS}
+    assert entities("/hooks/churn") == {BASE + "table/" + CUSTOMERS}
+    for made, path in ((models, "/hooks/models"), (tier1, "/hooks/tier1"), (feeding, "/hooks/churn")):
+        received = hooks.at(path)[0]
+        assert received.signed_with(made["secret"])
+        log = http.get(f"subscriptions/{made['id']}/deliveries", headers=AUTH).json()["deliveries"]
+        assert log[0]["id"] == received.headers["x-mlkg-delivery"]
+        assert log[0]["attempts"][0]["status"] == 204
+        http.delete(f"subscriptions/{made['id']}", headers=AUTH)
+    event = hooks.at("/hooks/tier1")[0].event
+    assert event["event"] == "updated" and event["changeType"] == "minor"
+    assert event["changeDescription"]["fieldsUpdated"][0]["name"] == "description"
+
+
+def test_a_major_table_change_sends_one_impact_event_naming_downstream_assets_and_owners(
+    http: httpx.Client, hooks: Receiver
+) -> None:
+    made = _subscribe(http, {"url": hooks.url + "hooks/impact", "events": ["impact"]})
+    form = http.get(f"id/table/{CUSTOMERS}", headers={"Accept": "application/json"}).json()
+    dropped = next(i for i, c in enumerate(form["columns"]) if c["name"] == "birth_date")
+    patch = [{"op": "remove", "path": f"/columns/{dropped}"}]  # removing a column: a major version
+    answer = http.patch(
+        f"id/table/{CUSTOMERS}",
+        content=json.dumps(patch),
+        headers={**AUTH, "Content-Type": "application/json-patch+json"},
+    )
+    assert answer.status_code == 200, answer.text
+    hooks.wait(lambda: bool(hooks.at("/hooks/impact")))
+    (received,) = hooks.at("/hooks/impact")
+    assert received.signed_with(made["secret"]) and received.headers["x-mlkg-event"] == "impact"
+    event = received.event
+    assert (event["entity"], event["changeType"]) == (BASE + "table/" + CUSTOMERS, "major")
+    downstream = {a["name"] for a in event["downstream"]}
+    assert {"snowflake.prod.customers", CHURN, "snowflake.prod.churn_scores"} <= downstream
+    owners = {o["name"]: {a["name"] for a in o["assets"]} for o in event["owners"]}
+    assert "snowflake.prod.customers" in owners["Data Engineering Team"]
+    assert CHURN in owners["Data Science Team"]
+    http.delete(f"subscriptions/{made['id']}", headers=AUTH)
+
+
+def test_events_stream_as_server_sent_events_and_resume_after_the_last_id(http: httpx.Client) -> None:
+    with http.stream("GET", "events", params={"events": "updated", "type": "table"}) as stream:
+        assert stream.status_code == 200
+        assert stream.headers["content-type"].startswith("text/event-stream")
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        _describe(http, "snowflake.prod.customers", "table", "Replicated customers.")
+        _describe(http, FORECAST, "model", "Not a table: filtered out.")
+        _describe(http, "snowflake.prod.transactions", "table", "Replicated transactions.")
+        messages = _read(lines, count=2)
+    assert [m["event"] for m in messages] == ["updated", "updated"]
+    assert [json.loads(m["data"])["entity"] for m in messages] == [
+        BASE + "table/snowflake.prod.customers",
+        BASE + "table/snowflake.prod.transactions",
+    ]
+    first = int(messages[0]["id"])
+    resumed = {"Last-Event-ID": str(first)}
+    with http.stream("GET", "events", params={"type": "table"}, headers=resumed) as stream:
+        (again,) = _read(stream.iter_lines(), count=1)
+    assert again["id"] == messages[1]["id"] and again["data"] == messages[1]["data"]
+    bad = http.get("events", params={"events": "nope"})
+    assert bad.status_code == 400 and bad.json()["error"] == "input"
+
+
+def _read(lines: Iterator[str], *, count: int) -> list[dict[str, str]]:
+    """The next ``count`` messages of an event stream (comments skipped)."""
+    messages: list[dict[str, str]] = []
+    current: dict[str, str] = {}
+    for line in lines:
+        if not line:
+            if "data" in current:  # a message (not the retry field alone)
+                messages.append(current)
+                if len(messages) == count:
+                    return messages
+            current = {}
+            continue
+        if line.startswith(":"):
+            continue
+        name, _, value = line.partition(":")
+        current[name] = value.removeprefix(" ")
+    raise AssertionError(f"the stream ended after {messages}")
