@@ -2,9 +2,9 @@
 (docs/architecture.md, section 8).
 
 An event is built in the writing thread from the :class:`~mlkg.reasoning.written.Written` the store tells its
-observers (:mod:`.source`); it carries, besides its JSON body, the facts its filters are decided on (the
-entity's classes, tags and downstream entities as they were when the write committed), so a filter never has
-to read a store that later writes changed.
+observers (:mod:`.source`); it carries, besides its JSON body, the facts its filters are decided on: the
+entity's classes and tags as they were when the write committed, and the entities downstream of it, added by
+the delivery thread (a raw table may have thousands: not read in the write), so a filter reads no store.
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ delivers the events of the writes it makes; a command writing the store while no
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
 from mlkg.errors import InputError
@@ -15,7 +17,7 @@ from mlkg.events.dispatch import Dispatcher
 from mlkg.events.hub import EventHub
 from mlkg.events.impact import ImpactEvents
 from mlkg.events.keys import SigningKey
-from mlkg.events.source import EventSource
+from mlkg.events.source import EventSource, downstream_of
 from mlkg.events.subscriptions import EventFilter, Subscription, SubscriptionBook
 from mlkg.queries import QueryCatalog
 
@@ -43,7 +45,9 @@ class ChangeEvents:
             attempts=settings.webhook_attempts,
             backoff=settings.webhook_backoff,
             timeout=settings.webhook_timeout,
-            expand=impact.expand,
+            expand=lambda event: impact.expand(
+                replace(event, downstream=downstream_of(catalog.store.inner, event.entity))
+            ),
             broadcast=self.hub.publish,
         )
         program = catalog.program

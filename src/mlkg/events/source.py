@@ -2,7 +2,7 @@
 write changed into :class:`~.model.ChangeEvent` objects (docs/architecture.md, section 8).
 
 It runs in the writing thread, after the write committed, so it only reads what it must to describe each
-changed entity (its graph, its inferred classes and downstream entities: a few index lookups each) and
+changed entity (its classes and tags: a few index lookups each) and
 hands the events on; delivery happens elsewhere (:mod:`.dispatch`). Events:
 
 - a version ``created``, ``minor``, ``major`` or ``restored`` → ``created`` / ``updated`` (with the change
@@ -15,6 +15,7 @@ hands the events on; delivery happens elsewhere (:mod:`.dispatch`). Events:
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -30,7 +31,10 @@ from mlkg.reasoning.written import Written
 from mlkg.store.base import Store, Triple
 from mlkg.vocab import INFERRED_GRAPH, MLKG
 
-__all__ = ["EventSource"]
+__all__ = ["EventSource", "downstream_of"]
+
+#: An entity's classes and tags (fully qualified names and IRIs).
+Facts = tuple[frozenset[URIRef], frozenset[str]]
 
 _KIND_OF_CHANGE = {
     "created": EventKind.CREATED,
@@ -80,21 +84,15 @@ class EventSource:
         for graph in written.graphs:
             if graph in versioned:
                 continue
-            triples = [(s, p, o) for s, p, o, _ in self._store.quads(graph=graph)]
-            if not triples:  # dropped: an entity's if the write says it deleted entities
-                if written.deleted:
-                    out.append(self._event(EventKind.DELETED, graph, {}, triples=[], gone=True))
-            elif _has(triples, graph, RDF.type):
-                out.append(self._event(EventKind.UPDATED, graph, {}, triples=triples, gone=False))
+            if any(True for _ in self._store.quads(subject=graph, predicate=RDF.type, graph=graph)):
+                out.append(self._event(EventKind.UPDATED, graph, {}, facts=self._facts(graph)))
+            elif written.deleted:  # dropped (a hard delete): nothing is left to describe it
+                out.append(self._event(EventKind.DELETED, graph, {}, facts=(frozenset(), frozenset())))
         return out
 
     def _versioned(self, record: VersionRecord) -> list[ChangeEvent]:
         kind = _KIND_OF_CHANGE.get(record.change_type, EventKind.UPDATED)
-        gone = kind is EventKind.DELETED
-        if gone:
-            triples = self._last(record)
-        else:
-            triples = [(s, p, o) for s, p, o, _ in self._store.quads(graph=record.entity)]
+        facts = self._last_facts(record) if kind is EventKind.DELETED else self._facts(record.entity)
         body: dict[str, Any] = {
             "version": str(record.version),
             "previousVersion": None if record.previous is None else str(record.previous),
@@ -106,25 +104,41 @@ class EventSource:
         if record.comment is not None:
             body["comment"] = record.comment
         at = record.at or datetime.now(UTC)
-        events = [self._event(kind, record.entity, body, triples=triples, gone=gone, at=at)]
+        events = [self._event(kind, record.entity, body, facts=facts, at=at)]
         stage = _stage_change(record.change)
-        if stage is not None and _has(triples, record.entity, RDF.type, MLKG.ModelVersion):
+        if stage is not None and MLKG.ModelVersion in facts[0]:
             moved = {**body, "fromStage": stage[0], "toStage": stage[1]}
-            events.append(
-                self._event(
-                    EventKind.STAGE_TRANSITION, record.entity, moved, triples=triples, gone=gone, at=at
-                )
-            )
+            events.append(self._event(EventKind.STAGE_TRANSITION, record.entity, moved, facts=facts, at=at))
         return events
 
-    def _last(self, record: VersionRecord) -> list[Triple]:
-        """A deleted entity's last description (the snapshot its previous version's record kept)."""
-        if self._history is None or record.previous is None:
-            return []
-        try:
-            return self._history.description(store=self._store, entity=record.entity, version=record.previous)
-        except MlkgError:
-            return []
+    def _facts(self, entity: URIRef) -> Facts:
+        """The entity's classes (asserted and inferred) and tags, as stored now: a few index lookups."""
+        types = {
+            o for _, _, o, _ in self._store.quads(subject=entity, predicate=RDF.type) if isinstance(o, URIRef)
+        }
+        tags: set[str] = set()
+        for _, _, tag, _ in self._store.quads(subject=entity, predicate=MLKG.tag, graph=entity):
+            if isinstance(tag, URIRef):
+                tags.add(str(tag))
+                found = self._store.quads(subject=tag, predicate=MLKG.tagFQN, graph=entity)
+                tags.update(str(o) for _, _, o, _ in found if isinstance(o, Literal))
+        return frozenset(types), frozenset(tags)
+
+    def _last_facts(self, record: VersionRecord) -> Facts:
+        """A deleted entity's classes and tags, from its last description (the snapshot its previous version's
+        record kept): its graph and its inferred classes are gone."""
+        triples: list[Triple] = []
+        if self._history is not None and record.previous is not None:
+            with contextlib.suppress(MlkgError):
+                triples = self._history.description(
+                    store=self._store, entity=record.entity, version=record.previous
+                )
+        entity = record.entity
+        asserted = {o for s, p, o in triples if s == entity and p == RDF.type and isinstance(o, URIRef)}
+        types = asserted | {c for t in asserted for c in self._superclasses.get(t, frozenset())}
+        tags = {o for s, p, o in triples if s == entity and p == MLKG.tag and isinstance(o, URIRef)}
+        names = {str(o) for s, p, o in triples if s in tags and p == MLKG.tagFQN and isinstance(o, Literal)}
+        return frozenset(types), frozenset({str(t) for t in tags} | names)
 
     def _event(
         self,
@@ -132,18 +146,10 @@ class EventSource:
         entity: URIRef,
         body: Mapping[str, Any],
         *,
-        triples: list[Triple],
-        gone: bool,
+        facts: Facts,
         at: datetime | None = None,
     ) -> ChangeEvent:
-        asserted = {o for s, p, o in triples if s == entity and p == RDF.type and isinstance(o, URIRef)}
-        if gone:  # its inferred classes left with it: from its last description
-            types = asserted | {c for t in asserted for c in self._superclasses.get(t, frozenset())}
-        else:
-            inferred = self._store.quads(subject=entity, predicate=RDF.type, graph=INFERRED_GRAPH)
-            types = asserted | {o for _, _, o, _ in inferred if isinstance(o, URIRef)}
-        downstream = self._store.quads(subject=entity, predicate=MLKG.downstream, graph=INFERRED_GRAPH)
-        tags = _tags(entity, triples)
+        types, tags = facts
         moment = at or datetime.now(UTC)
         event_id = str(uuid.uuid4())
         shown = {
@@ -156,27 +162,8 @@ class EventSource:
             **body,
         }
         return ChangeEvent(
-            id=event_id,
-            kind=kind,
-            entity=entity,
-            at=moment,
-            body=shown,
-            types=frozenset(types),
-            tags=frozenset(tags),
-            downstream=frozenset(o for _, _, o, _ in downstream if isinstance(o, URIRef)),
+            id=event_id, kind=kind, entity=entity, at=moment, body=shown, types=types, tags=tags
         )
-
-
-def _has(triples: list[Triple], s: URIRef, p: URIRef, o: URIRef | None = None) -> bool:
-    """Whether a triple has subject ``s``, predicate ``p`` and object ``o`` (None: any)."""
-    return any(t[0] == s and t[1] == p and (o is None or t[2] == o) for t in triples)
-
-
-def _tags(entity: URIRef, triples: list[Triple]) -> set[str]:
-    """The entity's tags: each tag's IRI and its fully qualified name (``Tier.Tier1``) from its graph."""
-    tags = {o for s, p, o in triples if s == entity and p == MLKG.tag and isinstance(o, URIRef)}
-    names = {str(o) for s, p, o in triples if s in tags and p == MLKG.tagFQN and isinstance(o, Literal)}
-    return {str(t) for t in tags} | names
 
 
 def _stage_change(change: Mapping[str, Any]) -> tuple[str | None, str | None] | None:
@@ -189,3 +176,10 @@ def _stage_change(change: Mapping[str, Any]) -> tuple[str | None, str | None] | 
                 after = field.get("newValue") if new else None
                 return (None if before is None else str(before), None if after is None else str(after))
     return None
+
+
+def downstream_of(store: Store, entity: URIRef) -> frozenset[URIRef]:
+    """The entities downstream of ``entity`` (``mlkg:downstream`` in the inferred graph): read by the delivery
+    thread, not in the write, for the "upstream of" filters."""
+    found = store.quads(subject=entity, predicate=MLKG.downstream, graph=INFERRED_GRAPH)
+    return frozenset(o for _, _, o, _ in found if isinstance(o, URIRef))
