@@ -25,6 +25,7 @@ import typer
 from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
+from mlkg.cli_events import subscription_app
 from mlkg.cli_history import (
     delete_command,
     diff_command,
@@ -398,6 +399,7 @@ app.command("document")(document_command)
 app.command("patch")(patch_command)
 app.command("delete")(delete_command)
 app.add_typer(import_app)
+app.add_typer(subscription_app)
 
 
 @app.command()

@@ -21,7 +21,24 @@ from mlkg.events.source import EventSource, downstream_of
 from mlkg.events.subscriptions import EventFilter, Subscription, SubscriptionBook
 from mlkg.queries import QueryCatalog
 
-__all__ = ["ChangeEvents"]
+__all__ = ["ChangeEvents", "subscribe"]
+
+
+def subscribe(
+    *, book: SubscriptionBook, allow: AllowList, key: SigningKey, url: str, filter: EventFilter
+) -> tuple[Subscription, str]:
+    """Store a subscription to ``url`` and return it with its signing secret (shown this once): what
+    ``POST /subscriptions`` and ``mlkg subscription add`` do.
+
+    :raises ValidationError: if ``url`` is malformed or outside the allow-list (HTTP 422).
+    :raises InputError: if there is no signing key (a remote store without ``MLKG_EVENTS_KEY_FILE``).
+    :raises StoreError: if the store fails.
+    """
+    checked = allow.check(url)
+    if key.missing is not None:
+        raise InputError(key.missing, where="MLKG_EVENTS_KEY_FILE")
+    made = book.add(url=checked.text, filter=filter)
+    return made, key.secret(made.id)
 
 
 class ChangeEvents:
@@ -68,17 +85,8 @@ class ChangeEvents:
         self.dispatcher.close()
 
     def subscribe(self, *, url: str, filter: EventFilter) -> tuple[Subscription, str]:
-        """Store a subscription to ``url`` and return it with its signing secret (shown this once).
-
-        :raises ValidationError: if ``url`` is malformed or outside the allow-list (HTTP 422).
-        :raises InputError: if there is no signing key (a remote store without ``MLKG_EVENTS_KEY_FILE``).
-        :raises StoreError: if the store fails.
-        """
-        checked = self.allow.check(url)
-        if self.key.missing is not None:
-            raise InputError(self.key.missing, where="MLKG_EVENTS_KEY_FILE")
-        made = self.book.add(url=checked.text, filter=filter)
-        return made, self.key.secret(made.id)
+        """:func:`subscribe` on this app's subscriptions."""
+        return subscribe(book=self.book, allow=self.allow, key=self.key, url=url, filter=filter)
 
     def unsubscribe(self, subscription: str) -> Subscription:
         """:raises NotFoundError: if there is none with that id. :raises StoreError: if the store fails."""
