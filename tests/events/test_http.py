@@ -1,7 +1,7 @@
 """Change events over HTTP against a real ``mlkg serve --demo`` (a subprocess) and a real loopback webhook
-receiver: the subscription routes (admin only, 422 outside the allow-list), the filters by type, tag and
-"upstream of", the impact event of a major table change, and the ``/events`` Server-Sent Events stream read
-by httpx."""
+receiver: the filters by type, tag and "upstream of", the impact event of a major table change, and the
+``/events`` Server-Sent Events stream read by httpx (the routes themselves:
+tests/api/test_routes_subscriptions.py)."""
 
 from __future__ import annotations
 
@@ -69,43 +69,6 @@ def _describe(http: httpx.Client, fqn: str, kind: str, text: str) -> None:
         headers={**AUTH, "Content-Type": "application/json-patch+json"},
     )
     assert answer.status_code == 200, answer.text
-
-
-def test_subscription_routes_are_for_the_admin_and_keep_to_the_allow_list(
-    http: httpx.Client, hooks: Receiver
-) -> None:
-    assert http.post("subscriptions", json={"url": hooks.url + "hooks/x"}).status_code == 401
-    assert http.get("subscriptions").status_code == 401
-    outside = http.post("subscriptions", json={"url": hooks.url + "elsewhere"}, headers=AUTH)
-    assert outside.status_code == 422
-    assert outside.json()["error"] == "validation" and "allow-list" in outside.json()["message"]
-    bad_kind = http.post(
-        "subscriptions", json={"url": hooks.url + "hooks/x", "events": ["nope"]}, headers=AUTH
-    )
-    assert bad_kind.status_code == 400 and bad_kind.json()["where"]
-    unknown = http.post(
-        "subscriptions",
-        json={"url": hooks.url + "hooks/x", "filters": {"upstreamOf": "no.such.thing"}},
-        headers=AUTH,
-    )
-    assert unknown.status_code == 422
-
-    made = _subscribe(http, {"url": hooks.url + "hooks/x", "events": ["deleted"]})
-    assert len(made["secret"]) == 64 and made["events"] == ["deleted"]
-    shown = http.get(f"subscriptions/{made['id']}", headers=AUTH).json()
-    assert "secret" not in shown and shown["url"] == hooks.url + "hooks/x"
-    assert made["id"] in [s["id"] for s in http.get("subscriptions", headers=AUTH).json()["subscriptions"]]
-    # the subscription is readable through SPARQL, its secret nowhere in the store
-    dump = http.get("export", params={"format": "nq"}).text
-    assert made["id"] in dump and made["secret"] not in dump
-    update = "DROP GRAPH <https://w3id.org/mlkg/graph/subscriptions>"
-    refused = http.post(
-        "update", content=update, headers={**AUTH, "Content-Type": "application/sparql-update"}
-    )
-    assert refused.status_code == 400
-    assert http.delete(f"subscriptions/{made['id']}", headers=AUTH).status_code == 204
-    assert http.get(f"subscriptions/{made['id']}", headers=AUTH).status_code == 404
-    assert http.get(f"subscriptions/{made['id']}/deliveries", headers=AUTH).status_code == 404
 
 
 def test_filters_by_type_tag_and_upstream_and_the_delivery_log(http: httpx.Client, hooks: Receiver) -> None:

@@ -156,10 +156,18 @@ class Dispatcher:
                 else:
                     if event is None:
                         return
-                    self._take(event)
+                    try:
+                        self._take(event)
+                    except Exception:
+                        _log.exception("mlkg: change event %s could not be dispatched", event.id)
                 while self._due and self._due[0][0] <= time.monotonic():
                     _, _, delivery = heapq.heappop(self._due)
-                    self._attempt(client, delivery)
+                    try:
+                        self._attempt(client, delivery)
+                    except Exception as error:  # the thread must outlive any one delivery
+                        _log.exception("mlkg: delivery %s failed", delivery.id)
+                        delivery.state = "failed"
+                        delivery.attempts.append(_attempt(None, f"{type(error).__name__}: {error}"))
 
     def _take(self, event: ChangeEvent) -> None:
         try:
