@@ -6,6 +6,9 @@ tests/api/test_routes_subscriptions.py)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -166,3 +169,22 @@ def _read(lines: Iterator[str], *, count: int) -> list[dict[str, str]]:
         name, _, value = line.partition(":")
         current[name] = value.removeprefix(" ")
     raise AssertionError(f"the stream ended after {messages}")
+
+
+def test_an_open_stream_does_not_hold_the_server_at_shutdown(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    launched = launch(log=tmp_path_factory.mktemp("events-stop") / "serve.log", demo=False, token=TOKEN)
+    try:
+        live = launched.ready()
+        with httpx.Client(timeout=30) as client, client.stream("GET", live.url + "events") as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("retry:")
+            os.kill(live.pid, signal.SIGTERM)  # as Ctrl-C or a service manager stops it
+            started = time.monotonic()
+            rest = list(lines)  # the server ends the stream (else this waits for the 30 s read timeout)
+            assert all(not line or line.startswith(":") for line in rest)
+            launched.process.wait(timeout=10)
+            assert time.monotonic() - started < 5
+    finally:
+        launched.stop()
