@@ -143,8 +143,7 @@ def test_events_stream_as_server_sent_events_and_resume_after_the_last_id(http: 
         BASE + "table/snowflake.prod.customers",
         BASE + "table/snowflake.prod.transactions",
     ]
-    first = int(messages[0]["id"])
-    resumed = {"Last-Event-ID": str(first)}
+    resumed = {"Last-Event-ID": messages[0]["id"]}
     with http.stream("GET", "events", params={"type": "table"}, headers=resumed) as stream:
         (again,) = _read(stream.iter_lines(), count=1)
     assert again["id"] == messages[1]["id"] and again["data"] == messages[1]["data"]

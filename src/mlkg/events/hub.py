@@ -3,15 +3,17 @@ each open stream (docs/architecture.md, section 8).
 
 Events are published by the delivery thread; each stream is an asyncio queue on the server's event loop,
 fed with ``call_soon_threadsafe``. A stream that falls :data:`STREAM_BACKLOG` events behind is ended (its
-client reconnects with ``Last-Event-ID`` and is replayed what the ring still holds). Numbers start at 1 in
-each process: a ``Last-Event-ID`` the ring does not hold (an older process's, or one past its end) replays
-nothing older than the ring.
+client reconnects with ``Last-Event-ID`` and is replayed what the ring still holds). An event's id is the
+hub's epoch (random, one per process) and its number: a ``Last-Event-ID`` of another epoch (the client saw
+an earlier server process) replays every event the ring holds, since the client missed them all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
+import secrets
 import threading
 from collections import deque
 from typing import Final
@@ -60,6 +62,22 @@ class EventHub:
         self._number = 0
         self._streams: set[Stream] = set()
         self._closed = False
+        #: Starts every event id of this hub (so ids of an earlier process are told apart).
+        self.epoch = secrets.token_hex(4)
+
+    def event_id(self, number: int) -> str:
+        """The SSE ``id:`` of the event numbered ``number``."""
+        return f"{self.epoch}-{number}"
+
+    def after(self, last_event_id: str | None) -> int | None:
+        """The number to replay events after for a ``Last-Event-ID``: its number if it is one of this hub's,
+        0 (everything held) for another's, None (nothing) if there is none."""
+        if last_event_id is None or not last_event_id.strip():
+            return None
+        found = re.fullmatch(r"([0-9a-f]+)-([0-9]{1,18})", last_event_id.strip())
+        if found is not None and found.group(1) == self.epoch:
+            return int(found.group(2))
+        return 0
 
     def publish(self, event: ChangeEvent) -> None:
         """Number ``event``, keep it in the ring and hand it to every open stream (any thread)."""

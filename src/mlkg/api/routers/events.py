@@ -1,13 +1,14 @@
 """``GET /events``: change events as a Server-Sent Events stream for browsers (docs/architecture.md, section
 8; WHATWG HTML, "Server-sent events").
 
-Each event is one message: ``id:`` its number in this server process, ``event:`` its kind, ``data:`` its
-JSON (the body webhooks get). A comment line is sent every :data:`KEEP_ALIVE` seconds without events, so
-proxies keep the connection open. A client reconnecting with ``Last-Event-ID`` (browsers send it by
-themselves) is first given the events after it that the server still holds (the last 1000). The filters of
-subscriptions are query parameters: ``events`` (kinds, comma-separated), ``type`` and ``tag`` (repeatable),
-``upstreamOf``. Served by the process that writes (every write happens in the server's main process), and
-left out of the OpenAPI description: a stream never ends, which API fuzzers cannot test.
+Each event is one message: ``id:`` the server process's epoch and the event's number in it, ``event:`` its
+kind, ``data:`` its JSON (the body webhooks get). A comment line is sent every :data:`KEEP_ALIVE` seconds
+without events, so proxies keep the connection open. A client reconnecting with ``Last-Event-ID`` (browsers
+send it by themselves) is first given the events after it that the server still holds (the last 1000; all
+of them for an id of an earlier server process). The filters of subscriptions are query parameters:
+``events`` (kinds, comma-separated), ``type`` and ``tag`` (repeatable), ``upstreamOf``. Served by the
+process that writes (every write happens in the server's main process), and left out of the OpenAPI
+description: a stream never ends, which API fuzzers cannot test.
 """
 
 from __future__ import annotations
@@ -32,14 +33,9 @@ KEEP_ALIVE: Final = 15.0
 RETRY_MS: Final = 2000
 
 
-def _message(number: int, event: ChangeEvent) -> bytes:
+def _message(event_id: str, event: ChangeEvent) -> bytes:
     data = event.payload().decode("utf-8")
-    return f"id: {number}\nevent: {event.kind.value}\ndata: {data}\n\n".encode()
-
-
-def _last_id(text: str | None) -> int | None:
-    """The number in ``Last-Event-ID`` (None if absent or not one of ours)."""
-    return int(text) if text is not None and text.strip().isdigit() else None
+    return f"id: {event_id}\nevent: {event.kind.value}\ndata: {data}\n\n".encode()
 
 
 @router.get("/events", include_in_schema=False)
@@ -74,14 +70,14 @@ async def events(
 
     wanted = await run_read(state, parse, timeout=state.timeout(None))
     hub = state.events.hub
-    stream, replay = hub.join(after=_last_id(request.headers.get("last-event-id")))
+    stream, replay = hub.join(after=hub.after(request.headers.get("last-event-id")))
 
     async def messages() -> AsyncIterator[bytes]:
         try:
             yield f"retry: {RETRY_MS}\n: mlkg change events\n\n".encode()
             for number, event in replay:
                 if wanted.passes(event):
-                    yield _message(number, event)
+                    yield _message(hub.event_id(number), event)
             while True:
                 item = await stream.next(timeout=KEEP_ALIVE)
                 if item is None:
@@ -92,7 +88,7 @@ async def events(
                 assert isinstance(item, tuple)
                 number, event = item
                 if wanted.passes(event):
-                    yield _message(number, event)
+                    yield _message(hub.event_id(number), event)
         finally:
             hub.leave(stream)
 
