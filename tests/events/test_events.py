@@ -4,6 +4,7 @@ and where their secrets live (:mod:`mlkg.events.keys`)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -68,13 +69,16 @@ def test_a_stage_change_is_a_stage_transition_and_a_delete_keeps_the_entity_type
     )
 
 
-def test_subscriptions_survive_an_update_that_drops_every_graph(catalog: mlkg.Catalog) -> None:
-    book = SubscriptionBook(store=catalog.store.inner)
-    made = book.add(url="https://hooks.example/a", filter=EventFilter(tags=frozenset({"PII.Sensitive"})))
-    catalog.update("DROP ALL")
-    with pytest.raises(InputError):
-        catalog.update("CLEAR GRAPH <https://w3id.org/mlkg/graph/subscriptions>")
-    assert SubscriptionBook(store=catalog.store.inner).all() == [made]
+def test_subscriptions_survive_an_update_that_drops_every_graph(
+    open_settings: Callable[[], Settings],
+) -> None:
+    with mlkg.Catalog(settings=open_settings()) as catalog:
+        book = SubscriptionBook(store=catalog.store.inner)
+        made = book.add(url="https://hooks.example/a", filter=EventFilter(tags=frozenset({"PII.Sensitive"})))
+        catalog.update("DROP ALL")
+        with pytest.raises(InputError):
+            catalog.update("CLEAR GRAPH <https://w3id.org/mlkg/graph/subscriptions>")
+        assert SubscriptionBook(store=catalog.store.inner).all() == [made]
 
 
 @pytest.mark.parametrize(
