@@ -9,7 +9,6 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mlkg.cli import app
-from mlkg.config import Settings
 from mlkg.events import SigningKey
 
 
@@ -30,7 +29,8 @@ def test_add_list_and_remove_a_subscription(tmp_path: Path) -> None:
     made = json.loads(out)
     assert made["events"] == ["impact"]
     # the secret shown is the one a server on this store signs with
-    assert made["secret"] == SigningKey.for_settings(Settings(store=store)).secret(made["id"])
+    key = SigningKey.locate(key_file=None, directory=Path(store), remote=False)
+    assert made["secret"] == key.secret(made["id"])
     code, out, _ = run("subscription", "list", "--store", store, "--json")
     assert code == 0 and [s["id"] for s in json.loads(out)["subscriptions"]] == [made["id"]]
     assert "secret" not in out

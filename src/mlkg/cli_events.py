@@ -85,7 +85,7 @@ def add_command(
         made, secret = subscribe(
             book=SubscriptionBook(store=catalog.store.inner),
             allow=AllowList.parse(settings.webhook_allow),
-            key=SigningKey.for_settings(settings),
+            key=SigningKey.for_catalog(catalog),
             url=url,
             filter=wanted,
         )

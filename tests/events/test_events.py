@@ -115,15 +115,17 @@ def test_no_allow_list_allows_nothing() -> None:
 
 @pytest.mark.skipif(os.name != "posix", reason="file modes")
 def test_secrets_derive_from_a_key_file_only_its_owner_may_read(tmp_path: Path) -> None:
-    settings = Settings(store=str(tmp_path / "store"))
-    (tmp_path / "store").mkdir()
-    key = SigningKey.for_settings(settings)
-    made = tmp_path / "store" / "mlkg-events.key"
-    assert made.stat().st_mode & 0o777 == 0o600
-    assert SigningKey.for_settings(settings).secret("a") == key.secret("a") != key.secret("b")
-    made.chmod(0o644)
-    with pytest.raises(InputError, match="chmod 600"):
-        SigningKey.for_settings(settings)
-    remote = SigningKey.for_settings(Settings(sparql_endpoint="http://127.0.0.1:9/sparql"))
+    with mlkg.open(store=str(tmp_path / "store")) as catalog:
+        key = SigningKey.for_catalog(catalog)
+        made = tmp_path / "store" / "mlkg-events.key"
+        assert made.stat().st_mode & 0o777 == 0o600
+        assert SigningKey.for_catalog(catalog).secret("a") == key.secret("a") != key.secret("b")
+        made.chmod(0o644)
+        with pytest.raises(InputError, match="chmod 600"):
+            SigningKey.for_catalog(catalog)
+    remote = SigningKey.locate(key_file=None, directory=None, remote=True)
     with pytest.raises(InputError, match="MLKG_EVENTS_KEY_FILE"):
         remote.secret("a")
+    given = tmp_path / "elsewhere.key"
+    assert SigningKey.locate(key_file=given, directory=None, remote=True).secret("a")
+    assert given.stat().st_mode & 0o777 == 0o600

@@ -19,8 +19,9 @@ import stat
 from pathlib import Path
 from typing import Final
 
-from mlkg.config import MEMORY_STORE, Settings
+from mlkg.catalog import Catalog
 from mlkg.errors import InputError
+from mlkg.store.sparql import SparqlStore
 
 __all__ = ["KEY_FILE_NAME", "SigningKey", "signature"]
 
@@ -43,16 +44,27 @@ class SigningKey:
         self.missing = missing
 
     @classmethod
-    def for_settings(cls, settings: Settings) -> SigningKey:
-        """The key of the store ``settings`` select: read from its file (made, mode 0600, if absent).
+    def for_catalog(cls, catalog: Catalog) -> SigningKey:
+        """The key of the catalog's store (:meth:`locate`).
+
+        :raises InputError: as :meth:`locate`.
+        """
+        return cls.locate(
+            key_file=catalog.settings.events_key_file,
+            directory=catalog.location,
+            remote=isinstance(catalog.store.inner, SparqlStore),
+        )
+
+    @classmethod
+    def locate(cls, *, key_file: Path | None, directory: Path | None, remote: bool) -> SigningKey:
+        """The key read from ``key_file``, else from ``mlkg-events.key`` in an on-disk store's ``directory``
+        (made, mode 0600, if absent); else a key for this process only, or none for a ``remote`` store.
 
         :raises InputError: if the file is readable or writable by others than its owner, or unreadable.
         """
-        path = settings.events_key_file
-        if path is None and not settings.sparql_endpoint and settings.store != MEMORY_STORE:
-            path = Path(settings.store) / KEY_FILE_NAME
+        path = key_file if key_file is not None else None if directory is None else directory / KEY_FILE_NAME
         if path is None:
-            if settings.sparql_endpoint:
+            if remote:
                 return cls(
                     key=None,
                     missing="webhooks on a remote store need a key file that outlives the process: set "

@@ -51,7 +51,7 @@ class ChangeEvents:
 
     def __init__(self, *, catalog: Catalog, settings: Settings, queries: QueryCatalog) -> None:
         self.allow = AllowList.parse(settings.webhook_allow)
-        self.key = SigningKey.for_settings(settings)
+        self.key = SigningKey.for_catalog(catalog)
         self.book = SubscriptionBook(store=catalog.store.inner)
         self.hub = EventHub()
         impact = ImpactEvents(catalog=catalog, queries=queries)
