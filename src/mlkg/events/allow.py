@@ -90,7 +90,13 @@ class AllowList:
 
         :raises ValidationError: if an entry is not an http(s) URL prefix (``where`` names the setting).
         """
-        return cls(prefixes=[WebhookUrl.parse(e, where="MLKG_WEBHOOK_ALLOW") for e in entries if e.strip()])
+        return cls(
+            prefixes=[
+                WebhookUrl.parse(e, where="--webhook-allow / MLKG_WEBHOOK_ALLOW")
+                for e in entries
+                if e.strip()
+            ]
+        )
 
     def check(self, text: str, *, where: str = "url") -> WebhookUrl:
         """``text`` parsed, if the list admits it.
