@@ -1,21 +1,28 @@
-"""Change events over HTTP against a real ``mlkg serve --demo`` (a subprocess) and a real loopback webhook
-receiver: the filters by type, tag and "upstream of", the impact event of a major table change, and the
-``/events`` Server-Sent Events stream read by httpx (the routes themselves:
-tests/api/test_routes_subscriptions.py)."""
+"""Change events over HTTP against real servers and a real loopback webhook receiver: the filters by type, tag
+and "upstream of", the impact event of a major table change and the ``/events`` Server-Sent Events stream
+read by httpx, against the app ``mlkg serve`` runs (uvicorn in a thread of the test process, over the demo
+catalog); and ``mlkg serve`` itself (a subprocess) ending open streams when it is stopped. The routes
+themselves: tests/api/test_routes_subscriptions.py."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from tests.events.receiver import Receiver, start_receiver
-from tests.serving import LiveServer, launch
+from tests.serving import launch
+
+from mlkg.api import create_app
+from mlkg.config import MEMORY_STORE, Settings
 
 TOKEN = "events-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -24,7 +31,7 @@ CUSTOMERS = "postgres_prod.ecommerce.public.customers"
 CHURN = "mlflow_prod.customer_churn_predictor"
 FORECAST = "vertex_ai.demand_forecasting"
 
-pytestmark = pytest.mark.slow  # a server with the demo catalog
+pytestmark = pytest.mark.slow  # servers with the demo catalog
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +43,32 @@ def hooks() -> Iterator[Receiver]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, hooks: Receiver) -> Iterator[LiveServer]:
-    logs = tmp_path_factory.mktemp("events")
-    launched = launch(
-        log=logs / "serve.log",
-        demo=True,
-        token=TOKEN,
-        options=["--webhook-allow", hooks.url + "hooks"],
-    )
+def server(hooks: Receiver) -> Iterator[str]:
+    """The app over the demo catalog, served by uvicorn on a loopback port in a thread; its URL."""
+    settings = Settings(store=MEMORY_STORE, write_token=TOKEN, webhook_allow=[hooks.url + "hooks"])
+    app = create_app(settings, demo=True)
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    served = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+    thread = threading.Thread(target=served.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not served.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
     try:
-        yield launched.ready()
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
     finally:
-        launched.stop()
+        app.state.mlkg.events.hub.close()  # open streams would hold uvicorn's shutdown
+        served.should_exit = True
+        thread.join(15)
+        listener.close()
 
 
 @pytest.fixture
-def http(server: LiveServer) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, timeout=30) as client:
+def http(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30) as client:
         yield client
 
 
