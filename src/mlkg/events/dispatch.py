@@ -14,6 +14,7 @@ subscription's log keeps its last :data:`LOG_SIZE` deliveries.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -113,7 +114,8 @@ class Dispatcher:
             self._inbox.put_nowait(event)
         except queue.Full:
             self.dropped += 1
-            _log.warning("mlkg: change event %s dropped: the delivery queue is full", event.id)
+            if self.dropped % 1000 == 1:  # once, then every 1000th: a bulk load must not flood the log
+                _log.warning("mlkg: %d change events dropped: the delivery queue is full", self.dropped)
 
     # -- the log --------------------------------------------------------------------------------------------
 
@@ -136,7 +138,8 @@ class Dispatcher:
         """Stop the thread (deliveries still waiting for a retry are abandoned)."""
         if self._thread is None:
             return
-        self._inbox.put(None)
+        with contextlib.suppress(queue.Full):
+            self._inbox.put(None, timeout=wait)
         self._thread.join(wait)
         self._thread = None
 

@@ -15,6 +15,7 @@ import contextlib
 import re
 import secrets
 import threading
+import time
 from collections import deque
 from typing import Final
 
@@ -26,6 +27,9 @@ __all__ = ["EventHub", "Stream"]
 RING_SIZE: Final = 1000
 #: Events one stream may have waiting before it is ended.
 STREAM_BACKLOG: Final = 1000
+
+#: Seconds after the last stream closed during which events are still kept for its client to resume.
+RESUME_SECONDS: Final = 300.0
 
 #: What a stream receives: (number, event), or None when it must end.
 Item = tuple[int, ChangeEvent] | None
@@ -62,6 +66,7 @@ class EventHub:
         self._number = 0
         self._streams: set[Stream] = set()
         self._closed = False
+        self._last_left = float("-inf")
         #: Starts every event id of this hub (so ids of an earlier process are told apart).
         self.epoch = secrets.token_hex(4)
 
@@ -106,6 +111,12 @@ class EventHub:
     def leave(self, stream: Stream) -> None:
         with self._lock:
             self._streams.discard(stream)
+            self._last_left = time.monotonic()
+
+    def wanted(self) -> bool:
+        """Whether events must be kept: a stream is open, or one closed less than :data:`RESUME_SECONDS` ago
+        (its client may come back with ``Last-Event-ID``)."""
+        return bool(self._streams) or time.monotonic() - self._last_left < RESUME_SECONDS
 
     def close(self) -> None:
         """End every open stream (the server is shutting down) and refuse new ones."""

@@ -74,6 +74,7 @@ class ChangeEvents:
                 history=catalog.store.history,
                 superclasses=program.superclasses,
                 publish=self.dispatcher.put,
+                wanted=lambda: self.book.any() or self.hub.wanted(),
             )
         )
 

@@ -49,7 +49,7 @@ _STAGE_FIELD = "stage"
 
 class EventSource:
     """The write observer: ``source(written)`` builds the events of one committed write and gives each to
-    ``publish``.
+    ``publish``, if ``wanted()`` says anyone may be told (a subscription exists, a stream is open).
 
     ``superclasses``: each class's superclasses (the reasoner's,
     :class:`~mlkg.reasoning.program.LineageProgram`), for a deleted entity whose inferred classes are gone.
@@ -62,13 +62,17 @@ class EventSource:
         history: EntityHistory | None,
         superclasses: Mapping[URIRef, frozenset[URIRef]],
         publish: Callable[[ChangeEvent], None],
+        wanted: Callable[[], bool] = lambda: True,
     ) -> None:
+        self._wanted = wanted
         self._store = store
         self._history = history
         self._superclasses = superclasses
         self._publish = publish
 
     def __call__(self, written: Written) -> None:
+        if not self._wanted():  # nobody would be told: a bulk load pays nothing
+            return
         for event in self.events(written):
             self._publish(event)
 

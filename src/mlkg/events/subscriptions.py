@@ -219,6 +219,10 @@ class SubscriptionBook:
         with self._lock:
             return sorted(self._by_id.values(), key=lambda s: (s.created, s.id))
 
+    def any(self) -> bool:
+        """Whether there is any subscription."""
+        return bool(self._by_id)
+
     def wanting(self, event: ChangeEvent) -> list[Subscription]:
         """The subscriptions ``event`` passes the filter of."""
         return [s for s in self.all() if s.filter.passes(event)]
