@@ -37,8 +37,8 @@ class Received:
 class Receiver:
     url: str
     received: list[Received] = field(default_factory=list)
-    #: path -> statuses to answer, in order (204 once they run out)
-    script: dict[str, list[int]] = field(default_factory=dict)
+    #: path -> statuses to answer, in order (204 once they run out); (status, Location) for a redirect
+    script: dict[str, list[int | tuple[int, str]]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def at(self, path: str) -> list[Received]:
@@ -64,8 +64,11 @@ def start_receiver() -> tuple[Receiver, ThreadingHTTPServer]:
                     Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 )
                 statuses = receiver.script.get(self.path, [])
-                status = statuses.pop(0) if statuses else 204
+                answer = statuses.pop(0) if statuses else 204
+            status, location = answer if isinstance(answer, tuple) else (answer, None)
             self.send_response(status)
+            if location is not None:
+                self.send_header("Location", location)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

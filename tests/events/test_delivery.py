@@ -99,3 +99,21 @@ def test_a_url_outside_the_allow_list_is_refused_and_rechecked_at_delivery(
         assert receiver.received == []
     finally:
         again.close()
+
+
+def test_a_redirect_is_not_followed(catalog: Catalog, receiver: Receiver) -> None:
+    events = _events(catalog, receiver, webhook_attempts=2)
+    try:
+        receiver.script["/hooks/moved"] = [
+            (307, receiver.url + "hooks/there"),
+            (307, receiver.url + "hooks/there"),
+        ]
+        subscription, _ = events.subscribe(url=receiver.url + "hooks/moved", filter=EventFilter())
+        catalog.load(TABLE)
+        receiver.wait(lambda: len(receiver.at("/hooks/moved")) == 2)
+        delivery = events.dispatcher.deliveries(subscription.id)[0]
+        receiver.wait(lambda: delivery.state == "failed")
+        assert [a["status"] for a in delivery.attempts] == [307, 307]
+        assert receiver.at("/hooks/there") == []
+    finally:
+        events.close()
