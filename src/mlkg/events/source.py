@@ -2,15 +2,16 @@
 write changed into :class:`~.model.ChangeEvent` objects (docs/architecture.md, section 8).
 
 It runs in the writing thread, after the write committed, so it only reads what it must to describe each
-changed entity (its classes and tags: a few index lookups each) and
-hands the events on; delivery happens elsewhere (:mod:`.dispatch`). Events:
+changed entity (its classes and tags: a few index lookups each) and hands the events on; delivery happens
+elsewhere (:mod:`.dispatch`). Events:
 
 - a version ``created``, ``minor``, ``major`` or ``restored`` → ``created`` / ``updated`` (with the change
   description, the new and previous version); ``deleted`` → ``deleted``;
 - a model version whose ``stage`` changed → also ``stage_transition`` (from, to);
+- a hard delete (its versions dropped too) → ``deleted``, with no classes or tags left to describe it;
 - a raw SPARQL Update or Graph Store write naming the graphs it changed (no version is recorded) →
-  ``updated`` (``deleted`` for a graph it emptied) for each graph that is an entity's; an update that may
-  have changed graphs it does not name (``DROP ALL``) gives no event.
+  ``updated`` for each of them that is still an entity's graph (gives its own name a type); a graph it
+  emptied, or an update that may have changed graphs it does not name (``DROP ALL``), gives no event.
 """
 
 from __future__ import annotations
