@@ -9,7 +9,7 @@ elsewhere (:mod:`.dispatch`). Events:
   description, the new and previous version); ``deleted`` → ``deleted``;
 - a model version whose ``stage`` changed → also ``stage_transition`` (from, to);
 - a hard delete (its versions dropped too) → ``deleted``, with no classes or tags left to describe it;
-- a raw SPARQL Update or Graph Store write naming the graphs it changed (no version is recorded) →
+- a raw SPARQL Update (a Graph Store POST is one) naming the graphs it changed (no version is recorded) →
   ``updated`` for each of them that is still an entity's graph (gives its own name a type); a graph it
   emptied, or an update that may have changed graphs it does not name (``DROP ALL``), gives no event.
 """
