@@ -7,8 +7,8 @@ without events, so proxies keep the connection open. A client reconnecting with 
 send it by themselves) is first given the events after it that the server still holds (the last 1000; all
 of them for an id of an earlier server process). The filters of subscriptions are query parameters:
 ``events`` (kinds, comma-separated), ``type`` and ``tag`` (repeatable), ``upstreamOf``. Served by the
-process that writes (every write happens in the server's main process), and left out of the OpenAPI
-description: a stream never ends, which API fuzzers cannot test.
+process that writes (every write happens in the server's main process). A stream never ends, so the API
+fuzzing leaves it out (``tests/api/schemathesis.toml``).
 """
 
 from __future__ import annotations
@@ -38,7 +38,21 @@ def _message(event_id: str, event: ChangeEvent) -> bytes:
     return f"id: {event_id}\nevent: {event.kind.value}\ndata: {data}\n\n".encode()
 
 
-@router.get("/events", include_in_schema=False)
+@router.get(
+    "/events",
+    summary="Change events as Server-Sent Events (a stream that does not end)",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "The event stream",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        400: {
+            "description": "Unknown kind or type, or upstreamOf naming nothing",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        },
+    },
+)
 async def events(
     request: Request,
     kinds: Annotated[str | None, Query(alias="events", max_length=200)] = None,
