@@ -35,6 +35,7 @@ from mlkg.api.routers import (
     openlineage,
     openmetadata,
     patch,
+    search,
     sparql,
     update,
 )
@@ -174,6 +175,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         linked,
         named,
         lineage,
+        search,
         health,
     )
     for router in routers:
