@@ -43,12 +43,22 @@ class SearchDocument:
     parts: str
 
     @property
-    def names(self) -> str:
-        """The name column's text: name and display name, with camel-case names also split into words
+    def name_words(self) -> str:
+        """The name column's text: the name, and its camel-case words split when that differs
         (``CustomerChurn`` is found by ``churn``; ``_`` and ``.`` already separate words)."""
-        given = [v for v in (self.name, self.display_name) if v]
-        split = [_CAMEL.sub(" ", v) for v in given]
-        return " ".join(given + [s for s, v in zip(split, given, strict=True) if s != v])
+        return _with_split(self.name)
+
+    @property
+    def display_words(self) -> str:
+        """The display name column's text, as :attr:`name_words`."""
+        return _with_split(self.display_name)
+
+
+def _with_split(value: str | None) -> str:
+    if not value:
+        return ""
+    split = _CAMEL.sub(" ", value)
+    return value if split == value else f"{value} {split}"
 
 
 def split_words(text: str) -> str:

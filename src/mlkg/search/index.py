@@ -1,10 +1,11 @@
 """The search index itself: an SQLite database with an FTS5 table (docs/architecture.md, section 8).
 
 Tables: ``entities`` (what a result shows, one row per entity), ``entity_tags`` and ``entity_owners`` (the
-filters and facets), ``fts`` (FTS5 over the name, fully qualified name, tags, description and parts, ranked
-by bm25 with those column weights), ``dirty`` (entity graphs written since they were last read) and ``meta``
-(the index format, the store it describes and that store's size when last closed). On disk it runs in WAL
-mode, so other processes read while one writes. One connection, used under the caller's lock.
+filters and facets), ``fts`` (FTS5 over the name, display name, fully qualified name, tags, description and
+parts, ranked by bm25 with those column weights; a result named exactly by the search text first), ``dirty``
+(entity graphs written since they were last read) and ``meta`` (the index format, the store it describes and
+that store's size when last closed). On disk it runs in WAL mode, so other processes read while one writes.
+One connection, used under the caller's lock.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from mlkg.search.results import Facets, Fragment, SearchHit, SearchResults
 __all__ = ["FORMAT", "IndexFilters", "SqliteIndex"]
 
 #: The layout version of the index file: an index of another version is rebuilt.
-FORMAT: Final = "1"
-#: bm25 weights of the FTS5 columns: names, fully qualified name, tags, description, parts.
-WEIGHTS: Final = (10.0, 6.0, 4.0, 1.0, 2.0)
+FORMAT: Final = "2"
+#: bm25 weights of the FTS5 columns: name, display name, fully qualified name, tags, description, parts.
+WEIGHTS: Final = (10.0, 8.0, 5.0, 4.0, 1.0, 2.0)
+#: What a result whose name, display name or fully qualified name is the whole search text gains.
+EXACT_BONUS: Final = 10.0
 #: Values listed per tag / owner facet.
 FACET_VALUES: Final = 20
 _OPEN, _CLOSE = "\x02", "\x03"
@@ -43,7 +46,7 @@ CREATE TABLE IF NOT EXISTS entity_owners(owner TEXT NOT NULL COLLATE NOCASE, id 
     PRIMARY KEY(owner, id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS entity_owners_id ON entity_owners(id);
 CREATE VIRTUAL TABLE IF NOT EXISTS fts USING fts5(
-    names, fqn, tags, description, parts, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
+    name, display, fqn, tags, description, parts, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3');
 CREATE TABLE IF NOT EXISTS dirty(iri TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 
@@ -170,8 +173,17 @@ class SqliteIndex:
             "INSERT OR IGNORE INTO entity_owners VALUES (?, ?)", [(o, rowid) for o in d.owners]
         )
         self._db.execute(
-            "INSERT INTO fts(rowid, names, fqn, tags, description, parts) VALUES (?, ?, ?, ?, ?, ?)",
-            (rowid, d.names, d.fqn or "", " ".join(d.tags), d.description or "", d.parts),
+            "INSERT INTO fts(rowid, name, display, fqn, tags, description, parts)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                rowid,
+                d.name_words,
+                d.display_words,
+                d.fqn or "",
+                " ".join(d.tags),
+                d.description or "",
+                d.parts,
+            ),
         )
 
     def mark_dirty(self, iris: Iterable[str]) -> None:
@@ -194,24 +206,31 @@ class SqliteIndex:
     ) -> SearchResults:
         """The entities matching ``match`` (an FTS5 expression from :mod:`mlkg.search.terms`; None: every
         entity, by name) and ``filters``, best first, with the facets of the whole match."""
+        exact = text.strip()
         if match is None:
             matched = "SELECT id, 0.0 AS rank FROM entities"
             params: list[object] = []
-            order = "e.sortkey, e.iri"
+            score, score_params = "0.0", []
         else:
             weights = ", ".join(str(w) for w in WEIGHTS)
             matched = f"SELECT rowid AS id, bm25(fts, {weights}) AS rank FROM fts WHERE fts MATCH ?"
             params = [match]
-            order = "m.rank, e.sortkey"
+            # the whole text is the entity's name, display name or fully qualified name: first
+            score = (
+                f"m.rank - {EXACT_BONUS} * (ifnull(e.name, '') = ? COLLATE NOCASE"
+                " OR ifnull(e.display, '') = ? COLLATE NOCASE OR ifnull(e.fqn, '') = ? COLLATE NOCASE)"
+            )
+            score_params = [exact, exact, exact]
         head = f"WITH m AS ({matched}) SELECT {{}} FROM m JOIN entities e ON e.id = m.id"
         where, where_params = filters.sql()
         try:
             rows = self._db.execute(
                 head.format(
-                    "e.id, e.iri, e.type, e.name, e.display, e.fqn, e.description, e.tags, e.owners, m.rank"
+                    "e.id, e.iri, e.type, e.name, e.display, e.fqn, e.description, e.tags, e.owners,"
+                    f" {score} AS score"
                 )
-                + f" WHERE 1{where} ORDER BY {order} LIMIT ? OFFSET ?",
-                [*params, *where_params, limit, offset],
+                + f" WHERE 1{where} ORDER BY score, e.sortkey, e.iri LIMIT ? OFFSET ?",
+                [*params, *score_params, *where_params, limit, offset],
             ).fetchall()
             total = int(
                 self._db.execute(
@@ -262,7 +281,7 @@ class SqliteIndex:
             return {}
         marks = f"'{_OPEN}', '{_CLOSE}', '…', 16"
         rows = self._db.execute(
-            f"SELECT rowid, snippet(fts, 3, {marks}), snippet(fts, 4, {marks}) FROM fts"
+            f"SELECT rowid, snippet(fts, 4, {marks}), snippet(fts, 5, {marks}) FROM fts"
             f" WHERE fts MATCH ? AND rowid IN ({', '.join('?' * len(ids))})",
             [match, *ids],
         )
