@@ -641,7 +641,7 @@ class Catalog:
         user's name) narrow the results. The index follows every write (README, "Search").
 
         :raises InputError: if ``q`` is longer than 500 characters, ``type`` is no kind of the ontology, or
-            ``limit`` / ``offset`` are out of range (1..1000, >= 0).
+            ``limit`` / ``offset`` are out of range (1..1000, 0..10⁹).
         :raises StoreError: if the store cannot be read to bring the index up to date.
         """
         return self.search_index.search(q=q, type=type, tag=tag, owner=owner, limit=limit, offset=offset)

@@ -16,7 +16,7 @@ import typer
 
 from mlkg.cli_open import reading, writing
 from mlkg.cli_options import store_options
-from mlkg.search import MAX_LIMIT, SearchResults
+from mlkg.search import MAX_LIMIT, MAX_OFFSET, SearchResults
 
 __all__ = ["SearchFormat", "reindex_command", "search_command"]
 
@@ -40,7 +40,7 @@ def search_command(
     ] = None,
     owner: Annotated[str | None, typer.Option("--owner", help="Only entities of this team or user.")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=MAX_LIMIT, help="Results shown.")] = 20,
-    offset: Annotated[int, typer.Option("--offset", min=0, help="Results skipped.")] = 0,
+    offset: Annotated[int, typer.Option("--offset", min=0, max=MAX_OFFSET, help="Results skipped.")] = 0,
     format: Annotated[SearchFormat, typer.Option("--format", help="table or json.")] = SearchFormat.TABLE,
 ) -> None:
     """Entities whose names, tags, description, columns or features hold every word of QUERY, best first."""

@@ -3,12 +3,13 @@ SQLite FTS5 index kept in step with every write (:class:`SearchKeeper`), answeri
 :class:`SearchResults`."""
 
 from mlkg.search.documents import SearchDocument, describe
-from mlkg.search.keeper import MAX_LIMIT, SearchKeeper
+from mlkg.search.keeper import MAX_LIMIT, MAX_OFFSET, SearchKeeper
 from mlkg.search.location import index_path, store_identity
 from mlkg.search.results import Facets, Fragment, SearchHit, SearchResults
 
 __all__ = [
     "MAX_LIMIT",
+    "MAX_OFFSET",
     "Facets",
     "Fragment",
     "SearchDocument",

@@ -33,12 +33,13 @@ from mlkg.search.results import SearchResults
 from mlkg.search.terms import match_expression
 from mlkg.store.base import SelectResult, Store, Triple
 
-__all__ = ["BULK_DIRTY", "MAX_LIMIT", "SearchKeeper"]
+__all__ = ["BULK_DIRTY", "MAX_LIMIT", "MAX_OFFSET", "SearchKeeper"]
 
 #: Past this many dirty graphs, one query reading every graph is cheaper than one query per graph.
 BULK_DIRTY: Final = 200
-#: The largest page of results.
+#: The largest page of results, and the most results skipped.
 MAX_LIMIT: Final = 1000
+MAX_OFFSET: Final = 1_000_000_000
 
 _log = logging.getLogger("mlkg.search")
 
@@ -143,8 +144,8 @@ class SearchKeeper:
         """
         if not 1 <= limit <= MAX_LIMIT:
             raise InputError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
-        if offset < 0:
-            raise InputError(f"offset must be 0 or more, not {offset}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise InputError(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
         match = match_expression(q)
         kind = self._types(type) if type else None
         filters = IndexFilters(type=kind, tag=tag or None, owner=owner or None)

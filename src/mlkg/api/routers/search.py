@@ -15,7 +15,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from mlkg.api.deps import run_read, state_of
-from mlkg.search import MAX_LIMIT, SearchResults
+from mlkg.search import MAX_LIMIT, MAX_OFFSET, SearchResults
+from mlkg.search.terms import MAX_QUERY_CHARS
 
 __all__ = ["router"]
 
@@ -29,7 +30,10 @@ router = APIRouter(tags=["Search"])
 )
 async def search(
     request: Request,
-    q: Annotated[str, Query(description="Words to find (each as a prefix); empty lists every entity.")] = "",
+    q: Annotated[
+        str,
+        Query(max_length=MAX_QUERY_CHARS, description="Words to find (each a prefix); empty: every entity."),
+    ] = "",
     type: Annotated[
         str | None, Query(description="Only entities of this kind (model, mlmodel, table, dashboard, ...).")
     ] = None,
@@ -40,7 +44,7 @@ async def search(
         str | None, Query(description="Only entities owned by this team or user (its name).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Results per page.")] = 20,
-    offset: Annotated[int, Query(ge=0, description="Results skipped (paging).")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Results skipped (paging).")] = 0,
 ) -> SearchResults:
     state = state_of(request)
 
