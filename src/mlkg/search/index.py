@@ -207,10 +207,10 @@ class SqliteIndex:
         """The entities matching ``match`` (an FTS5 expression from :mod:`mlkg.search.terms`; None: every
         entity, by name) and ``filters``, best first, with the facets of the whole match."""
         exact = text.strip()
-        if match is None:
-            matched = "SELECT id, 0.0 AS rank FROM entities"
+        if match is None:  # every entity: no match to join
             params: list[object] = []
             score, score_params = "0.0", []
+            head = "SELECT {} FROM entities e"
         else:
             weights = ", ".join(str(w) for w in WEIGHTS)
             matched = f"SELECT rowid AS id, bm25(fts, {weights}) AS rank FROM fts WHERE fts MATCH ?"
@@ -221,7 +221,8 @@ class SqliteIndex:
                 " OR ifnull(e.display, '') = ? COLLATE NOCASE OR ifnull(e.fqn, '') = ? COLLATE NOCASE)"
             )
             score_params = [exact, exact, exact]
-        head = f"WITH m AS ({matched}) SELECT {{}} FROM m JOIN entities e ON e.id = m.id"
+            # MATERIALIZED: the match is run once, not once per entity a filter's index yields
+            head = f"WITH m AS MATERIALIZED ({matched}) SELECT {{}} FROM m JOIN entities e ON e.id = m.id"
         where, where_params = filters.sql()
         try:
             rows = self._db.execute(

@@ -3,7 +3,8 @@
 The text is never handed to FTS5 as query syntax: quotes, ``NEAR(``, ``AND``, ``*`` or column filters in it
 are only characters. Its words (runs of letters and digits, as FTS5's ``unicode61`` tokenizer splits them,
 so ``customer_churn`` is the two words of the indexed ``customer_churn_predictor``) each become a quoted
-prefix term, all of which must match: ``chur`` finds ``churn``.
+prefix term, all of which must match: ``chur`` finds ``churn``. A one-letter word is a word, not a prefix
+(``c`` would match most of a catalog and tell nothing).
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ def words(text: str) -> list[str]:
 
 
 def match_expression(text: str) -> str | None:
-    """The FTS5 ``MATCH`` expression for ``text``: every word as a quoted prefix term (``"chur"*``), all
-    required; None when it holds no word. A word holds only letters and digits, so quoting it is exact.
+    """The FTS5 ``MATCH`` expression for ``text``: every word as a quoted prefix term (``"chur"*``; a
+    one-letter word as itself), all required; None when it holds no word. A word holds only letters and
+    digits, so quoting it is exact.
 
     :raises InputError: as :func:`words`.
     """
     found = words(text)
     if not found:
         return None
-    return " ".join(f'"{word}"*' for word in found)
+    return " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in found)
