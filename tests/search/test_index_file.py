@@ -107,3 +107,18 @@ def test_cli_bad_input_is_exit_2_with_one_line(store_dir: str, args: list[str], 
     text = args if args[0].startswith("x") else ["churn", *args]
     code, _, err = _cli("search", "--store", store_dir, *text)
     assert code == 2 and message in err and "Traceback" not in err, err
+
+
+def test_where_the_index_lives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlkg.config import Settings
+    from mlkg.search.location import index_path
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert index_path(settings=Settings(store=str(tmp_path / "s"))) == tmp_path / "s" / INDEX_FILE
+    assert index_path(settings=Settings(store="memory:")) is None
+    remote = [index_path(settings=Settings(sparql_endpoint=f"http://h{n}/sparql")) for n in (1, 1, 2)]
+    assert remote[0] == remote[1] != remote[2]  # one file per endpoint
+    assert remote[0] is not None and remote[0].parent == tmp_path / "cache" / "mlkg" / "search"
+    chosen = Settings(sparql_endpoint="http://h/sparql", search_index=str(tmp_path / "i.db"))
+    assert index_path(settings=chosen) == tmp_path / "i.db"
+    assert index_path(settings=Settings(store=str(tmp_path / "s"), search_index="memory:")) is None

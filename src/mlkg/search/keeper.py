@@ -32,6 +32,7 @@ from mlkg.search.index import FORMAT, IndexFilters, SqliteIndex
 from mlkg.search.results import SearchResults
 from mlkg.search.terms import match_expression
 from mlkg.store.base import SelectResult, Store, Triple
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
 
 __all__ = ["BULK_DIRTY", "MAX_LIMIT", "MAX_OFFSET", "SearchKeeper"]
 
@@ -40,6 +41,9 @@ BULK_DIRTY: Final = 200
 #: The largest page of results, and the most results skipped.
 MAX_LIMIT: Final = 1000
 MAX_OFFSET: Final = 1_000_000_000
+
+#: mlkg's own graphs: never entity documents (the inferred graph is rewritten by ``mlkg reason``).
+_NOT_ENTITIES: Final = frozenset({INFERRED_GRAPH, PENDING_GRAPH, ONTOLOGY_GRAPH})
 
 _log = logging.getLogger("mlkg.search")
 
@@ -114,10 +118,11 @@ class SearchKeeper:
                 elif written.deleted:
                     self.index.put(remove=[str(g) for g in written.graphs], documents=())
                 else:
-                    names = [str(g) for g in written.graphs]
+                    graphs = [g for g in written.graphs if g not in _NOT_ENTITIES]
+                    names = [str(g) for g in graphs]
                     self.index.mark_dirty(names)  # kept if reading them now fails, or waits for a bulk read
                     if len(names) <= BULK_DIRTY and not self._stale:
-                        documents = [d for g in written.graphs if (d := self._read_one(g)) is not None]
+                        documents = [d for g in graphs if (d := self._read_one(g)) is not None]
                         self.index.put(remove=names, documents=documents)
             except Exception:
                 self._stale = True
