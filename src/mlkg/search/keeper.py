@@ -179,6 +179,14 @@ class SearchKeeper:
                 documents = [d for iri in dirty if (d := self._read_one(URIRef(iri))) is not None]
                 self.index.put(remove=dirty, documents=documents)
 
+    def warm(self) -> None:
+        """:meth:`refresh`, logging a failure instead of raising it (a server starting: the next search tries
+        again and reports the error)."""
+        try:
+            self.refresh()
+        except MlkgError as error:
+            _log.warning("mlkg: the search index could not be brought up to date: %s", error)
+
     def rebuild(self) -> int:
         """Read every entity graph of the store into an emptied index; return how many entities it holds.
 
