@@ -57,6 +57,8 @@ def test_names_prefixes_split_words_columns_and_features_are_found(catalog: mlkg
     for text in ("churn", "chur", "customer_churn_predictor", "Customer Churn", "mlflow_prod.customer"):
         assert _iris(catalog, text)[:1] == [MODEL_IRI], text
     assert _iris(catalog, "days since") == [MODEL_IRI]  # a feature's name
+    assert _iris(catalog, "churn_pred") == [MODEL_IRI]  # one identifier: its words in order
+    assert _iris(catalog, "predictor_churn") == []
     assert _iris(catalog, "order_id") == [TABLE_IRI]  # a column's name
     assert _iris(catalog, "shipping address") == [TABLE_IRI]  # camel case split
     assert _iris(catalog, "xgboost") == []  # the algorithm is not searched text

@@ -14,11 +14,13 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from mlkg.errors import StoreError
 from mlkg.search.documents import SearchDocument
+from mlkg.search.highlight import folded_words, highlight
 from mlkg.search.results import Facets, Fragment, SearchHit, SearchResults
+from mlkg.search.terms import words
 
 __all__ = ["FORMAT", "IndexFilters", "SqliteIndex"]
 
@@ -30,7 +32,6 @@ WEIGHTS: Final = (10.0, 8.0, 5.0, 4.0, 1.0, 2.0)
 EXACT_BONUS: Final = 10.0
 #: Values listed per tag / owner facet.
 FACET_VALUES: Final = 20
-_OPEN, _CLOSE = "\x02", "\x03"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -211,6 +212,7 @@ class SqliteIndex:
             params: list[object] = []
             score, score_params = "0.0", []
             head = "SELECT {} FROM entities e"
+            counted = head
         else:
             weights = ", ".join(str(w) for w in WEIGHTS)
             matched = f"SELECT rowid AS id, bm25(fts, {weights}) AS rank FROM fts WHERE fts MATCH ?"
@@ -223,6 +225,11 @@ class SqliteIndex:
             score_params = [exact, exact, exact]
             # MATERIALIZED: the match is run once, not once per entity a filter's index yields
             head = f"WITH m AS MATERIALIZED ({matched}) SELECT {{}} FROM m JOIN entities e ON e.id = m.id"
+            # counts need no ranking: bm25 is computed for the rows shown only
+            counted = (
+                "WITH m AS MATERIALIZED (SELECT rowid AS id FROM fts WHERE fts MATCH ?)"
+                " SELECT {} FROM m JOIN entities e ON e.id = m.id"
+            )
         where, where_params = filters.sql()
         try:
             rows = self._db.execute(
@@ -233,19 +240,8 @@ class SqliteIndex:
                 + f" WHERE 1{where} ORDER BY score, e.sortkey, e.iri LIMIT ? OFFSET ?",
                 [*params, *score_params, *where_params, limit, offset],
             ).fetchall()
-            total = int(
-                self._db.execute(
-                    head.format("count(*)") + f" WHERE 1{where}", [*params, *where_params]
-                ).fetchone()[0]
-            )
-            facets = Facets(
-                type=self._facet(head, params, filters, "type", "e.type", ""),
-                tag=self._facet(head, params, filters, "tag", "t.tag", " JOIN entity_tags t ON t.id = e.id"),
-                owner=self._facet(
-                    head, params, filters, "owner", "o.owner", " JOIN entity_owners o ON o.id = e.id"
-                ),
-            )
-            marked = self._highlights(match, [r[0] for r in rows]) if match is not None else {}
+            total, facets = self._counts(counted, params, filters)
+            marked = self._highlights(words(text), rows) if match is not None else {}
         except sqlite3.Error as error:
             raise StoreError(f"the search index failed: {error}") from error
         hits = [
@@ -265,48 +261,54 @@ class SqliteIndex:
         ]
         return SearchResults(query=text, total=total, limit=limit, offset=offset, results=hits, facets=facets)
 
-    def _facet(
-        self, head: str, params: Sequence[object], filters: IndexFilters, name: str, key: str, join: str
-    ) -> dict[str, int]:
-        where, where_params = filters.sql(without=name)
-        limit = "" if name == "type" else f" LIMIT {FACET_VALUES}"
-        sql = (
-            head.format(f"{key}, count(*)")
-            + join
-            + f" WHERE 1{where} GROUP BY {key} ORDER BY 2 DESC, 1{limit}"
-        )
-        return {str(k): int(n) for k, n in self._db.execute(sql, [*params, *where_params])}
+    def _counts(self, head: str, params: Sequence[object], filters: IndexFilters) -> tuple[int, Facets]:
+        """The number of matching entities and the facets (each leaving its own filter out); one statement
+        each, which SQLite plans from the match (a single UNION of them was planned from the tag and owner
+        tables, several times slower). Without a type filter the total is the sum of the type facet."""
+        joins = {
+            "type": "",
+            "tag": " JOIN entity_tags t ON t.id = e.id",
+            "owner": " JOIN entity_owners o ON o.id = e.id",
+        }
+        keys = {"type": "e.type", "tag": "t.tag", "owner": "o.owner"}
+        found: dict[str, dict[str, int]] = {}
+        for name in ("type", "tag", "owner"):
+            where, where_params = filters.sql(without=name)
+            limit = "" if name == "type" else f" LIMIT {FACET_VALUES}"
+            sql = (
+                head.format(f"{keys[name]} AS k, count(*) AS n")
+                + f"{joins[name]} WHERE 1{where} GROUP BY k ORDER BY n DESC, k{limit}"
+            )
+            found[name] = {str(k): int(n) for k, n in self._db.execute(sql, [*params, *where_params])}
+        if filters.type is None:
+            return sum(found["type"].values()), Facets(**found)
+        where, where_params = filters.sql()
+        total = self._db.execute(head.format("count(*)") + f" WHERE 1{where}", [*params, *where_params])
+        return int(total.fetchone()[0]), Facets(**found)
 
-    def _highlights(self, match: str, ids: list[int]) -> dict[int, dict[str, list[Fragment]]]:
-        if not ids:
+    def _highlights(
+        self, searched: list[str], rows: list[tuple[Any, ...]]
+    ) -> dict[int, dict[str, list[Fragment]]]:
+        """The matching passages of the description and the parts of the rows shown (by rowid: no match)."""
+        if not rows:
             return {}
-        marks = f"'{_OPEN}', '{_CLOSE}', '…', 16"
-        rows = self._db.execute(
-            f"SELECT rowid, snippet(fts, 4, {marks}), snippet(fts, 5, {marks}) FROM fts"
-            f" WHERE fts MATCH ? AND rowid IN ({', '.join('?' * len(ids))})",
-            [match, *ids],
+        ids = [r[0] for r in rows]
+        parts = dict(
+            self._db.execute(
+                f"SELECT rowid, parts FROM fts WHERE rowid IN ({', '.join('?' * len(ids))})", ids
+            )
         )
+        folded = folded_words(searched)
         found: dict[int, dict[str, list[Fragment]]] = {}
-        for rowid, description, parts in rows:
-            fields = {"description": description, "parts": parts}
-            found[rowid] = {k: _fragments(v) for k, v in fields.items() if _OPEN in (v or "")}
+        for row in rows:
+            fields = {"description": row[6] or "", "parts": parts.get(row[0]) or ""}
+            marked = {k: f for k, v in fields.items() if v and (f := highlight(v, folded)) is not None}
+            found[row[0]] = marked
         return found
 
     def close(self) -> None:
         """Close the database. Idempotent."""
         self._db.close()
-
-
-def _fragments(snippet: str) -> list[Fragment]:
-    """A snippet with FTS5's match markers as fragments."""
-    fragments: list[Fragment] = []
-    for i, piece in enumerate(snippet.split(_OPEN)):
-        matched, _, rest = piece.partition(_CLOSE) if i else ("", "", piece)
-        if matched:
-            fragments.append(Fragment(text=matched, match=True))
-        if rest:
-            fragments.append(Fragment(text=rest, match=False))
-    return fragments
 
 
 class _Transaction:

@@ -1,10 +1,11 @@
 """A user's search text as an SQLite FTS5 query (docs/architecture.md, section 8), built from its words.
 
 The text is never handed to FTS5 as query syntax: quotes, ``NEAR(``, ``AND``, ``*`` or column filters in it
-are only characters. Its words (runs of letters and digits, as FTS5's ``unicode61`` tokenizer splits them,
-so ``customer_churn`` is the two words of the indexed ``customer_churn_predictor``) each become a quoted
-prefix term, all of which must match: ``chur`` finds ``churn``. A one-letter word is a word, not a prefix
-(``c`` would match most of a catalog and tell nothing).
+are only characters. Its words are runs of letters and digits, as FTS5's ``unicode61`` tokenizer splits
+them (``customer_churn`` is two words of the indexed ``customer_churn_predictor``); each whitespace-separated
+piece becomes a quoted prefix term or phrase, all of which must match: ``chur`` finds ``churn``,
+``customer_ch`` finds ``customer_churn_predictor`` but not ``churned_customer``. A one-letter word is a word,
+not a prefix (``c`` would match most of a catalog and tell nothing).
 """
 
 from __future__ import annotations
@@ -42,13 +43,27 @@ def words(text: str) -> list[str]:
 
 
 def match_expression(text: str) -> str | None:
-    """The FTS5 ``MATCH`` expression for ``text``: every word as a quoted prefix term (``"chur"*``; a
-    one-letter word as itself), all required; None when it holds no word. A word holds only letters and
-    digits, so quoting it is exact.
+    """The FTS5 ``MATCH`` expression for ``text``, all of whose parts are required; None when it holds no
+    word. Each whitespace-separated piece is one quoted term, a prefix (``"chur"*``) unless a one-letter
+    word; a piece of several words (``customer_id``, ``mlflow_prod.churn``) is a phrase, its last word a
+    prefix (``"customer id"*``): the words of one identifier, in order. A word holds only letters and digits,
+    so quoting it is exact.
 
     :raises InputError: as :func:`words`.
     """
-    found = words(text)
-    if not found:
-        return None
-    return " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in found)
+    if len(text) > MAX_QUERY_CHARS:
+        words(text)  # raises
+    terms: list[str] = []
+    used = 0
+    for piece in text.split():
+        found = [w.lower() for w in _WORD.findall(piece)][: MAX_WORDS - used]
+        if not found:
+            continue
+        used += len(found)
+        phrase = " ".join(found)
+        term = f'"{phrase}"' if len(found) == 1 and len(found[0]) == 1 else f'"{phrase}"*'
+        if term not in terms:
+            terms.append(term)
+        if used >= MAX_WORDS:
+            break
+    return " ".join(terms) or None
