@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -95,6 +96,8 @@ class SqliteIndex:
                 self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
+            # an index never closed (a catalog dropped without close()) closes its connection when collected
+            self._finalizer = weakref.finalize(self, self._db.close)
             self._db.execute("PRAGMA busy_timeout=10000")
             if not read_only:
                 self._db.executescript(_SCHEMA)
@@ -308,7 +311,7 @@ class SqliteIndex:
 
     def close(self) -> None:
         """Close the database. Idempotent."""
-        self._db.close()
+        self._finalizer()
 
 
 class _Transaction:
