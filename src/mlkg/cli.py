@@ -43,6 +43,7 @@ from mlkg.cli_options import (
     EndpointOpt,
     GspOpt,
     PasswordOpt,
+    SearchIndexOpt,
     StoreOpt,
     StoreOptions,
     UpdateOpt,
@@ -50,6 +51,7 @@ from mlkg.cli_options import (
     options_of,
     store_options,
 )
+from mlkg.cli_search import reindex_command, search_command
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import InputError, StoreInUseError
 from mlkg.exports import GraphSelection, serialize_triples
@@ -82,9 +84,17 @@ def _root(
     sparql_user: UserOpt = None,
     sparql_password: PasswordOpt = None,
     base_iri: BaseOpt = None,
+    search_index: SearchIndexOpt = None,
 ) -> None:
     ctx.obj = StoreOptions(
-        store, sparql_endpoint, update_endpoint, gsp_endpoint, sparql_user, sparql_password, base_iri
+        store,
+        sparql_endpoint,
+        update_endpoint,
+        gsp_endpoint,
+        sparql_user,
+        sparql_password,
+        base_iri,
+        search_index,
     )
 
 
@@ -392,6 +402,8 @@ def impact_command(
 
 app.command("lineage")(lineage_command)
 app.command("explain")(explain_command)
+app.command("search")(search_command)
+app.command("reindex")(reindex_command)
 app.command("history")(history_command)
 app.command("diff")(diff_command)
 app.command("restore")(restore_command)

@@ -36,6 +36,7 @@ from mlkg.api.routers import (
     openlineage,
     openmetadata,
     patch,
+    search,
     sparql,
     subscriptions,
     update,
@@ -139,6 +140,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the search index brought up to date before the first request, not by it (README, "Search")
+        await anyio.to_thread.run_sync(catalog.search_index.warm)
         state.workers = query_workers(settings=settings, catalog=catalog)
         if state.workers is not None:
             await anyio.to_thread.run_sync(state.workers.start)
@@ -183,6 +186,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         linked,
         named,
         lineage,
+        search,
         health,
         subscriptions,
         events,

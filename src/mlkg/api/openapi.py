@@ -367,6 +367,8 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         },
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
+    # an unknown type, a text past 500 characters, a limit or offset out of range: 400 (README, "Search")
+    ("/search", "get"): {"responses": _errors(400, 503)},
     ("/health", "get"): {"responses": _errors(503)},
     **{
         (f"/api/v1/{collection}/name/{{fqn}}", "get"): {"responses": _errors(400, 404, 503)}
