@@ -25,6 +25,7 @@ import typer
 from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
+from mlkg.cli_access import audit_command, principal_app
 from mlkg.cli_history import (
     delete_command,
     diff_command,
@@ -398,6 +399,8 @@ app.command("document")(document_command)
 app.command("patch")(patch_command)
 app.command("delete")(delete_command)
 app.add_typer(import_app)
+app.add_typer(principal_app)
+app.command("audit")(audit_command)
 
 
 @app.command()
@@ -435,12 +438,20 @@ def serve(
     ] = None,
     openlineage_namespace: NamespaceOpt = None,
     datahub_platform: PlatformOpt = None,
+    auth_reads: Annotated[
+        bool,
+        typer.Option(
+            "--auth-reads",
+            help="Require a principal for reads too (queries, exports, entity pages); env MLKG_AUTH_READS.",
+        ),
+    ] = False,
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
-    With no write token configured writes are open, so the server then listens only on a loopback address.
+    With no principal in the store and no write token, writes are open, so the server then listens only on a
+    loopback address.
     """
-    from mlkg.api.serve import check_listen, run_server
+    from mlkg.api.serve import run_server
 
     options = options_of(ctx)
     if demo and options.store is None and "MLKG_STORE" not in os.environ and not options.sparql_endpoint:
@@ -457,7 +468,8 @@ def serve(
             settings = settings.model_copy(update={"allowed_hosts": allowed_host})
         settings = _with_namespaces(settings, openlineage_namespace)
         settings = _with_platforms(settings, datahub_platform)
-        check_listen(settings=settings, host=host)
+        if auth_reads:
+            settings = settings.model_copy(update={"auth_reads": True})
         try:
             run_server(
                 settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)

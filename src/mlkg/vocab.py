@@ -14,6 +14,7 @@ from rdflib.namespace import DefinedNamespace, Namespace
 
 __all__ = [
     "ALIGNMENT_IRI",
+    "AUDIT_GRAPH",
     "CONTEXT_IRI",
     "FORMATS",
     "INFERRED_GRAPH",
@@ -22,6 +23,7 @@ __all__ = [
     "ONTOLOGY_GRAPH",
     "ONTOLOGY_IRI",
     "PENDING_GRAPH",
+    "PRINCIPALS_GRAPH",
     "REFERENCE_PREDICATES",
     "SD",
 ]
@@ -39,6 +41,11 @@ ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
 #: The named graph recording writes whose inferred-graph change may not be committed yet
 #: (:mod:`mlkg.reasoning.journal`): empty except while a write runs, or after a process died during one.
 PENDING_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/pending")
+#: The append-only named graph of write attempts, granted or denied, as PROV-O (docs/architecture.md,
+#: section 8).
+AUDIT_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/audit")
+#: The named graph of principals, their roles and token hashes (docs/architecture.md, section 8).
+PRINCIPALS_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/principals")
 #: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
 CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"
 #: SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/).
@@ -66,6 +73,8 @@ class MLKG(DefinedNamespace):
     Deployment: URIRef
     Domain: URIRef
     EntityVersion: URIRef
+    Principal: URIRef
+    WriteAttempt: URIRef
     Experiment: URIRef
     Feature: URIRef
     FeatureSource: URIRef
@@ -154,6 +163,17 @@ class MLKG(DefinedNamespace):
     changeComment: URIRef
     changeDescription: URIRef
     changeType: URIRef
+    principalName: URIRef
+    role: URIRef
+    tokenHash: URIRef
+    tokenSalt: URIRef
+    principalsGeneration: URIRef
+    action: URIRef
+    permission: URIRef
+    outcome: URIRef
+    outcomeDetail: URIRef
+    requestId: URIRef
+    attemptTarget: URIRef
     createdAt: URIRef
     dataType: URIRef
     datasetSource: URIRef

@@ -16,9 +16,10 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mlkg import __version__
+from mlkg.api.caller import request_id_in
 from mlkg.api.deps import AppState
 from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
@@ -35,6 +36,7 @@ from mlkg.api.routers import (
     openlineage,
     openmetadata,
     patch,
+    principals,
     sparql,
     update,
 )
@@ -81,6 +83,8 @@ class MlkgApp(FastAPI):
         return self._described
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = _with_request_id(scope, send)
         if self._allowed_hosts is not None and scope["type"] in ("http", "websocket"):
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
             if not host_allowed(host, self._allowed_hosts):
@@ -98,6 +102,19 @@ class MlkgApp(FastAPI):
                 await lane(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def _with_request_id(scope: Scope, send: Send) -> Send:
+    """``send`` adding ``X-Request-Id`` to the response: the client's (if valid) or the one generated for
+    the request (:func:`~mlkg.api.caller.request_id_in`; the audit records it)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            header = (b"x-request-id", request_id_in(scope).encode("latin-1"))
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return sending
 
 
 def query_workers(*, settings: Settings, catalog: Catalog) -> QueryWorkers | None:
@@ -174,6 +191,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         linked,
         named,
         lineage,
+        principals,
         health,
     )
     for router in routers:

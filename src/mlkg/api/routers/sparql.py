@@ -17,6 +17,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from starlette.types import Receive, Scope, Send
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import authorize, needs, reads_checked
 from mlkg.api.deps import AppState, absolute_iri, read_body, run_query, state_of
 from mlkg.api.errors import error_response
 from mlkg.api.representations import graph_format
@@ -154,6 +156,8 @@ def _service_description(state: AppState, base: str) -> list[Triple]:
 
 async def _answer(request: Request) -> Response:
     state = state_of(request)
+    if reads_checked(request):  # the fast lane has no route dependencies: the read permission here
+        authorize(request, Permission.READ)
     fields, query = await _fields(request)
     accept = request.headers.get("accept")
     default_graphs = _graphs(fields, "default-graph-uri")
@@ -181,12 +185,20 @@ async def _answer(request: Request) -> Response:
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description without 'query'")
+@router.get(
+    "/sparql",
+    dependencies=[needs(Permission.READ)],
+    summary="SPARQL 1.1 query (GET), or the service description without 'query'",
+)
 async def sparql_get(request: Request) -> Response:
     return await _answer(request)
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
+@router.post(
+    "/sparql",
+    dependencies=[needs(Permission.READ)],
+    summary="SPARQL 1.1 query (POST form or application/sparql-query)",
+)
 async def sparql_post(request: Request) -> Response:
     return await _answer(request)
 
