@@ -137,7 +137,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     :raises StoreError: if the store cannot be opened or the demo catalog cannot be loaded.
     """
-    # Versions written over HTTP are attributed to "anonymous" until requests carry a principal.
+    # Versions written over HTTP are attributed to the request's principal (run_write), else "anonymous".
     catalog = Catalog(settings=settings, store=store, actor="anonymous")
     try:
         state = AppState(settings=settings, catalog=catalog, queries=QueryCatalog.load())

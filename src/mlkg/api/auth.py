@@ -108,7 +108,7 @@ def caller_of(state: AppState, headers: Mapping[str, str]) -> Caller:
     )
 
 
-def _check(state: AppState, request: Request, permission: Permission) -> Caller:
+def _check(state: AppState, request: Request, permission: Permission, *, audited: bool) -> Caller:
     """The caller, if it may ``permission`` (see :func:`authorize`)."""
     headers = request.headers
     caller: Caller | None = None
@@ -131,7 +131,7 @@ def _check(state: AppState, request: Request, permission: Permission) -> Caller:
                 "have"
             )
     except (AuthenticationError, ForbiddenError) as error:
-        if permission is not Permission.READ:
+        if audited and permission is not Permission.READ:
             state.catalog.audit.record(
                 Attempt(
                     agent=caller.name if caller is not None else ANONYMOUS,
@@ -146,16 +146,17 @@ def _check(state: AppState, request: Request, permission: Permission) -> Caller:
     return caller
 
 
-def authorize(request: Request, permission: Permission) -> Caller:
+def authorize(request: Request, permission: Permission, *, audited: bool = True) -> Caller:
     """The caller of ``request`` if it has ``permission``; kept on the request for
-    :func:`~mlkg.api.deps.run_write`. A write that is refused (401, 403) is recorded in the audit as denied.
+    :func:`~mlkg.api.deps.run_write`. A request needing more than ``read`` that is refused (401, 403) is
+    recorded in the audit as denied, unless not ``audited`` (a query of the audit graph: a read).
 
     :raises ForbiddenError: if a browser page of another origin sends a write, or the caller's role lacks
         ``permission`` (HTTP 403).
     :raises AuthenticationError: if credentials are needed and missing, or do not match (HTTP 401).
     :raises StoreError: if the store fails while principals are read or the audit is written.
     """
-    caller = _check(state_of(request), request, permission)
+    caller = _check(state_of(request), request, permission, audited=audited)
     request.scope[CALLER_KEY] = caller
     return caller
 

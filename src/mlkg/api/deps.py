@@ -307,10 +307,14 @@ async def run_write(request: Request, call: Callable[[], T], *, limited: bool = 
                 "(MLKG_WRITE_TIMEOUT); nothing was written, try again later",
                 retry_after=max(1, round(state.settings.write_timeout / 4)),
             )
+        history = state.catalog.history
+        anonymous = history.actor
+        history.actor = attempt.agent  # the versions it writes are attributed to the caller
         try:
             with state.catalog.audit.recording(store=state.store, attempt=attempt, gate=gate):
                 return call()
         finally:
+            history.actor = anonymous
             state.writes += 1
             if state.workers is not None:
                 state.workers.acknowledge(writes=state.writes)
