@@ -197,3 +197,14 @@ def test_only_admins_query_the_audit_and_principals_with_sparql(
         assert found.json()["boolean"] is False, term
     export = client.get("/export?format=nq", headers=headers[Role.ADMIN]).text
     assert str(AUDIT_GRAPH) not in export and "tokenHash" not in export
+
+
+def test_an_upload_written_in_parts_is_refused_whole(
+    served: tuple[TestClient, dict[Role, dict[str, str]]],
+) -> None:
+    client, headers = served
+    tables = [{"type": "table", "fullyQualifiedName": f"s.d.c.t{n}", "name": f"t{n}"} for n in range(520)]
+    deployment = {"type": "deployment", "fullyQualifiedName": "k8s.last", "name": "last"}
+    answer = client.post("/entities", json=[*tables, deployment], headers=headers[Role.DATA_SCIENTIST])
+    assert answer.status_code == 403, answer.text
+    assert client.get("/id/table/s.d.c.t0").status_code == 404  # not even the first part
