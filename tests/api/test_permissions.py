@@ -232,6 +232,12 @@ def test_the_table_covers_every_route(served: tuple[TestClient, dict[Role, str]]
     in_table = {(row.method, row.template) for row in ROUTES}
     assert in_app - in_table == set(), "routes without a row in ROUTES (add one)"
     assert in_table - in_app == set(), "rows of ROUTES naming no route"
+    described = client.get("/openapi.json").json()
+    schemes = described["components"]["securitySchemes"]
+    assert {name: (s["type"], s["scheme"]) for name, s in schemes.items()} == {
+        "bearer": ("http", "bearer"),
+        "basic": ("http", "basic"),
+    }
 
 
 @pytest.mark.parametrize("row", ROUTES, ids=lambda r: f"{r.method} {r.path[:60]} {r.permission}")
