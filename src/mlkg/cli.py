@@ -418,7 +418,10 @@ def serve(
     ] = False,
     write_token: Annotated[
         str | None,
-        typer.Option("--write-token", help="Bearer token writes must carry (env MLKG_WRITE_TOKEN)."),
+        typer.Option(
+            "--write-token",
+            help="A token standing for one admin principal, 'write-token' (env MLKG_WRITE_TOKEN).",
+        ),
     ] = None,
     cors_origin: Annotated[
         list[str] | None,
