@@ -57,6 +57,7 @@ NOT_LINEAGE = {
     MLKG.history, MLKG.sourceTag, MLKG.loggedModel, MLKG.runOf, MLKG.modelCard, MLKG.customProperty,
     MLKG.dataProduct, MLKG.fromEntity, MLKG.toEntity, MLKG.columnLineage, MLKG.lineagePipeline,
     MLKG.attemptTarget,
+    MLKG.filterType, MLKG.filterUpstreamOf,
 }  # fmt: skip
 
 

@@ -158,7 +158,7 @@ class Catalog:
                 max_bytes=settings.max_document_bytes,
                 lookup=StoreReferences(store=self.store),
             )
-            #: The principals of the store and the audit trail (docs/architecture.md, section 8), kept in
+            #: The principals of the store and the audit trail (docs/architecture.md, section 9), kept in
             #: the access store (:mod:`mlkg.store.accessstore`): out of the catalog's queries and exports.
             self.access_store, self._owns_access = open_access_store(main=opened, read_only=read_only)
             self.principals = PrincipalRegistry(store=self.access_store)

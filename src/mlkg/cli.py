@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
 from mlkg.cli_access import audit_command, principal_app
+from mlkg.cli_events import subscription_app
 from mlkg.cli_history import (
     delete_command,
     diff_command,
@@ -401,6 +402,7 @@ app.command("delete")(delete_command)
 app.add_typer(import_app)
 app.add_typer(principal_app)
 app.command("audit")(audit_command)
+app.add_typer(subscription_app)
 
 
 @app.command()
@@ -448,6 +450,14 @@ def serve(
             help="Require a principal for reads too (queries, exports, entity pages); env MLKG_AUTH_READS.",
         ),
     ] = False,
+    webhook_allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--webhook-allow",
+            help="URL prefix (scheme://host[:port][/path]) change events may be posted to; repeatable. "
+            "Default: none, no webhook is delivered (env MLKG_WEBHOOK_ALLOW, comma-separated).",
+        ),
+    ] = None,
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
@@ -469,6 +479,8 @@ def serve(
             settings = settings.model_copy(update={"cors_origins": cors_origin})
         if allowed_host:
             settings = settings.model_copy(update={"allowed_hosts": allowed_host})
+        if webhook_allow:
+            settings = settings.model_copy(update={"webhook_allow": webhook_allow})
         settings = _with_namespaces(settings, openlineage_namespace)
         settings = _with_platforms(settings, datahub_platform)
         if auth_reads:

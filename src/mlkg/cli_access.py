@@ -1,5 +1,5 @@
 """``mlkg principal add|list|role|remove`` and ``mlkg audit``: the principals and the audit trail of the store
-(docs/architecture.md, section 8; README, "Access control, audit and events"). :mod:`mlkg.cli` registers
+(docs/architecture.md, section 9; README, "Access control, audit and events"). :mod:`mlkg.cli` registers
 them.
 
 ``principal add`` prints the new token once, alone on stdout; only its salted hash is stored. ``principal

@@ -105,7 +105,7 @@ def reading(ctx: typer.Context) -> Iterator[Catalog]:
 def writing(ctx: typer.Context, *, advice: Advice, settings: Settings | None = None) -> Iterator[Catalog]:
     """The catalog, opened to write (with ``settings``, else those of the options); if a server holds the
     store, exit 2 with ``advice``. The command's attempt is recorded in the audit (granted with what it
-    wrote, or failed), its agent the operating-system user (docs/architecture.md, section 8)."""
+    wrote, or failed), its agent the operating-system user (docs/architecture.md, section 9)."""
     settings = settings or settings_of(ctx)
     with errors():
         try:

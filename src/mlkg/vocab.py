@@ -26,6 +26,7 @@ __all__ = [
     "PRINCIPALS_GRAPH",
     "REFERENCE_PREDICATES",
     "SD",
+    "SUBSCRIPTIONS_GRAPH",
 ]
 
 NS: Final = "https://w3id.org/mlkg#"
@@ -42,10 +43,13 @@ ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
 #: (:mod:`mlkg.reasoning.journal`): empty except while a write runs, or after a process died during one.
 PENDING_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/pending")
 #: The append-only named graph of write attempts, granted or denied, as PROV-O (docs/architecture.md,
-#: section 8).
+#: section 9).
 AUDIT_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/audit")
-#: The named graph of principals, their roles and token hashes (docs/architecture.md, section 8).
+#: The named graph of principals, their roles and token hashes (docs/architecture.md, section 9).
 PRINCIPALS_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/principals")
+#: The named graph holding webhook subscriptions to change events (:mod:`mlkg.events`); maintained by mlkg,
+#: never written by uploads, the Graph Store protocol or SPARQL Update. Secrets are never stored in it.
+SUBSCRIPTIONS_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/subscriptions")
 #: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
 CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"
 #: SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/).
@@ -87,6 +91,7 @@ class MLKG(DefinedNamespace):
     LoggedModel: URIRef
     SourceTag: URIRef
     Model: URIRef
+    Subscription: URIRef
     ModelService: URIRef
     ModelStore: URIRef
     ModelVersion: URIRef
@@ -161,6 +166,7 @@ class MLKG(DefinedNamespace):
     archiveExistingVersions: URIRef
     bias: URIRef
     changeComment: URIRef
+    webhookUrl: URIRef
     changeDescription: URIRef
     changeType: URIRef
     principalName: URIRef
@@ -183,6 +189,10 @@ class MLKG(DefinedNamespace):
     digest: URIRef
     displayName: URIRef
     email: URIRef
+    eventKind: URIRef
+    filterTag: URIRef
+    filterType: URIRef
+    filterUpstreamOf: URIRef
     endTime: URIRef
     entityVersion: URIRef
     evaluationDataDescription: URIRef

@@ -1,4 +1,4 @@
-"""Principals in the store (docs/architecture.md, section 8): only a salted hash of each token is stored, a
+"""Principals in the store (docs/architecture.md, section 9): only a salted hash of each token is stored, a
 token works for its own principal only, and a registry sees what another process changed within a second."""
 
 from __future__ import annotations

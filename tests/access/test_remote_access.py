@@ -1,4 +1,4 @@
-"""Principals and the audit on a remote SPARQL engine (docs/architecture.md, section 8): kept in the
+"""Principals and the audit on a remote SPARQL engine (docs/architecture.md, section 9): kept in the
 engine's dataset, shared by every mlkg process using it, and no update changes them, not even one that
 writes graphs it does not name (``DROP ALL``: they are put back as they were)."""
 

@@ -1,4 +1,4 @@
-"""The audit trail over HTTP (docs/architecture.md, section 8): every write attempt, granted or denied, is
+"""The audit trail over HTTP (docs/architecture.md, section 9): every write attempt, granted or denied, is
 recorded with who, when, what, which entities, the outcome, the versions and the request id; ``GET /audit``
 reads it for admins; the audit graph refuses every kind of write; only admins query it with SPARQL."""
 

@@ -1,4 +1,4 @@
-"""Access control against a real ``mlkg serve`` (docs/architecture.md, section 8): principals made by the
+"""Access control against a real ``mlkg serve`` (docs/architecture.md, section 9): principals made by the
 command before the server starts (shared through the store), a SPARQL client that only does HTTP Basic
 writing through ``/update`` (SPARQLWrapper; rdflib's ``SPARQLUpdateStore``; urllib's challenge-driven
 ``HTTPBasicAuthHandler``, which sends credentials only after a 401 names Basic, as Jena's rupdate does), the

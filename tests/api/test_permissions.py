@@ -1,4 +1,4 @@
-"""Every route against every role, from one table (docs/architecture.md, section 8; README, "Access control,
+"""Every route against every role, from one table (docs/architecture.md, section 9; README, "Access control,
 audit and events").
 
 :data:`ROUTES` holds one row or more per route of the app: the request to send and the permission it needs
@@ -32,6 +32,7 @@ ENTITY_ROUTE = "/id/{kind}/{fqn:path}"
 TURTLE = {"Content-Type": "text/turtle"}
 SPARQL_UPDATE = {"Content-Type": "application/sparql-update"}
 MLKG = "https://w3id.org/mlkg#"
+NO_ID = "0" * 32  # a subscription id no subscription has
 
 
 def _document(**fields: Any) -> bytes:
@@ -179,6 +180,15 @@ ROUTES: list[Row] = [
         {"Content-Type": "application/json"}, route="/principals/{name}/role"),
     Row("DELETE", "/principals/newcomer", P.ADMIN, ok=_ok(204), route="/principals/{name}"),
     Row("GET", "/audit", P.ADMIN),
+    Row("POST", "/subscriptions", P.ADMIN, _document(url="https://hooks.example.org/mlkg"),
+        {"Content-Type": "application/json"}, ok=_ok(201, 422)),
+    Row("GET", "/subscriptions", P.ADMIN),
+    Row("GET", f"/subscriptions/{NO_ID}", P.ADMIN, ok=_ok(404), route="/subscriptions/{subscription}"),
+    Row("GET", f"/subscriptions/{NO_ID}/deliveries", P.ADMIN, ok=_ok(404),
+        route="/subscriptions/{subscription}/deliveries"),
+    Row("DELETE", f"/subscriptions/{NO_ID}", P.ADMIN, ok=_ok(404), route="/subscriptions/{subscription}"),
+    # the change-event stream never ends: a bad filter answers at once, after the permission check
+    Row("GET", "/events?events=nonsense", P.READ, ok=_ok(400)),
     # last: a dataset PUT replaces every graph
     Row("PUT", "/store?default", P.WRITE, b"<urn:t:a> <urn:t:b> 3 .", TURTLE, ok=_ok(201, 204)),
 ]  # fmt: skip

@@ -1,4 +1,4 @@
-"""Access control and the audit trail (docs/architecture.md, section 8): roles and permissions, principals
+"""Access control and the audit trail (docs/architecture.md, section 9): roles and permissions, principals
 and their tokens, the permission a parsed write needs, and the append-only audit graph."""
 
 from mlkg.access.principals import Principal, PrincipalRegistry

@@ -1,4 +1,4 @@
-"""The audit trail (docs/architecture.md, section 8): every write attempt, granted or denied, from HTTP or
+"""The audit trail (docs/architecture.md, section 9): every write attempt, granted or denied, from HTTP or
 the command line, recorded as PROV-O in the append-only graph ``https://w3id.org/mlkg/graph/audit``.
 
 An attempt is a ``prov:Activity`` and ``mlkg:WriteAttempt``: ``prov:wasAssociatedWith`` its agent (the

@@ -1,4 +1,4 @@
-"""The permission a parsed write needs (docs/architecture.md, section 8), for every front door at once: a
+"""The permission a parsed write needs (docs/architecture.md, section 9), for every front door at once: a
 :class:`PermissionGate` is the :class:`~mlkg.reasoning.gate.WriteGate` of a request's write.
 
 - **delete**: a delete (soft or hard), a Graph Store ``DELETE``, a SPARQL Update with ``DROP``, ``CLEAR``,

@@ -1,5 +1,5 @@
 """Principals: names with a role and the salted hash of a token, kept in the store's principals graph
-(docs/architecture.md, section 8), so ``mlkg principal ...`` and ``mlkg serve`` share them, they survive
+(docs/architecture.md, section 9), so ``mlkg principal ...`` and ``mlkg serve`` share them, they survive
 restarts, and they work on a remote SPARQL engine as on the embedded store.
 
 The graph is written only through this module, on the wrapped store (a :class:`~mlkg.reasoning.store.

@@ -1,4 +1,4 @@
-"""Roles and the permissions they grant (docs/architecture.md, section 8).
+"""Roles and the permissions they grant (docs/architecture.md, section 9).
 
 =============== ==================================================================================
 role            permissions

@@ -1,4 +1,4 @@
-"""Principals' tokens: how they are made and how they are checked (docs/architecture.md, section 8).
+"""Principals' tokens: how they are made and how they are checked (docs/architecture.md, section 9).
 
 A token is ``mlkg_`` and 32 random bytes from :func:`secrets.token_urlsafe` (256 bits), shown once when the
 principal is made. Only a salted SHA-256 of it is stored, with a random salt per principal. A slow key

@@ -27,6 +27,7 @@ from mlkg.api.openapi import describe
 from mlkg.api.routers import (
     datahub,
     entities,
+    events,
     graphstore,
     health,
     history,
@@ -38,12 +39,14 @@ from mlkg.api.routers import (
     patch,
     principals,
     sparql,
+    subscriptions,
     update,
 )
 from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
 from mlkg.errors import InputError
+from mlkg.events import ChangeEvents
 from mlkg.queries import QueryCatalog
 from mlkg.store import Store
 
@@ -145,6 +148,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
             catalog.load_demo()
         else:
             state.store.ensure_state()
+        # after the demo: its load is not news to anyone
+        state.events = ChangeEvents(catalog=catalog, settings=settings, queries=state.queries)
     except BaseException:
         catalog.close()
         raise
@@ -154,7 +159,11 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         state.workers = query_workers(settings=settings, catalog=catalog)
         if state.workers is not None:
             await anyio.to_thread.run_sync(state.workers.start)
+        if state.events is not None:
+            state.events.start()
         yield
+        if state.events is not None:
+            await anyio.to_thread.run_sync(state.events.close)
         if state.workers is not None:
             state.workers.close()
         state.readers.shutdown(wait=False, cancel_futures=True)
@@ -193,6 +202,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         lineage,
         principals,
         health,
+        subscriptions,
+        events,
     )
     for router in routers:
         app.include_router(router.router)

@@ -1,4 +1,4 @@
-"""Who calls, and whether they may (docs/architecture.md, section 8): credentials from ``Authorization``
+"""Who calls, and whether they may (docs/architecture.md, section 9): credentials from ``Authorization``
 (``Bearer TOKEN``, or HTTP Basic with the principal's name and its token as the password, RFC 7617), the
 permission each route needs (:func:`require`), the request id, and denied attempts recorded in the audit.
 

@@ -1,4 +1,4 @@
-"""Who a request is, as :mod:`mlkg.api.auth` found it, and its request id (docs/architecture.md, section 8):
+"""Who a request is, as :mod:`mlkg.api.auth` found it, and its request id (docs/architecture.md, section 9):
 kept in the request's ASGI scope so the write path (:func:`mlkg.api.deps.run_write`) gates and audits the
 write as that caller."""
 

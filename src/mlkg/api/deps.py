@@ -37,6 +37,7 @@ from mlkg.errors import (
     ServiceBusyError,
     StoreError,
 )
+from mlkg.events import ChangeEvents
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor
 from mlkg.queries import QueryCatalog
@@ -81,6 +82,9 @@ class AppState:
     #: Writes acknowledged so far (counted by :func:`run_write`): a query sent to a worker process carries it,
     #: so that the process reads a view of the store holding them all (read-your-writes).
     writes: int = 0
+    #: Change events: subscriptions, their deliveries and the ``/events`` stream (:mod:`mlkg.events`); made
+    #: by :func:`~mlkg.api.app.create_app`, started and stopped with the app.
+    events: ChangeEvents | None = None
     #: Reads run in ``readers`` that are past their time limit and still running (:func:`run_read`).
     overdue: int = 0
     _overdue_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -281,7 +285,7 @@ async def run_write(request: Request, call: Callable[[], T], *, limited: bool = 
     The write is made as the request's caller (:mod:`mlkg.api.auth`): the store's gate refuses what its
     role may not do, decided on the parsed write (:class:`~mlkg.access.gate.PermissionGate`: deploy,
     delete), and the attempt is recorded in the audit graph, granted (with the entities and versions it
-    wrote), denied or failed (docs/architecture.md, section 8).
+    wrote), denied or failed (docs/architecture.md, section 9).
 
     A ``limited`` write waits at most ``Settings.write_timeout`` seconds for the writes before it; a later
     part of a request already under way (``limited=False``) waits as long as it takes.

@@ -53,7 +53,7 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
 )
 
 
-#: The ``WWW-Authenticate`` challenges of a 401 (docs/architecture.md, section 8).
+#: The ``WWW-Authenticate`` challenges of a 401 (docs/architecture.md, section 9).
 _CHALLENGES = ((b"www-authenticate", b'Basic realm="mlkg"'), (b"www-authenticate", b'Bearer realm="mlkg"'))
 
 

@@ -424,7 +424,7 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
     ("/audit", "get"): {"responses": _errors(400, 401, 403, 503)},
 }
 
-#: Both ways to send a principal's token (docs/architecture.md, section 8); reads are open unless the server
+#: Both ways to send a principal's token (docs/architecture.md, section 9); reads are open unless the server
 #: runs with --auth-reads, so no scheme is required by the document as a whole.
 _SECURITY_SCHEMES: Final = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer TOKEN"},

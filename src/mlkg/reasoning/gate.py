@@ -1,6 +1,6 @@
 """What a :class:`~mlkg.reasoning.store.ReasonedStore` asks before it writes: a gate sees each write as
 parsed (the documents given and the graphs as stored, the graphs deleted, the parsed SPARQL Update) and may
-refuse it before anything is written (docs/architecture.md, section 8: the deploy and delete permissions are
+refuse it before anything is written (docs/architecture.md, section 9: the deploy and delete permissions are
 decided here, on parsed structures, for every front door at once).
 """
 

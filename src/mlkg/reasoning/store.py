@@ -37,16 +37,26 @@ from mlkg.reasoning.written import WriteObserver, Written, tell
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
 from mlkg.store.sparqlcheck import check_update
-from mlkg.vocab import AUDIT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, PRINCIPALS_GRAPH
+from mlkg.vocab import (
+    AUDIT_GRAPH,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PENDING_GRAPH,
+    PRINCIPALS_GRAPH,
+    SUBSCRIPTIONS_GRAPH,
+)
 
 __all__ = ["OWNED_GRAPHS", "PROTECTED_GRAPHS", "ReasonedStore", "repair_interrupted", "repair_note"]
 
 #: The graphs only mlkg's access control writes, on the wrapped store (:mod:`mlkg.access`): the audit graph
 #: (append-only) and the principals. A write through a ReasonedStore naming one is refused (403), and an
-#: update that may write graphs it does not name leaves them as they were (docs/architecture.md, section 8).
+#: update that may write graphs it does not name leaves them as they were (docs/architecture.md, section 9).
 PROTECTED_GRAPHS = (AUDIT_GRAPH, PRINCIPALS_GRAPH)
 #: The graphs mlkg maintains: nothing written through a ReasonedStore may touch them.
-_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH)
+_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH)
+#: Maintained graphs that cannot be recomputed: written back as they were after an update that may have
+#: changed graphs it does not name (``DROP ALL``, ``GRAPH ?g`` templates).
+_KEPT = (SUBSCRIPTIONS_GRAPH, *PROTECTED_GRAPHS)
 #: Every graph a write through a ReasonedStore cannot name.
 OWNED_GRAPHS = (*_OWNED, *PROTECTED_GRAPHS)
 
@@ -299,8 +309,9 @@ class ReasonedStore:
         The update is parsed first (:func:`~mlkg.store.sparqlcheck.check_update`), so the graphs it writes are
         known with ``BASE``, prefixes and escapes resolved as the engine resolves them. An update that
         may write graphs it does not name (``GRAPH ?g`` in a template, ``DROP ALL``, ``CLEAR NAMED``...) can
-        change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
-        the inferred graph recomputed from scratch, so both are right again.
+        change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled,
+        the subscriptions graph written back as it was and the inferred graph recomputed from scratch, so all
+        are right again.
 
         A protocol dataset (``using`` / ``using_named``, SPARQL 1.1 Protocol 2.2.3) is handed to the wrapped
         store: it changes what the WHERE patterns read, not the graphs written.
@@ -322,11 +333,11 @@ class ReasonedStore:
             self.gate.updating(graphs=graphs)
         with self._recorded(recompute=graphs.unnamed) as step:
             if graphs.unnamed:
-                kept = {g: self._snapshot_raw(g) for g in PROTECTED_GRAPHS if self.inner.has_graph(graph=g)}
+                kept = {g: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=g)] for g in _KEPT}
                 step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
                 self._journal.begin(again=True)  # the update may have dropped the record with every graph
-                if kept:  # the audit and the principals as they were: no update changes them
-                    self.inner.replace_graphs(graphs=kept)
+                if any(kept.values()):  # subscriptions, the audit and the principals: as they were
+                    self.inner.replace_graphs(graphs={g: t for g, t in kept.items() if t})
                 install_ontology(store=self.inner)
                 self.last = self.reasoner.recompute()
             else:
@@ -334,9 +345,6 @@ class ReasonedStore:
                 step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
                 self.last = self.reasoner.resync()
         tell(self.observers, Written(graphs=tuple(graphs.named), everything=graphs.unnamed))
-
-    def _snapshot_raw(self, graph: URIRef) -> list[Triple]:
-        return [(s, p, o) for s, p, o, _ in self.inner.quads(graph=graph)]
 
     def recompute(self) -> ReasonStats:
         """Recompute the inferred graph from scratch (``mlkg reason``), writing only the difference, and drop

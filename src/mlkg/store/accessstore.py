@@ -1,4 +1,4 @@
-"""Where the principals and the audit trail are kept (docs/architecture.md, section 8).
+"""Where the principals and the audit trail are kept (docs/architecture.md, section 9).
 
 Every stored graph is part of the union default graph queries read, and a query cannot leave one out other
 than by listing every other graph (over 1,000x slower, section 3). So on the embedded store the principals

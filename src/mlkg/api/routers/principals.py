@@ -1,4 +1,4 @@
-"""Principals and the audit over HTTP, for admins (docs/architecture.md, section 8):
+"""Principals and the audit over HTTP, for admins (docs/architecture.md, section 9):
 ``GET|POST /principals``, ``PUT /principals/{name}/role``, ``DELETE /principals/{name}`` and
 ``GET /audit?entity=&principal=&since=``.
 

@@ -34,7 +34,7 @@ __all__ = ["MIN_TIMEOUT", "endpoint", "parse_form", "router", "single", "timeout
 router = APIRouter(tags=["SPARQL"])
 
 _FORM = "application/x-www-form-urlencoded"
-#: The graphs of the access store (docs/architecture.md, section 8): admins query them by name.
+#: The graphs of the access store (docs/architecture.md, section 9): admins query them by name.
 _ACCESS_GRAPHS: Final = (AUDIT_GRAPH, PRINCIPALS_GRAPH)
 
 
