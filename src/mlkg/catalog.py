@@ -27,6 +27,8 @@ from typing import Any, BinaryIO, Self
 
 from rdflib import URIRef
 
+from mlkg.access.audit import AuditTrail
+from mlkg.access.principals import PrincipalRegistry
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import (
     InputError,
@@ -60,6 +62,7 @@ from mlkg.reasoning.store import ReasonedStore
 from mlkg.resources import context_text, demo_files
 from mlkg.search import SearchKeeper, SearchResults, index_path, store_identity
 from mlkg.store import QueryResult, RdfFormat, Store, Term, install_ontology, open_store
+from mlkg.store.accessstore import open_access_store
 from mlkg.store.base import Triple
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.reading import open_for_reading
@@ -156,6 +159,11 @@ class Catalog:
                 max_bytes=settings.max_document_bytes,
                 lookup=StoreReferences(store=self.store),
             )
+            #: The principals of the store and the audit trail (docs/architecture.md, section 10), kept in
+            #: the access store (:mod:`mlkg.store.accessstore`): out of the catalog's queries and exports.
+            self.access_store, self._owns_access = open_access_store(main=opened, read_only=read_only)
+            self.principals = PrincipalRegistry(store=self.access_store)
+            self.audit = AuditTrail(store=self.access_store)
             #: OpenLineage events through the same ingest (README, "OpenLineage").
             self.openlineage = OpenLineageIntake(
                 ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
@@ -177,6 +185,8 @@ class Catalog:
         except BaseException:
             if self._owns_store:
                 opened.close()
+            if getattr(self, "_owns_access", False):
+                self.access_store.close()
             raise
 
     @property
@@ -672,6 +682,9 @@ class Catalog:
         self.search_index.close()
         if self._owns_store:
             self.store.close()
+        if getattr(self, "_owns_access", False):
+            self.access_store.close()
+            self._owns_access = False
 
     def __enter__(self) -> Self:
         return self

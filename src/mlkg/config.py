@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     sparql_user: str | None = None
     sparql_password: SecretStr | None = None
     write_token: SecretStr | None = None
+    auth_reads: bool = Field(
+        default=False,
+        description=(
+            "Require a principal for reads too (queries, exports, entity pages); by default reads are open "
+            "(docs/architecture.md, section 10)."
+        ),
+    )
     max_document_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest accepted input.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
     max_request_documents: int = Field(

@@ -60,6 +60,7 @@ def test_a_process_that_dies_leaves_the_index_to_be_rebuilt(store_dir: str) -> N
     catalog.search("x")
     catalog.load(NEW)
     catalog.store.close()  # dies: the index is never closed, so it never vouches for the store
+    catalog.access_store.close()  # (the directory's other store, released as a dead process's would be)
     with mlkg.open(store=store_dir) as reopened:
         assert reopened.search_index.index.meta().get("triples") is None
         assert [h.name for h in reopened.search("refunds").results] == ["refunds"]

@@ -17,6 +17,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from rdflib import URIRef
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import AppState, entity_iri, run_read, state_of
 from mlkg.api.html import entity_page
 from mlkg.api.representations import GRAPH_TYPES, graph_format
@@ -128,7 +130,11 @@ AsOfParam = Annotated[
 ]
 
 
-@router.get("/id/{kind}/{fqn:path}", summary="Dereference an entity IRI (RDF by Accept, or HTML)")
+@router.get(
+    "/id/{kind}/{fqn:path}",
+    dependencies=[needs(Permission.READ)],
+    summary="Dereference an entity IRI (RDF by Accept, or HTML)",
+)
 async def entity(
     request: Request, kind: str, fqn: str, format: FormatParam = None, as_of: AsOfParam = None
 ) -> Response:
@@ -165,7 +171,9 @@ async def entity(
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
 
 
-@router.get("/export", summary="The whole store as linked data, streamed")
+@router.get(
+    "/export", dependencies=[needs(Permission.READ)], summary="The whole store as linked data, streamed"
+)
 async def export_store(
     request: Request,
     format: FormatParam = None,

@@ -19,6 +19,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import URIRef
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import run_query as answer
 from mlkg.api.deps import run_read, state_of
 from mlkg.api.representations import answer_query
@@ -33,7 +35,11 @@ __all__ = ["router"]
 router = APIRouter(tags=["Impact"])
 
 
-@router.get("/queries", summary="The named queries, with their typed parameters")
+@router.get(
+    "/queries",
+    dependencies=[needs(Permission.READ)],
+    summary="The named queries, with their typed parameters",
+)
 async def list_queries(request: Request) -> dict[str, Any]:
     state = state_of(request)
     return {
@@ -52,7 +58,9 @@ async def list_queries(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/queries/{name}", summary="Run a named query with its parameters")
+@router.get(
+    "/queries/{name}", dependencies=[needs(Permission.READ)], summary="Run a named query with its parameters"
+)
 async def run_query(request: Request, name: str) -> Response:
     state = state_of(request)
     query = state.queries.get(name=name)

@@ -14,6 +14,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import run_read, state_of
 from mlkg.search import MAX_LIMIT, MAX_OFFSET, SearchResults
 from mlkg.search.terms import MAX_QUERY_CHARS
@@ -25,6 +27,7 @@ router = APIRouter(tags=["Search"])
 
 @router.get(
     "/search",
+    dependencies=[needs(Permission.READ)],
     summary="Full-text search over entity names, descriptions, tags, columns and features",
     response_model=SearchResults,
 )
