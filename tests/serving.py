@@ -65,7 +65,7 @@ def _wait_until_serving(process: subprocess.Popen[bytes], log: Path) -> str:
                 with urllib.request.urlopen(f"{printed.group(1)}health", timeout=2) as response:
                     if json.load(response).get("status") == "ok":
                         return printed.group(1)
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, OSError):  # refused, reset, or a slow first answer (timeout)
                 pass
         time.sleep(0.05)
     pytest.fail(f"mlkg serve did not answer /health within {STARTUP_SECONDS:g} s:\n{log.read_text()}")
