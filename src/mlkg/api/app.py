@@ -37,6 +37,7 @@ from mlkg.api.routers import (
     patch,
     sparql,
     update,
+    web,
 )
 from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
@@ -155,6 +156,9 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
             "Graph Store Protocol, JSON-LD upload, dereferenceable entity IRIs and lineage impact analysis."
         ),
         lifespan=lifespan,
+        # /docs is served from the vendored Swagger UI (mlkg.api.routers.web), never from a CDN; no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.mlkg = state
     install_error_handlers(app)
@@ -175,7 +179,9 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         named,
         lineage,
         health,
+        web,
     )
     for router in routers:
         app.include_router(router.router)
+    app.mount("/static", web.CachedStatic(), name="static")
     return app
