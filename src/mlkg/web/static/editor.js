@@ -6,7 +6,15 @@
   var examples = JSON.parse(document.getElementById("example-queries").textContent);
   var byName = {};
   examples.forEach(function (q) { byName[q.name] = q.text; });
-  var first = examples.length ? examples[0].text : "SELECT * WHERE { ?s ?p ?o } LIMIT 10";
+  var first = [
+    "PREFIX mlkg: <https://w3id.org/mlkg#>",
+    "# The models in the catalog, with their owners. Pick a named question above for more.",
+    "SELECT DISTINCT ?model ?name ?owner WHERE {",
+    "  ?model a mlkg:Model ; mlkg:fullyQualifiedName ?name .",
+    "  OPTIONAL { ?model mlkg:owner ?owner }",
+    "}",
+    "ORDER BY ?name"
+  ].join("\n");
   var yasgui = new Yasgui(box, {
     requestConfig: { endpoint: box.dataset.endpoint, method: "POST" },
     copyEndpointOnNewTab: true,

@@ -24,6 +24,13 @@
     return hash >= 0 ? iri.slice(hash + 1) : iri;
   }
 
+  function shortName(name) {
+    /* The end of a fully qualified name: its last segment, or its last two when the last is short (v3). */
+    var parts = name.split(".");
+    var label = parts.length > 1 && parts[parts.length - 1].length <= 3 ? parts.slice(-2).join(".") : parts[parts.length - 1];
+    return label.length > 30 ? label.slice(0, 29) + "\u2026" : label;
+  }
+
   function hrefOf(iri) {
     if (base && iri.indexOf(base) === 0 && iri.length > base.length) {
       return "/id/" + iri.slice(base.length);
@@ -66,7 +73,7 @@
   function showTip(node, edges, position) {
     tip.textContent = "";
     var title = document.createElement("strong");
-    title.textContent = node.data("label") + " (" + node.data("kind").replace(/_/g, " ") + ")";
+    title.textContent = node.data("name") + " (" + node.data("kind").replace(/_/g, " ") + ")";
     tip.appendChild(title);
     var hops = pathTo(node.id(), edges);
     var list = document.createElement("ol");
@@ -93,7 +100,7 @@
     });
     var elements = Object.keys(nodes).map(function (id) {
       var node = nodes[id];
-      var label = node.name.length > 42 ? "\u2026" + node.name.slice(-40) : node.name;
+      var label = shortName(node.name);
       return { data: { id: id, label: label, name: node.name, kind: node.kind, root: id === entity ? 1 : 0,
                        colour: COLOURS[node.kind] || "#6b7280" } };
     });
@@ -104,20 +111,20 @@
     var cy = cytoscape({
       container: box,
       elements: elements,
-      wheelSensitivity: 0.3,
       style: [
         { selector: "node", style: {
-          "background-color": "data(colour)", "label": "data(label)", "color": "#1f2937", "font-size": 11,
-          "text-valign": "bottom", "text-margin-y": 5, "width": 18, "height": 18,
-          "font-family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
-          "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": 2 } },
-        { selector: "node[root = 1]", style: { "width": 28, "height": 28, "border-width": 4, "border-color": "#111827",
-          "font-weight": "bold", "font-size": 12 } },
+          "shape": "round-rectangle", "background-color": "data(colour)", "label": "data(label)",
+          "color": "#ffffff", "font-size": 12, "text-valign": "center", "text-halign": "center",
+          "width": function (node) { return Math.max(48, node.data("label").length * 7 + 22); },
+          "height": 26, "font-family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif" } },
+        { selector: "node[root = 1]", style: { "border-width": 3, "border-color": "#111827", "font-weight": "bold",
+          "height": 32 } },
         { selector: "edge", style: { "width": 1.5, "line-color": "#cbd5e1", "target-arrow-color": "#94a3b8",
           "target-arrow-shape": "triangle", "curve-style": "bezier", "arrow-scale": 0.9 } },
-        { selector: "node:active, node.hover", style: { "overlay-opacity": 0.12 } }
+        { selector: "node.hover", style: { "underlay-color": "#4f46e5", "underlay-opacity": 0.18, "underlay-padding": 4 } }
       ],
-      layout: { name: "dagre", rankDir: "LR", nodeSep: 14, rankSep: 90, padding: 16 }
+      maxZoom: 1.6,
+      layout: { name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 50, padding: 12 }
     });
     box.cy = cy;
     window.mlkgLineage = cy;
