@@ -23,7 +23,7 @@ from mlkg.store.base import SelectResult
 from mlkg.vocab import MLKG
 from mlkg.web import STATIC_PACKAGE
 from mlkg.web.overview import kind_counts, recent_changes
-from mlkg.web.terms import show_term
+from mlkg.web.terms import Shown, show_term
 
 __all__ = ["CachedStatic", "router"]
 
@@ -91,6 +91,11 @@ async def landing(request: Request) -> Response:
     return JSONResponse(body, headers={"vary": "Accept"})
 
 
+def _named(iri: URIRef, name: str, *, base: str) -> Shown:
+    link = show_term(iri, base=base)
+    return Shown(text=name or link.text, href=link.href, iri=link.iri)
+
+
 def _owners(result: SelectResult, *, base: str) -> list[dict[str, Any]]:
     """The rows of ``owners-to-notify`` grouped by owner: each owner's name, link and affected assets."""
     owners: dict[str, dict[str, Any]] = {}
@@ -98,22 +103,26 @@ def _owners(result: SelectResult, *, base: str) -> list[dict[str, Any]]:
         owner = row.get("owner")
         if not isinstance(owner, URIRef):
             continue
+        shown = show_term(owner, base=base)
+        name = str(row.get("ownerName", shown.text))
         entry = owners.setdefault(
             str(owner),
             {
-                "owner": show_term(owner, base=base),
-                "name": str(row.get("ownerName", owner)),
+                "owner": Shown(text=name, href=shown.href, iri=shown.iri),
+                "name": name,
                 "kind": str(row.get("ownerKind", "owner")),
                 "assets": [],
             },
         )
         asset = row.get("asset")
         if isinstance(asset, URIRef):
-            name = row.get("assetName")
+            link = show_term(asset, base=base)
+            label = row.get("assetName")
+            text = str(label) if isinstance(label, Literal) else link.text
             entry["assets"].append(
                 {
-                    "asset": show_term(asset, base=base),
-                    "name": str(name) if isinstance(name, Literal) else str(asset),
+                    "asset": Shown(text=text, href=link.href, iri=link.iri),
+                    "name": text,
                     "kind": str(row.get("assetKind", "")),
                 }
             )
@@ -151,7 +160,7 @@ async def impact_page(
     report, owners, name = await run_read(state, read, timeout=state.settings.query_timeout)
     if browser_asks(request, data_types=_JSON_ONLY):
         groups = [
-            (kind, [(show_term(a.iri, base=base), a.name) for a in assets])
+            (kind, [(_named(a.iri, a.name, base=base), a.name) for a in assets])
             for kind, assets in report.by_kind().items()
         ]
         return page(
