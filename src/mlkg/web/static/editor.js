@@ -21,7 +21,7 @@
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: box.dataset.endpoint }]; } },
     persistenceId: null,
     populateFromUrl: false,
-    yasqe: { value: first, autocompleters: ["variables"], resizeable: true, editorHeight: "320px" },
+    yasqe: { value: first, autocompleters: ["variables"], resizeable: true, editorHeight: "230px" },
     yasr: { prefixes: {} }
   });
   window.mlkgYasgui = yasgui;

@@ -14,6 +14,9 @@
     feature_table: "#10b981", table: "#2563eb", column: "#60a5fa", prediction_table: "#0891b2",
     dashboard: "#ea580c", pipeline: "#ca8a04", run: "#9ca3af", experiment: "#6b7280"
   };
+  var legend = document.createElement("ul");
+  legend.className = "legend";
+  box.parentNode.insertBefore(legend, box.nextSibling);
   var tip = document.createElement("div");
   tip.className = "graph-tip";
   tip.hidden = true;
@@ -137,6 +140,18 @@
       showTip(event.target, edges, event.renderedPosition || event.target.renderedPosition());
     });
     cy.on("mouseout", "node", function (event) { event.target.removeClass("hover"); tip.hidden = true; });
+    legend.textContent = "";
+    var kinds = {};
+    Object.keys(nodes).forEach(function (id) { kinds[nodes[id].kind] = true; });
+    Object.keys(kinds).sort().forEach(function (kind) {
+      var item = document.createElement("li");
+      var swatch = document.createElement("span");
+      swatch.className = "swatch";
+      swatch.style.backgroundColor = COLOURS[kind] || "#6b7280";
+      item.appendChild(swatch);
+      item.appendChild(document.createTextNode(kind.replace(/_/g, " ")));
+      legend.appendChild(item);
+    });
     box.dataset.state = "drawn";
     box.dataset.nodes = String(cy.nodes().length);
   }
