@@ -367,6 +367,25 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         },
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
+    # the web pages' routes (docs/architecture.md, section 8): a page for a browser, JSON for other clients
+    ("/", "get"): {
+        "responses": {
+            "200": {
+                "description": "A summary of the catalog with links (JSON), or the landing page (HTML)",
+                "content": {**_JSON_OBJECT, **_content(["text/html"])},
+            },
+            **_errors(503),
+        },
+    },
+    ("/impact", "get"): {
+        "responses": {
+            "200": {
+                "description": "What a change to the entity affects, by kind, and the owners to notify",
+                "content": {**_JSON_OBJECT, **_content(["text/html"])},
+            },
+            **_errors(400, 404, 503),
+        },
+    },
     ("/health", "get"): {"responses": _errors(503)},
     **{
         (f"/api/v1/{collection}/name/{{fqn}}", "get"): {"responses": _errors(400, 404, 503)}
