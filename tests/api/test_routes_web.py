@@ -136,6 +136,7 @@ def test_named_query_results_as_a_table_for_browsers(demo_client: TestClient) ->
     html = assert_page(demo_client.get("/queries/downstream", params={"entity": CUSTOMERS}, headers=BROWSER))
     assert '<table class="results">' in html
     assert 'href="/id/model/mlflow_prod.customer_churn_predictor"' in html
+    assert 'aria-label="Search the catalog" value="">' in html  # the header's search box starts empty
     form = assert_page(demo_client.get("/queries/downstream", headers=BROWSER))
     assert '<form class="query-form"' in form and "<table" not in form
     listing = assert_page(demo_client.get("/queries", headers=BROWSER))

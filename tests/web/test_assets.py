@@ -53,7 +53,12 @@ def test_templates_have_no_inline_script_or_style() -> None:
 def test_pages_escape_by_default() -> None:
     pages = Pages()
     html = pages.render(
-        "error.html", code=404, title="<b>x</b>", message='"><script>alert(1)</script>', where=None, query="'"
+        "error.html",
+        code=404,
+        title="<b>x</b>",
+        message='"><script>alert(1)</script>',
+        where=None,
+        search_text="'",
     )
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -112,7 +112,7 @@ def _for_browser(request: Request, answer: JSONResponse, body: dict[str, Any]) -
         title=_TITLES.get(status, "Error" if status < 500 else "Server error"),
         message=str(body.get("message", "")),
         where=body.get("where"),
-        query=_search_hint(request.url.path),
+        search_text=_search_hint(request.url.path),
     )
     for name, value in answer.headers.items():
         if name.lower() not in ("content-type", "content-length"):

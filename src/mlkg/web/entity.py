@@ -107,7 +107,8 @@ def entity_view(
             shown = Shown(text=heading, note=shown.text)
         parts.append(Part(title=shown, rows=_rows(triples, node, base=base, skip=frozenset())))
     quoted = quote(str(iri), safe="")
-    page = show_term(iri, base=base).href or f"/lineage?entity={quoted}"
+    # the entity's own page: /id/... for an IRI under the base (entity pages are served only there)
+    page = show_term(iri, base=base).href or f"/id/{quote(str(iri), safe='')}"
     return EntityView(
         iri=str(iri),
         title=title,

@@ -87,8 +87,9 @@
       list.appendChild(item);
     });
     if (hops.length) { tip.appendChild(list); }
-    tip.style.left = Math.round(position.x + 14) + "px";
-    tip.style.top = Math.round(position.y + 14) + "px";
+    /* renderedPosition is within the graph's box; the tip is placed in the box's positioned parent */
+    tip.style.left = Math.round(box.offsetLeft + position.x + 14) + "px";
+    tip.style.top = Math.round(box.offsetTop + position.y + 14) + "px";
     tip.hidden = false;
   }
 
