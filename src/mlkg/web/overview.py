@@ -44,16 +44,14 @@ def kind_counts(*, store: Store, kinds: EntityKinds, timeout: float | None = Non
     """
     result = store.query(query=_query("entity-types"), timeout=timeout)
     assert isinstance(result, SelectResult)
-    types: dict[URIRef, set[URIRef]] = {}
-    for entity, kind in result.rows:
-        if isinstance(entity, URIRef) and isinstance(kind, URIRef):
-            types.setdefault(entity, set()).add(kind)
     counts: dict[str, int] = {}
-    for entity_types in types.values():
-        if MLKG.EntityVersion in entity_types:
+    for row in result.dicts():
+        types = {URIRef(t) for t in str(row.get("types", "")).split()}
+        count = row.get("count")
+        if not types or MLKG.EntityVersion in types or not isinstance(count, Literal):
             continue
-        name = kinds.kind_of(entity_types)
-        counts[name] = counts.get(name, 0) + 1
+        name = kinds.kind_of(types)
+        counts[name] = counts.get(name, 0) + int(count)
     return sorted(counts.items(), key=lambda item: kinds.sort_key(item[0]))
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from mlkg.store.base import Object
 from mlkg.vocab import NS
@@ -25,8 +25,8 @@ _PREFIXES = (
     (str(RDF), "rdf:"),
     (str(RDFS), "rdfs:"),
     (str(XSD), "xsd:"),
-    ("http://www.w3.org/ns/prov#", "prov:"),
-    ("http://purl.org/dc/terms/", "dcterms:"),
+    (str(PROV), "prov:"),
+    (str(DCTERMS), "dcterms:"),
 )
 
 
