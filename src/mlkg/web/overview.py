@@ -56,32 +56,38 @@ def kind_counts(*, store: Store, kinds: EntityKinds, timeout: float | None = Non
 
 
 def recent_changes(*, store: Store, base: str, timeout: float | None = None) -> list[Change]:
-    """The latest recorded versions, newest first (at most 12).
+    """The latest recorded versions, newest first (at most 12): the newest records first, then what each one
+    says (one small query each, its record bound).
 
-    :raises QueryTimeoutError: past ``timeout`` seconds.
+    :raises QueryTimeoutError: past ``timeout`` seconds (each query).
     :raises StoreError: if the store fails.
     """
-    result = store.query(query=_query("recent-changes"), timeout=timeout)
-    assert isinstance(result, SelectResult)
+    newest = store.query(query=_query("recent-changes"), timeout=timeout)
+    assert isinstance(newest, SelectResult)
+    details = _query("change")
     changes = []
-    for row in result.dicts():
-        entity = row.get("entity")
-        if not isinstance(entity, URIRef):
+    for record, at in newest.rows:
+        if not isinstance(record, URIRef):
             continue
-        shown = show_term(entity, base=base)
-        name = row.get("name")
-        if isinstance(name, Literal):
-            shown = Shown(text=str(name), href=shown.href, iri=shown.iri)
-        at = row.get("at")
-        moment = at.toPython() if isinstance(at, Literal) else None
-        changes.append(
-            Change(
-                entity=shown,
-                version=str(row.get("version", "")),
-                change=str(row.get("change", "")),
-                at=moment if isinstance(moment, datetime) else None,
-                by=agent_name(row["agent"]) if "agent" in row else None,
-                deleted=str(row.get("deleted", "")).lower() == "true",
+        result = store.query(query=details, bindings={"record": record}, timeout=timeout)
+        assert isinstance(result, SelectResult)
+        for row in result.dicts()[:1]:
+            entity = row.get("entity")
+            if not isinstance(entity, URIRef):
+                continue
+            shown = show_term(entity, base=base)
+            name = row.get("name")
+            if isinstance(name, Literal):
+                shown = Shown(text=str(name), href=shown.href, iri=shown.iri)
+            moment = at.toPython() if isinstance(at, Literal) else None
+            changes.append(
+                Change(
+                    entity=shown,
+                    version=str(row.get("version", "")),
+                    change=str(row.get("change", "")),
+                    at=moment if isinstance(moment, datetime) else None,
+                    by=agent_name(row["agent"]) if "agent" in row else None,
+                    deleted=str(row.get("deleted", "")).lower() == "true",
+                )
             )
-        )
     return changes
