@@ -222,3 +222,15 @@ def test_hostile_iris_and_literals_are_shown_as_text(make_client: ClientFactory)
         if tag == "a":
             assert urlsplit(url).scheme in ("", "http", "https"), url
             assert '"' not in url and "<" not in url, url
+
+
+def test_history_is_a_table_for_browsers(client: TestClient) -> None:
+    document = {"type": "mlmodel", "name": "m1", "fullyQualifiedName": "svc.m1", "algorithm": "XGBoost"}
+    assert client.post("/entities", json=document, headers=AUTH).status_code == 201
+    changed = {**document, "algorithm": "<b>LightGBM</b>"}
+    assert client.post("/entities", json=changed, headers=AUTH).status_code == 201
+    html = assert_page(client.get("/id/model/svc.m1/versions", headers=BROWSER))
+    assert "algorithm: XGBoost → &lt;b&gt;LightGBM&lt;/b&gt;" in html
+    assert 'href="/id/model/svc.m1/versions/1.1?format=ttl"' in html and 'href="/id/model/svc.m1"' in html
+    listed = client.get("/id/model/svc.m1/versions").json()["versions"]
+    assert [v["version"] for v in listed] == ["1.1", "0.1"]
