@@ -3,7 +3,7 @@
 Every error answer is a JSON object ``{"error": <kind>, "message": <text>, "where": <place or null>}``;
 a SHACL failure adds ``"results"`` (one object per violation) and an ingest failure adds ``"report"``. A
 browser loading a page (:func:`mlkg.api.webpage.browser_asks`) gets the same status with an HTML page
-saying the same, and a search box (docs/architecture.md, section 8).
+saying the same, and a search box (docs/architecture.md, section 9).
 """
 
 from __future__ import annotations

@@ -367,7 +367,7 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         },
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
-    # the web pages' routes (docs/architecture.md, section 8): a page for a browser, JSON for other clients
+    # the web pages' routes (docs/architecture.md, section 9): a page for a browser, JSON for other clients
     ("/", "get"): {
         "responses": {
             "200": {

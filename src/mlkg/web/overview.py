@@ -1,4 +1,4 @@
-"""The landing page's overview of a catalog (docs/architecture.md, section 8): how many entities of each kind,
+"""The landing page's overview of a catalog (docs/architecture.md, section 9): how many entities of each kind,
 and the latest recorded changes, read by the queries in ``mlkg/web/queries/`` through the store API (so the
 same on every backend).
 """

@@ -118,7 +118,7 @@ async def _table_page(
     request: Request, query: NamedQuery, arguments: dict[str, str], timeout: float
 ) -> Response:
     """The query's page for a browser: its parameters as a form and, once the required ones are given, its
-    results as a table (docs/architecture.md, section 8)."""
+    results as a table (docs/architecture.md, section 9)."""
     state = state_of(request)
     base = state.settings.base_iri
     missing = [p.name for p in query.parameters if p.required and not arguments.get(p.name)]

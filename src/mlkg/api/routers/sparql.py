@@ -157,7 +157,7 @@ def _service_description(state: AppState, base: str) -> list[Triple]:
 
 def _editor(request: Request, state: AppState) -> Response:
     """The SPARQL editor (YASGUI, vendored) for a browser's ``GET /sparql`` without a query: pointed at this
-    endpoint, the named queries as examples (docs/architecture.md, section 8)."""
+    endpoint, the named queries as examples (docs/architecture.md, section 9)."""
     examples = [{"name": q.name, "description": q.description, "text": q.text} for q in state.queries]
     return page(
         request,

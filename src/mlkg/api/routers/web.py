@@ -1,4 +1,4 @@
-"""The web interface's own routes (docs/architecture.md, section 8): ``/`` (the landing page, or a JSON
+"""The web interface's own routes (docs/architecture.md, section 9): ``/`` (the landing page, or a JSON
 summary with links for other clients), ``/impact`` (what a change to an entity affects, grouped by kind, and
 whom to tell), ``/docs`` (Swagger UI from the vendored assets) and ``/static/`` (mlkg's scripts, styles and
 the vendored libraries, with cache headers). Pages read through the Catalog and Store API only.
