@@ -22,7 +22,7 @@ from mlkg.reasoning.impact import Direction, impact
 from mlkg.store.base import SelectResult
 from mlkg.vocab import MLKG
 from mlkg.web import STATIC_PACKAGE
-from mlkg.web.overview import kind_counts, recent_changes
+from mlkg.web.overview import Change, kind_counts, recent_changes
 from mlkg.web.terms import Shown, show_term
 
 __all__ = ["CachedStatic", "router"]
@@ -54,7 +54,7 @@ async def landing(request: Request) -> Response:
     base = state.settings.base_iri
     timeout = state.settings.query_timeout
 
-    def overview() -> tuple[list[tuple[str, int]], list[Any]]:
+    def overview() -> tuple[list[tuple[str, int]], list[Change]]:
         counts = kind_counts(store=state.store, kinds=state.program.kinds, timeout=timeout)
         return counts, recent_changes(store=state.store, base=base, timeout=timeout)
 
