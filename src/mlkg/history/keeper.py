@@ -80,11 +80,12 @@ def _user() -> str:
 
 @dataclass(frozen=True)
 class Planned:
-    """What a write becomes: the graphs to write (entity graphs with their version, record graphs) and, per
-    entity given, its new version (None: unchanged, nothing written)."""
+    """What a write becomes: the graphs to write (entity graphs with their version, record graphs), per
+    entity given its new version (None: unchanged, nothing written), and the records of the new versions."""
 
     graphs: dict[URIRef, list[Triple]]
     versions: dict[URIRef, Decimal | None]
+    records: tuple[VersionRecord, ...] = ()
 
 
 class EntityHistory:
@@ -133,6 +134,7 @@ class EntityHistory:
         at, by = self.clock(), actor or self.actor
         graphs: dict[URIRef, list[Triple]] = {}
         versions: dict[URIRef, Decimal | None] = {}
+        records: list[VersionRecord] = []
         # Records given with their entities (an exported dataset written back): history as it was, as is.
         imported = {e for n, triples in given.items() if (e := is_record_graph(n, triples)) is not None}
         entities = [n for n, triples in given.items() if n not in imported and is_entity_graph(n, triples)]
@@ -175,11 +177,12 @@ class EntityHistory:
             graphs[name] = new
             graphs[record.iri] = [*record.triples(), _current(name, version)]
             versions[name] = version
-        return Planned(graphs=graphs, versions=versions)
+            records.append(record)
+        return Planned(graphs=graphs, versions=versions, records=tuple(records))
 
     def plan_delete(
         self, *, store: Store, before: Mapping[URIRef, list[Triple]], actor: str | None = None
-    ) -> dict[URIRef, list[Triple]]:
+    ) -> Planned:
         """The write that deletes the graphs of ``before`` (an empty list drops a graph) and records, for each
         entity graph among them, a version marking the entity deleted; the version it ends keeps its
         description.
@@ -188,6 +191,7 @@ class EntityHistory:
         """
         at, by = self.clock(), actor or self.actor
         graphs: dict[URIRef, list[Triple]] = {}
+        records: list[VersionRecord] = []
         entities = [name for name, triples in before.items() if is_entity_graph(name, triples)]
         recorded = self._latest(store=store, entities=entities) if entities else {}
         for name, triples in before.items():
@@ -206,7 +210,8 @@ class EntityHistory:
                 deleted=True,
             )
             graphs[record.iri] = record.triples()
-        return graphs
+            records.append(record)
+        return Planned(graphs=graphs, versions={r.entity: r.version for r in records}, records=tuple(records))
 
     def _superseded(
         self, *, store: Store, entity: URIRef, version: Decimal, description: list[Triple]

@@ -26,11 +26,13 @@ from rdflib import BNode, URIRef
 
 from mlkg.errors import InputError
 from mlkg.history.keeper import EntityHistory
+from mlkg.history.records import VersionRecord
 from mlkg.history.registry import ModelRegistry
 from mlkg.reasoning.engine import Reasoner, ReasonStats
 from mlkg.reasoning.journal import WriteJournal
 from mlkg.reasoning.passthrough import offering
 from mlkg.reasoning.program import LineageProgram
+from mlkg.reasoning.written import WriteObserver, Written, tell
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
 from mlkg.store.sparqlcheck import check_update
@@ -109,6 +111,8 @@ class ReasonedStore:
         self.last: ReasonStats | None = None
         #: Writes begun through this object (:class:`~mlkg.store.base.WriteCounter`).
         self.writes = 0
+        #: Told what each committed write changed (:mod:`mlkg.reasoning.written`): :meth:`observe`.
+        self.observers: list[WriteObserver] = []
         self._journal = WriteJournal(store=inner)
         #: What the repair on opening did, if an earlier write was interrupted; None if nothing was to do.
         #: ``repair=False`` (a read-only view, :mod:`mlkg.store.reading`) leaves the repair to the writer.
@@ -116,6 +120,11 @@ class ReasonedStore:
         self.repaired: ReasonStats | None = self.recompute() if interrupted else None
 
     # -- writes ----------------------------------------------------------------------------------------------
+
+    def observe(self, observer: WriteObserver, /) -> None:
+        """Call ``observer`` after every committed write through this object, with what it changed
+        (:class:`~mlkg.reasoning.written.Written`)."""
+        self.observers.append(observer)
 
     @contextmanager
     def _recorded(self, *, recompute: bool = False) -> Iterator[_Step]:
@@ -180,16 +189,18 @@ class ReasonedStore:
             names = self._refuse_owned(given)
             now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
             self.versions = {}
+            records: tuple[VersionRecord, ...] = ()
             if self.history is not None:
                 planned = self.history.plan_replace(
                     store=self.inner, before=now, given=given, actor=actor, restored_from=restored_from
                 )
-                given, self.versions = planned.graphs, planned.versions
+                given, self.versions, records = planned.graphs, planned.versions, planned.records
                 if not given:
                     return
             before = [triple for name in given for triple in now.get(name, ())]
             step.write(lambda: self.inner.replace_graphs(graphs=given))
             self.last = self.reasoner.apply(removed=before, added=self._written(given))
+        tell(self.observers, Written(graphs=tuple(n for n in names if n in given), versions=records))
 
     def _written(self, graphs: Mapping[URIRef, list[Triple]]) -> list[Triple]:
         """The triples now in ``graphs``: as given (each once per graph) for a graph without blank nodes,
@@ -208,6 +219,7 @@ class ReasonedStore:
             before = self._snapshot([graph])
             written = step.write(lambda: self.inner.load_graph(graph=graph, triples=triples), atomic=False)
             self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
+        tell(self.observers, Written(graphs=(graph,)))
         return written
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
@@ -216,6 +228,7 @@ class ReasonedStore:
             before = self._snapshot([graph])
             step.write(lambda: self.inner.change_graph(graph=graph, delete=delete, insert=insert))
             self.last = self.reasoner.apply(removed=before, added=self._snapshot([graph]))
+        tell(self.observers, Written(graphs=(graph,)))
 
     def delete_graphs(self, *, graphs: Iterable[URIRef], hard: bool = False, actor: str | None = None) -> int:
         """Drop the graphs, in one call of the wrapped store; return how many existed. With a history, each
@@ -227,6 +240,7 @@ class ReasonedStore:
             now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
             existed = sum(1 for triples in now.values() if triples)
             before = [triple for triples in now.values() for triple in triples]
+            recorded: tuple[VersionRecord, ...] = ()
             if self.history is None:
                 step.write(lambda: self.inner.delete_graphs(graphs=names))
             elif hard:
@@ -237,9 +251,12 @@ class ReasonedStore:
             else:
                 present = {name: triples for name, triples in now.items() if triples}
                 planned = self.history.plan_delete(store=self.inner, before=present, actor=actor)
-                if planned:
-                    step.write(lambda: self.inner.replace_graphs(graphs=planned))
+                recorded = planned.records
+                if planned.graphs:
+                    step.write(lambda: self.inner.replace_graphs(graphs=planned.graphs))
             self.last = self.reasoner.apply(removed=before, added=[])
+        dropped = tuple(name for name, triples in now.items() if triples)
+        tell(self.observers, Written(graphs=dropped, versions=recorded, deleted=True))
         return existed
 
     def update(
@@ -271,10 +288,11 @@ class ReasonedStore:
                 self._journal.begin(again=True)  # the update may have dropped the record with every graph
                 install_ontology(store=self.inner)
                 self.last = self.reasoner.recompute()
-                return
-            self.reasoner.ensure_state()  # the state must describe the store before the update, to be diffed
-            step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
-            self.last = self.reasoner.resync()
+            else:
+                self.reasoner.ensure_state()  # the state must describe the store before the update (diffed)
+                step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
+                self.last = self.reasoner.resync()
+        tell(self.observers, Written(graphs=tuple(graphs.named), everything=graphs.unnamed))
 
     def recompute(self) -> ReasonStats:
         """Recompute the inferred graph from scratch (``mlkg reason``), writing only the difference, and drop
