@@ -25,6 +25,7 @@ import typer
 from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
+from mlkg.cli_events import subscription_app
 from mlkg.cli_history import (
     delete_command,
     diff_command,
@@ -398,6 +399,7 @@ app.command("document")(document_command)
 app.command("patch")(patch_command)
 app.command("delete")(delete_command)
 app.add_typer(import_app)
+app.add_typer(subscription_app)
 
 
 @app.command()
@@ -435,6 +437,14 @@ def serve(
     ] = None,
     openlineage_namespace: NamespaceOpt = None,
     datahub_platform: PlatformOpt = None,
+    webhook_allow: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--webhook-allow",
+            help="URL prefix (scheme://host[:port][/path]) change events may be posted to; repeatable. "
+            "Default: none, no webhook is delivered (env MLKG_WEBHOOK_ALLOW, comma-separated).",
+        ),
+    ] = None,
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
@@ -455,6 +465,8 @@ def serve(
             settings = settings.model_copy(update={"cors_origins": cors_origin})
         if allowed_host:
             settings = settings.model_copy(update={"allowed_hosts": allowed_host})
+        if webhook_allow:
+            settings = settings.model_copy(update={"webhook_allow": webhook_allow})
         settings = _with_namespaces(settings, openlineage_namespace)
         settings = _with_platforms(settings, datahub_platform)
         check_listen(settings=settings, host=host)

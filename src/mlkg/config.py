@@ -5,6 +5,7 @@ There is no module-level instance: the CLI and ``create_app`` each build one and
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -25,8 +26,9 @@ class Settings(BaseSettings):
     ``MLKG_UPDATE_ENDPOINT``, ``MLKG_GSP_ENDPOINT``, ``MLKG_SPARQL_USER``, ``MLKG_SPARQL_PASSWORD``,
     ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_MAX_REQUEST_DOCUMENTS``,
     ``MLKG_WRITE_TIMEOUT``, ``MLKG_QUERY_ISOLATION``,
-    ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_OPENLINEAGE_NAMESPACES`` (a JSON object), ``MLKG_CORS_ORIGINS``
-    and ``MLKG_ALLOWED_HOSTS`` (comma-separated lists).
+    ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_OPENLINEAGE_NAMESPACES`` (a JSON object), ``MLKG_CORS_ORIGINS``,
+    ``MLKG_ALLOWED_HOSTS`` and ``MLKG_WEBHOOK_ALLOW`` (comma-separated lists), ``MLKG_EVENTS_KEY_FILE``,
+    ``MLKG_WEBHOOK_ATTEMPTS``, ``MLKG_WEBHOOK_BACKOFF``, ``MLKG_WEBHOOK_TIMEOUT``.
     """
 
     model_config = SettingsConfigDict(env_prefix="MLKG_", extra="ignore")
@@ -105,6 +107,26 @@ class Settings(BaseSettings):
         ),
     )
 
+    webhook_allow: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "URL prefixes (scheme://host[:port][/path]) change events may be posted to, compared on parsed "
+            "URLs (README, 'Change events'). Empty (the default): webhooks go nowhere."
+        ),
+    )
+    events_key_file: Path | None = Field(
+        default=None,
+        description=(
+            "File holding the key webhook signing secrets derive from (made with mode 0600 if absent); "
+            "default: mlkg-events.key in an on-disk store's directory. Needed for webhooks on a remote store."
+        ),
+    )
+    webhook_attempts: int = Field(default=5, ge=1, le=20, description="Attempts per webhook delivery.")
+    webhook_backoff: float = Field(
+        default=1.0, gt=0, description="Seconds before the second attempt; doubled for each further one."
+    )
+    webhook_timeout: float = Field(default=10.0, gt=0, description="Seconds one delivery attempt may take.")
+
     @field_validator("write_token", mode="before")
     @classmethod
     def _no_empty_token(cls, value: object) -> object:
@@ -115,7 +137,7 @@ class Settings(BaseSettings):
             return None
         return value
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "webhook_allow", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         """``MLKG_CORS_ORIGINS=https://a.example,https://b.example``: a comma-separated list."""

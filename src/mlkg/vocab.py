@@ -24,6 +24,7 @@ __all__ = [
     "PENDING_GRAPH",
     "REFERENCE_PREDICATES",
     "SD",
+    "SUBSCRIPTIONS_GRAPH",
 ]
 
 NS: Final = "https://w3id.org/mlkg#"
@@ -39,6 +40,9 @@ ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
 #: The named graph recording writes whose inferred-graph change may not be committed yet
 #: (:mod:`mlkg.reasoning.journal`): empty except while a write runs, or after a process died during one.
 PENDING_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/pending")
+#: The named graph holding webhook subscriptions to change events (:mod:`mlkg.events`); maintained by mlkg,
+#: never written by uploads, the Graph Store protocol or SPARQL Update. Secrets are never stored in it.
+SUBSCRIPTIONS_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/subscriptions")
 #: The IRI under which contexts/mlkg.jsonld is published; always resolved from the package, never fetched.
 CONTEXT_IRI: Final = "https://w3id.org/mlkg/context.jsonld"
 #: SPARQL 1.1 Service Description (https://www.w3.org/TR/sparql11-service-description/).
@@ -78,6 +82,7 @@ class MLKG(DefinedNamespace):
     LoggedModel: URIRef
     SourceTag: URIRef
     Model: URIRef
+    Subscription: URIRef
     ModelService: URIRef
     ModelStore: URIRef
     ModelVersion: URIRef
@@ -152,6 +157,7 @@ class MLKG(DefinedNamespace):
     archiveExistingVersions: URIRef
     bias: URIRef
     changeComment: URIRef
+    webhookUrl: URIRef
     changeDescription: URIRef
     changeType: URIRef
     createdAt: URIRef
@@ -163,6 +169,10 @@ class MLKG(DefinedNamespace):
     digest: URIRef
     displayName: URIRef
     email: URIRef
+    eventKind: URIRef
+    filterTag: URIRef
+    filterType: URIRef
+    filterUpstreamOf: URIRef
     endTime: URIRef
     entityVersion: URIRef
     evaluationDataDescription: URIRef

@@ -26,6 +26,7 @@ from mlkg.api.openapi import describe
 from mlkg.api.routers import (
     datahub,
     entities,
+    events,
     graphstore,
     health,
     history,
@@ -36,6 +37,7 @@ from mlkg.api.routers import (
     openmetadata,
     patch,
     sparql,
+    subscriptions,
     update,
     web,
 )
@@ -43,6 +45,7 @@ from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
 from mlkg.errors import InputError
+from mlkg.events import ChangeEvents
 from mlkg.queries import QueryCatalog
 from mlkg.store import Store
 
@@ -129,6 +132,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
             catalog.load_demo()
         else:
             state.store.ensure_state()
+        # after the demo: its load is not news to anyone
+        state.events = ChangeEvents(catalog=catalog, settings=settings, queries=state.queries)
     except BaseException:
         catalog.close()
         raise
@@ -138,7 +143,11 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         state.workers = query_workers(settings=settings, catalog=catalog)
         if state.workers is not None:
             await anyio.to_thread.run_sync(state.workers.start)
+        if state.events is not None:
+            state.events.start()
         yield
+        if state.events is not None:
+            await anyio.to_thread.run_sync(state.events.close)
         if state.workers is not None:
             state.workers.close()
         state.readers.shutdown(wait=False, cancel_futures=True)
@@ -179,6 +188,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         named,
         lineage,
         health,
+        subscriptions,
+        events,
         web,
     )
     for router in routers:

@@ -35,6 +35,7 @@ from mlkg.errors import (
     ServiceBusyError,
     StoreError,
 )
+from mlkg.events import ChangeEvents
 from mlkg.ids import IriMinter
 from mlkg.ingest import Ingestor
 from mlkg.queries import QueryCatalog
@@ -80,6 +81,9 @@ class AppState:
     #: Writes acknowledged so far (counted by :func:`run_write`): a query sent to a worker process carries it,
     #: so that the process reads a view of the store holding them all (read-your-writes).
     writes: int = 0
+    #: Change events: subscriptions, their deliveries and the ``/events`` stream (:mod:`mlkg.events`); made
+    #: by :func:`~mlkg.api.app.create_app`, started and stopped with the app.
+    events: ChangeEvents | None = None
     #: Reads run in ``readers`` that are past their time limit and still running (:func:`run_read`).
     overdue: int = 0
     _overdue_lock: threading.Lock = field(default_factory=threading.Lock)

@@ -91,9 +91,18 @@ def run_server(
     # httptools for speed, h11 for a request carrying Upgrade (Java's h2c attempt), no WebSocket at all
     # (mlkg.api.httpserver).
     config = uvicorn.Config(app, log_level="warning", access_log=False, http=HttpProtocol, ws="none")
+    events = app.state.mlkg.events
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            # uvicorn waits for every response to end before the app's own shutdown: end /events streams first
+            if events is not None:
+                events.hub.close()
+            await super().shutdown(sockets)
+
     with served(settings=settings, url=url):  # lets other mlkg commands say where the store is served
         announce(f"mlkg: serving {url} (SPARQL endpoint {url}sparql, API docs {url}docs)")
-        uvicorn.Server(config).run(sockets=[listener])
+        Server(config).run(sockets=[listener])
 
 
 def listen(*, host: str, port: int) -> socket.socket:

@@ -32,7 +32,7 @@ from mlkg.exports.jsonld import compact_quads
 from mlkg.exports.lines import nquads_lines, ntriples_lines, trig_lines
 from mlkg.exports.rdfxml import rdfxml_lines
 from mlkg.store.base import MergedTriples, NativeDump, Quad, RdfFormat, Store, Triple
-from mlkg.vocab import INFERRED_GRAPH, NS, ONTOLOGY_GRAPH, PENDING_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, NS, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
 
 __all__ = ["PREFIXES", "GraphSelection", "export", "serialize_triples"]
 
@@ -44,7 +44,7 @@ PREFIXES: Final[Mapping[str, str]] = MappingProxyType(
     {"mlkg": NS, "rdf": str(RDF), "rdfs": str(RDFS), "xsd": str(XSD), "owl": str(OWL)}
 )
 
-_NOT_ASSERTED: Final = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH})
+_NOT_ASSERTED: Final = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH})
 _CHUNK: Final = 10_000
 
 

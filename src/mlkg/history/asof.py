@@ -21,7 +21,7 @@ from mlkg.history.keeper import EntityHistory
 from mlkg.history.records import VersionRecord, version_iri
 from mlkg.ntriples import term_nt
 from mlkg.store.base import SelectResult, Store, Triple
-from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH, PENDING_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
 
 __all__ = ["described_at", "entity_at", "parse_instant"]
 
@@ -35,7 +35,7 @@ _CURRENT = f"""SELECT DISTINCT ?entity ?n WHERE {{
   ?entity {term_nt(MLKG.entityVersion)} ?n . ?v {term_nt(PROV.specializationOf)} ?entity .
 }}"""
 
-_OWNED = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH})
+_OWNED = frozenset({INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH})
 
 
 def parse_instant(text: str, *, where: str = "asOf") -> datetime:

@@ -26,6 +26,7 @@ from mlkg.vocab import (
     ONTOLOGY_IRI,
     PENDING_GRAPH,
     REFERENCE_PREDICATES,
+    SUBSCRIPTIONS_GRAPH,
 )
 
 __all__ = [
@@ -93,7 +94,7 @@ def is_reserved(iri: URIRef) -> bool:
     """True for IRIs owned by mlkg itself: the inferred, ontology and pending graphs and the vocabulary's
     terms."""
     text = str(iri)
-    owned = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, ONTOLOGY_IRI, ALIGNMENT_IRI)
+    owned = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH, ONTOLOGY_IRI, ALIGNMENT_IRI)
     return iri in owned or text.startswith(NS)
 
 

@@ -37,13 +37,18 @@ from mlkg.ingest.limits import refuse_doctype
 from mlkg.ingest.report import Notice, Rejected
 from mlkg.locks import RDFLIB_GLOBALS
 from mlkg.store.base import Quad, Subject, Triple
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
 
 __all__ = ["RdfReader"]
 
 #: The graphs mlkg maintains, skipped in dataset sources, and the word the notice uses for each.
 _MLKG_GRAPHS: Final = MappingProxyType(
-    {INFERRED_GRAPH: "inferred", ONTOLOGY_GRAPH: "ontology", PENDING_GRAPH: "pending"}
+    {
+        INFERRED_GRAPH: "inferred",
+        ONTOLOGY_GRAPH: "ontology",
+        PENDING_GRAPH: "pending",
+        SUBSCRIPTIONS_GRAPH: "subscriptions",
+    }
 )
 
 #: The formats read here (JSON-LD goes through :mod:`mlkg.ingest.jsonld`), from the registry.

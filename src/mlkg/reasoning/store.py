@@ -36,12 +36,15 @@ from mlkg.reasoning.written import WriteObserver, Written, tell
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
 from mlkg.store.sparqlcheck import check_update
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
 
 __all__ = ["ReasonedStore", "repair_interrupted", "repair_note"]
 
 #: The graphs mlkg maintains: nothing written through a ReasonedStore may touch them.
-_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH)
+_OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH)
+#: Maintained graphs that cannot be recomputed: written back as they were after an update that may have
+#: changed graphs it does not name (``DROP ALL``, ``GRAPH ?g`` templates).
+_KEPT = (SUBSCRIPTIONS_GRAPH,)
 
 T = TypeVar("T")
 
@@ -268,8 +271,9 @@ class ReasonedStore:
         The update is parsed first (:func:`~mlkg.store.sparqlcheck.check_update`), so the graphs it writes are
         known with ``BASE``, prefixes and escapes resolved as the engine resolves them. An update that
         may write graphs it does not name (``GRAPH ?g`` in a template, ``DROP ALL``, ``CLEAR NAMED``...) can
-        change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled and
-        the inferred graph recomputed from scratch, so both are right again.
+        change the inferred and ontology graphs themselves: after one, the ontology graph is reinstalled,
+        the subscriptions graph written back as it was and the inferred graph recomputed from scratch, so all
+        are right again.
 
         A protocol dataset (``using`` / ``using_named``, SPARQL 1.1 Protocol 2.2.3) is handed to the wrapped
         store: it changes what the WHERE patterns read, not the graphs written.
@@ -284,8 +288,11 @@ class ReasonedStore:
         self._refuse_owned(g for g in _OWNED if g in graphs.named)
         with self._recorded(recompute=graphs.unnamed) as step:
             if graphs.unnamed:
+                kept = {g: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=g)] for g in _KEPT}
                 step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
                 self._journal.begin(again=True)  # the update may have dropped the record with every graph
+                if any(kept.values()):
+                    self.inner.replace_graphs(graphs={g: t for g, t in kept.items() if t})
                 install_ontology(store=self.inner)
                 self.last = self.reasoner.recompute()
             else:

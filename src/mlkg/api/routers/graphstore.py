@@ -35,13 +35,13 @@ from mlkg.ids import new_graph_iri
 from mlkg.ingest import InputFormat, Source
 from mlkg.ntriples import term_nt
 from mlkg.store.base import Quad, RdfFormat, Triple
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH
+from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Graph Store"])
 
-_MLKG_GRAPHS = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH)
+_MLKG_GRAPHS = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH)
 _DATASET_TYPES = ("application/trig", "application/n-quads", "application/ld+json")
 
 
