@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Fetch the browser libraries the web pages use from the npm registry, at pinned versions, into
-``src/mlkg/web/static/vendor/`` (docs/architecture.md, section 9: every asset is served by mlkg itself).
+``src/mlkg/web/static/vendor/`` (docs/architecture.md, section 11: every asset is served by mlkg itself).
 
 Each package is fetched with ``npm pack NAME@VERSION`` (the registry's own client), unpacked, and only the
 files the pages load are copied, with the package's license files. ``manifest.json`` records each package's

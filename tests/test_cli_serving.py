@@ -162,3 +162,21 @@ def test_every_entity_form_names_the_same_entity_on_every_route_and_command(serv
     status, _ = _get(f"{url}lineage?entity=no_such_thing")
     assert status == 404
     assert mlkg("impact", "no_such_thing", "--store", store).returncode == 2
+
+
+def test_search_reads_the_index_the_server_keeps(served: tuple[str, str], tmp_path: Path) -> None:
+    store, url = served
+    doc = tmp_path / "s.json"
+    doc.write_text(json.dumps({"type": "table", "name": "gift_cards", "fullyQualifiedName": "db.gift_cards"}))
+    request = urllib.request.Request(
+        f"{url}entities", data=doc.read_bytes(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+    status, answer = _get(f"{url}search?q=gift")
+    assert status == 200 and [r["name"] for r in answer["results"]] == ["gift_cards"]  # type: ignore[union-attr]
+    done = mlkg("search", "gift card", "--store", store, "--format", "json")  # a read-only view of the store
+    assert done.returncode == 0, done.stderr
+    assert [r["name"] for r in json.loads(done.stdout)["results"]] == ["gift_cards"]
+    refused = mlkg("reindex", "--store", store)
+    assert refused.returncode == 2 and "keeps the search index up to date" in refused.stderr

@@ -56,6 +56,7 @@ NOT_LINEAGE = {
     MLKG.owner, MLKG.follower, MLKG.memberOf, MLKG.domain, MLKG.tag, MLKG.classification, MLKG.restoredFrom,
     MLKG.history, MLKG.sourceTag, MLKG.loggedModel, MLKG.runOf, MLKG.modelCard, MLKG.customProperty,
     MLKG.dataProduct, MLKG.fromEntity, MLKG.toEntity, MLKG.columnLineage, MLKG.lineagePipeline,
+    MLKG.attemptTarget,
     MLKG.filterType, MLKG.filterUpstreamOf,
 }  # fmt: skip
 

@@ -27,6 +27,8 @@ from typing import Any, BinaryIO, Self
 
 from rdflib import URIRef
 
+from mlkg.access.audit import AuditTrail
+from mlkg.access.principals import PrincipalRegistry
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import (
     InputError,
@@ -58,7 +60,9 @@ from mlkg.reasoning.ontology import load_ontology
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.resources import context_text, demo_files
+from mlkg.search import SearchKeeper, SearchResults, index_path, store_identity
 from mlkg.store import QueryResult, RdfFormat, Store, Term, install_ontology, open_store
+from mlkg.store.accessstore import open_access_store
 from mlkg.store.base import Triple
 from mlkg.store.oxigraph import OxigraphStore
 from mlkg.store.reading import open_for_reading
@@ -155,6 +159,11 @@ class Catalog:
                 max_bytes=settings.max_document_bytes,
                 lookup=StoreReferences(store=self.store),
             )
+            #: The principals of the store and the audit trail (docs/architecture.md, section 10), kept in
+            #: the access store (:mod:`mlkg.store.accessstore`): out of the catalog's queries and exports.
+            self.access_store, self._owns_access = open_access_store(main=opened, read_only=read_only)
+            self.principals = PrincipalRegistry(store=self.access_store)
+            self.audit = AuditTrail(store=self.access_store)
             #: OpenLineage events through the same ingest (README, "OpenLineage").
             self.openlineage = OpenLineageIntake(
                 ingestor=self.ingestor, names=NamespaceMap(services=settings.openlineage_namespaces)
@@ -163,9 +172,21 @@ class Catalog:
             self.datahub = DataHubIntake(
                 ingestor=self.ingestor, names=PlatformMap(services=settings.datahub_platforms)
             )
+            #: The full-text search index, kept in step with every write (README, "Search").
+            self.search_index = SearchKeeper(
+                store=self.store,
+                path=index_path(settings=settings) if store is None or settings.search_index else None,
+                identity=store_identity(settings=settings),
+                writable=not view,
+                label=self._label,
+                types=self._kind,
+            )
+            self.store.observe(self.search_index.observe)
         except BaseException:
             if self._owns_store:
                 opened.close()
+            if getattr(self, "_owns_access", False):
+                self.access_store.close()
             raise
 
     @property
@@ -610,10 +631,60 @@ class Catalog:
 
     # -- life cycle -----------------------------------------------------------------------------------------
 
+    # -- search ---------------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        q: str = "",
+        /,
+        *,
+        type: str | None = None,
+        tag: str | None = None,
+        owner: str | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> SearchResults:
+        """Entities whose names, fully qualified name, tags, description, columns or features hold every word
+        of ``q`` (each as a prefix: ``chur`` finds ``customer_churn_predictor``), best first, with counts per
+        kind, tag and owner; ``q`` empty lists every entity by name. ``type`` (a kind or JSON type name:
+        ``model``, ``mlmodel``, ``table``), ``tag`` (a tag's fully qualified name) and ``owner`` (a team's or
+        user's name) narrow the results. The index follows every write (README, "Search").
+
+        :raises InputError: if ``q`` is longer than 500 characters, ``type`` is no kind of the ontology, or
+            ``limit`` / ``offset`` are out of range (1..1000, 0..10⁹).
+        :raises StoreError: if the store cannot be read to bring the index up to date.
+        """
+        return self.search_index.search(q=q, type=type, tag=tag, owner=owner, limit=limit, offset=offset)
+
+    def reindex(self) -> int:
+        """Rebuild the search index from every entity graph of the store; return how many entities it holds.
+
+        :raises StoreError: if the store cannot be read, or the index belongs to another process's server.
+        """
+        self._writable()
+        return self.search_index.rebuild()
+
+    def _label(self, iri: URIRef) -> str:
+        """A linked tag's or owner's name from its IRI: its fully qualified name if minted here."""
+        parsed = self.minter.parse(str(iri))
+        return ".".join(parsed[1]) if parsed is not None else str(iri)
+
+    def _kind(self, name: str) -> str:
+        """The index's kind name (the class's local name, first letter lower-case) for a ``type`` filter.
+
+        :raises InputError: if ``name`` denotes no class of the ontology.
+        """
+        local = str(self.minter.type_named(name).cls).rsplit("#", 1)[1]
+        return local[:1].lower() + local[1:]
+
     def close(self) -> None:
-        """Release the store (an on-disk store's directory lock). Idempotent."""
+        """Release the store (an on-disk store's directory lock) and the search index. Idempotent."""
+        self.search_index.close()
         if self._owns_store:
             self.store.close()
+        if getattr(self, "_owns_access", False):
+            self.access_store.close()
+            self._owns_access = False
 
     def __enter__(self) -> Self:
         return self

@@ -25,6 +25,7 @@ import typer
 from pydantic import SecretStr
 
 from mlkg.catalog import Catalog
+from mlkg.cli_access import audit_command, principal_app
 from mlkg.cli_events import subscription_app
 from mlkg.cli_history import (
     delete_command,
@@ -43,6 +44,7 @@ from mlkg.cli_options import (
     EndpointOpt,
     GspOpt,
     PasswordOpt,
+    SearchIndexOpt,
     StoreOpt,
     StoreOptions,
     UpdateOpt,
@@ -50,6 +52,7 @@ from mlkg.cli_options import (
     options_of,
     store_options,
 )
+from mlkg.cli_search import reindex_command, search_command
 from mlkg.config import MEMORY_STORE, Settings
 from mlkg.errors import InputError, StoreInUseError
 from mlkg.exports import GraphSelection, serialize_triples
@@ -82,9 +85,17 @@ def _root(
     sparql_user: UserOpt = None,
     sparql_password: PasswordOpt = None,
     base_iri: BaseOpt = None,
+    search_index: SearchIndexOpt = None,
 ) -> None:
     ctx.obj = StoreOptions(
-        store, sparql_endpoint, update_endpoint, gsp_endpoint, sparql_user, sparql_password, base_iri
+        store,
+        sparql_endpoint,
+        update_endpoint,
+        gsp_endpoint,
+        sparql_user,
+        sparql_password,
+        base_iri,
+        search_index,
     )
 
 
@@ -392,6 +403,8 @@ def impact_command(
 
 app.command("lineage")(lineage_command)
 app.command("explain")(explain_command)
+app.command("search")(search_command)
+app.command("reindex")(reindex_command)
 app.command("history")(history_command)
 app.command("diff")(diff_command)
 app.command("restore")(restore_command)
@@ -399,6 +412,8 @@ app.command("document")(document_command)
 app.command("patch")(patch_command)
 app.command("delete")(delete_command)
 app.add_typer(import_app)
+app.add_typer(principal_app)
+app.command("audit")(audit_command)
 app.add_typer(subscription_app)
 
 
@@ -417,7 +432,10 @@ def serve(
     ] = False,
     write_token: Annotated[
         str | None,
-        typer.Option("--write-token", help="Bearer token writes must carry (env MLKG_WRITE_TOKEN)."),
+        typer.Option(
+            "--write-token",
+            help="A token standing for one admin principal, 'write-token' (env MLKG_WRITE_TOKEN).",
+        ),
     ] = None,
     cors_origin: Annotated[
         list[str] | None,
@@ -437,6 +455,13 @@ def serve(
     ] = None,
     openlineage_namespace: NamespaceOpt = None,
     datahub_platform: PlatformOpt = None,
+    auth_reads: Annotated[
+        bool,
+        typer.Option(
+            "--auth-reads",
+            help="Require a principal for reads too (queries, exports, entity pages); env MLKG_AUTH_READS.",
+        ),
+    ] = False,
     webhook_allow: Annotated[
         list[str] | None,
         typer.Option(
@@ -448,9 +473,10 @@ def serve(
 ) -> None:
     """Serve SPARQL 1.1 (query, update, graph store), JSON-LD upload, linked data and impact over HTTP.
 
-    With no write token configured writes are open, so the server then listens only on a loopback address.
+    With no principal in the store and no write token, writes are open, so the server then listens only on a
+    loopback address.
     """
-    from mlkg.api.serve import check_listen, run_server
+    from mlkg.api.serve import run_server
 
     options = options_of(ctx)
     if demo and options.store is None and "MLKG_STORE" not in os.environ and not options.sparql_endpoint:
@@ -469,7 +495,8 @@ def serve(
             settings = settings.model_copy(update={"webhook_allow": webhook_allow})
         settings = _with_namespaces(settings, openlineage_namespace)
         settings = _with_platforms(settings, datahub_platform)
-        check_listen(settings=settings, host=host)
+        if auth_reads:
+            settings = settings.model_copy(update={"auth_reads": True})
         try:
             run_server(
                 settings=settings, host=host, port=port, demo=demo, announce=lambda m: typer.echo(m, err=True)

@@ -10,6 +10,7 @@ what to do instead (:mod:`mlkg.served`).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -17,6 +18,9 @@ from typing import NoReturn
 import pydantic
 import typer
 
+from mlkg.access.audit import Attempt, os_user
+from mlkg.access.gate import PermissionGate
+from mlkg.access.roles import Permission
 from mlkg.catalog import Catalog
 from mlkg.cli_options import options_of
 from mlkg.config import Settings
@@ -100,7 +104,8 @@ def reading(ctx: typer.Context) -> Iterator[Catalog]:
 @contextmanager
 def writing(ctx: typer.Context, *, advice: Advice, settings: Settings | None = None) -> Iterator[Catalog]:
     """The catalog, opened to write (with ``settings``, else those of the options); if a server holds the
-    store, exit 2 with ``advice``."""
+    store, exit 2 with ``advice``. The command's attempt is recorded in the audit (granted with what it
+    wrote, or failed), its agent the operating-system user (docs/architecture.md, section 10)."""
     settings = settings or settings_of(ctx)
     with errors():
         try:
@@ -109,4 +114,8 @@ def writing(ctx: typer.Context, *, advice: Advice, settings: Settings | None = N
             in_use(error, settings=settings, advice=advice)
         with catalog:
             _note_repair(catalog.repaired)
-            yield catalog
+            # every write attempt of a command is audited, its agent the operating-system user
+            attempt = Attempt(agent=os_user(), action=ctx.command_path, request_id=uuid.uuid4().hex)
+            gate = PermissionGate(permissions=frozenset(Permission), who=attempt.agent)
+            with catalog.audit.recording(store=catalog.store, attempt=attempt, gate=gate):
+                yield catalog

@@ -24,6 +24,7 @@ __all__ = [
     "EndpointOpt",
     "GspOpt",
     "PasswordOpt",
+    "SearchIndexOpt",
     "StoreOpt",
     "StoreOptions",
     "UpdateOpt",
@@ -44,6 +45,7 @@ class StoreOptions:
     sparql_user: str | None = None
     sparql_password: str | None = None
     base_iri: str | None = None
+    search_index: str | None = None
 
     def merged(self, other: StoreOptions | None) -> StoreOptions:
         """Options given after the sub-command win over those given before it."""
@@ -106,6 +108,15 @@ BaseOpt = Annotated[
     typer.Option("--base-iri", metavar="IRI", help="Base of minted entity IRIs (env MLKG_BASE_IRI)."),
 ]
 
+SearchIndexOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--search-index",
+        metavar="PATH",
+        help="Search index file, or 'memory:' (env MLKG_SEARCH_INDEX; default: beside the store).",
+    ),
+]
+
 #: Each field of :class:`StoreOptions` with its one declaration.
 _DECLARED: dict[str, Any] = {
     "store": StoreOpt,
@@ -115,6 +126,7 @@ _DECLARED: dict[str, Any] = {
     "sparql_user": UserOpt,
     "sparql_password": PasswordOpt,
     "base_iri": BaseOpt,
+    "search_index": SearchIndexOpt,
 }
 
 F = TypeVar("F", bound=Callable[..., Any])

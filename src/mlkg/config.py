@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     Environment variables: ``MLKG_STORE``, ``MLKG_BASE_IRI``, ``MLKG_SPARQL_ENDPOINT``,
     ``MLKG_UPDATE_ENDPOINT``, ``MLKG_GSP_ENDPOINT``, ``MLKG_SPARQL_USER``, ``MLKG_SPARQL_PASSWORD``,
     ``MLKG_WRITE_TOKEN``, ``MLKG_MAX_DOCUMENT_BYTES``, ``MLKG_QUERY_TIMEOUT``, ``MLKG_MAX_REQUEST_DOCUMENTS``,
-    ``MLKG_WRITE_TIMEOUT``, ``MLKG_QUERY_ISOLATION``,
+    ``MLKG_WRITE_TIMEOUT``, ``MLKG_QUERY_ISOLATION``, ``MLKG_SEARCH_INDEX``,
     ``MLKG_MAX_OVERDUE_QUERIES``, ``MLKG_OPENLINEAGE_NAMESPACES`` (a JSON object), ``MLKG_CORS_ORIGINS``,
     ``MLKG_ALLOWED_HOSTS`` and ``MLKG_WEBHOOK_ALLOW`` (comma-separated lists), ``MLKG_EVENTS_KEY_FILE``,
     ``MLKG_WEBHOOK_ATTEMPTS``, ``MLKG_WEBHOOK_BACKOFF``, ``MLKG_WEBHOOK_TIMEOUT``.
@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     sparql_user: str | None = None
     sparql_password: SecretStr | None = None
     write_token: SecretStr | None = None
+    auth_reads: bool = Field(
+        default=False,
+        description=(
+            "Require a principal for reads too (queries, exports, entity pages); by default reads are open "
+            "(docs/architecture.md, section 10)."
+        ),
+    )
     max_document_bytes: int = Field(default=16 * 1024 * 1024, gt=0, description="Largest accepted input.")
     query_timeout: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
     max_request_documents: int = Field(
@@ -97,6 +104,14 @@ class Settings(BaseSettings):
             "DataHub platforms (PLATFORM, or PLATFORM,ENV) to the service names that start mlkg's fully "
             'qualified names, as JSON: {"snowflake": "snowflake_prod", "postgres,DEV": "pg_dev"}; an '
             "unmapped platform gives its name in PROD and {platform}_{env} elsewhere (README, 'DataHub')."
+        ),
+    )
+    search_index: str | None = Field(
+        default=None,
+        description=(
+            "The search index file, or 'memory:' (built at each process's first search). Unset: "
+            "<store>/search.sqlite3 for an on-disk store, in memory for 'memory:', and a file per endpoint "
+            "under the user cache directory (XDG_CACHE_HOME, ~/.cache) for a SPARQL engine."
         ),
     )
     allowed_hosts: Annotated[list[str] | None, NoDecode] = Field(

@@ -23,7 +23,14 @@ from mlkg.errors import InputError
 from mlkg.resources import ontology_text
 from mlkg.vocab import MLKG
 
-__all__ = ["EntityType", "IriMinter", "join_fqn", "new_graph_iri", "split_fqn"]
+__all__ = [
+    "EntityType",
+    "IriMinter",
+    "attempt_iri",
+    "join_fqn",
+    "new_graph_iri",
+    "split_fqn",
+]
 
 
 def split_fqn(fqn: str) -> list[str]:
@@ -57,6 +64,12 @@ def new_graph_iri(*, store_url: str) -> rdflib.URIRef:
     creates without naming it (SPARQL 1.1 Graph Store HTTP Protocol, section 5.5); ``GET`` of that IRI
     answers the graph, since the server serves it."""
     return rdflib.URIRef(f"{store_url.rstrip('/')}/{uuid.uuid4().hex}")
+
+
+def attempt_iri(*, request_id: str) -> rdflib.URIRef:
+    """The IRI of one write attempt in the audit graph: ``urn:mlkg:attempt:{request id}:{random}`` (a
+    request id may be given by a client twice; the attempt is still a new node)."""
+    return rdflib.URIRef(f"urn:mlkg:attempt:{quote(request_id, safe='')}:{uuid.uuid4().hex[:12]}")
 
 
 def join_fqn(segments: Sequence[str]) -> str:

@@ -23,6 +23,7 @@ __all__ = [
     "data_file",
     "demo_files",
     "ontology_text",
+    "package_query",
     "query_files",
 ]
 
@@ -79,3 +80,15 @@ def demo_files() -> list[tuple[str, bytes]]:
         raise NotFoundError("the demo catalog (examples/demo) is missing from the installed package")
     entries = sorted((e for e in folder.iterdir() if e.name.endswith(".json")), key=lambda e: e.name)
     return [(entry.name, entry.read_bytes()) for entry in entries]
+
+
+def package_query(package: str, name: str) -> str:
+    """The text of the SPARQL file ``queries/{name}.rq`` inside the mlkg sub-package ``package`` (e.g. the
+    search index's ``mlkg.search``): queries a module runs itself, which are not named queries.
+
+    :raises NotFoundError: if the package ships no such file.
+    """
+    entry = resources.files(package).joinpath("queries", f"{name}.rq")
+    if not entry.is_file():
+        raise NotFoundError(f"query file {name}.rq is missing from the installed package {package}")
+    return entry.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ from rdflib.namespace import DefinedNamespace, Namespace
 
 __all__ = [
     "ALIGNMENT_IRI",
+    "AUDIT_GRAPH",
     "CONTEXT_IRI",
     "FORMATS",
     "INFERRED_GRAPH",
@@ -22,6 +23,7 @@ __all__ = [
     "ONTOLOGY_GRAPH",
     "ONTOLOGY_IRI",
     "PENDING_GRAPH",
+    "PRINCIPALS_GRAPH",
     "REFERENCE_PREDICATES",
     "SD",
     "SUBSCRIPTIONS_GRAPH",
@@ -40,6 +42,11 @@ ONTOLOGY_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/ontology")
 #: The named graph recording writes whose inferred-graph change may not be committed yet
 #: (:mod:`mlkg.reasoning.journal`): empty except while a write runs, or after a process died during one.
 PENDING_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/pending")
+#: The append-only named graph of write attempts, granted or denied, as PROV-O (docs/architecture.md,
+#: section 10).
+AUDIT_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/audit")
+#: The named graph of principals, their roles and token hashes (docs/architecture.md, section 10).
+PRINCIPALS_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/principals")
 #: The named graph holding webhook subscriptions to change events (:mod:`mlkg.events`); maintained by mlkg,
 #: never written by uploads, the Graph Store protocol or SPARQL Update. Secrets are never stored in it.
 SUBSCRIPTIONS_GRAPH: Final = URIRef("https://w3id.org/mlkg/graph/subscriptions")
@@ -70,6 +77,8 @@ class MLKG(DefinedNamespace):
     Deployment: URIRef
     Domain: URIRef
     EntityVersion: URIRef
+    Principal: URIRef
+    WriteAttempt: URIRef
     Experiment: URIRef
     Feature: URIRef
     FeatureSource: URIRef
@@ -160,6 +169,17 @@ class MLKG(DefinedNamespace):
     webhookUrl: URIRef
     changeDescription: URIRef
     changeType: URIRef
+    principalName: URIRef
+    role: URIRef
+    tokenHash: URIRef
+    tokenSalt: URIRef
+    principalsGeneration: URIRef
+    action: URIRef
+    permission: URIRef
+    outcome: URIRef
+    outcomeDetail: URIRef
+    requestId: URIRef
+    attemptTarget: URIRef
     createdAt: URIRef
     dataType: URIRef
     datasetSource: URIRef

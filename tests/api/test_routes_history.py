@@ -69,8 +69,9 @@ def test_versions_diff_and_one_version(client: TestClient) -> None:
     body = listed.json()
     assert body["entity"] == "http://localhost:8000/id/model/mlflow.churn"
     assert [(v["version"], v["changeType"], v["updatedBy"]) for v in body["versions"]] == [
-        ("1.1", "major", "anonymous"),
-        ("0.1", "created", "anonymous"),
+        # the request's principal: the write token stands for the admin principal "write-token"
+        ("1.1", "major", "write-token"),
+        ("0.1", "created", "write-token"),
     ]
     assert body["versions"][0]["changeDescription"]["fieldsUpdated"] == [
         {"name": "algorithm", "oldValue": "XGBoost", "newValue": "LightGBM"}

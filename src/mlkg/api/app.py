@@ -16,9 +16,10 @@ from typing import Any
 import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mlkg import __version__
+from mlkg.api.caller import request_id_in
 from mlkg.api.deps import AppState
 from mlkg.api.errors import error_response, install_error_handlers
 from mlkg.api.guard import cors_options, host_allowed
@@ -36,6 +37,8 @@ from mlkg.api.routers import (
     openlineage,
     openmetadata,
     patch,
+    principals,
+    search,
     sparql,
     subscriptions,
     update,
@@ -85,6 +88,8 @@ class MlkgApp(FastAPI):
         return self._described
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            send = _with_request_id(scope, send)
         if self._allowed_hosts is not None and scope["type"] in ("http", "websocket"):
             host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), None)
             if not host_allowed(host, self._allowed_hosts):
@@ -102,6 +107,19 @@ class MlkgApp(FastAPI):
                 await lane(scope, receive, send)
                 return
         await super().__call__(scope, receive, send)
+
+
+def _with_request_id(scope: Scope, send: Send) -> Send:
+    """``send`` adding ``X-Request-Id`` to the response: the client's (if valid) or the one generated for
+    the request (:func:`~mlkg.api.caller.request_id_in`; the audit records it)."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            header = (b"x-request-id", request_id_in(scope).encode("latin-1"))
+            message = {**message, "headers": [*message.get("headers", ()), header]}
+        await send(message)
+
+    return sending
 
 
 def query_workers(*, settings: Settings, catalog: Catalog) -> QueryWorkers | None:
@@ -124,7 +142,7 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     :raises StoreError: if the store cannot be opened or the demo catalog cannot be loaded.
     """
-    # Versions written over HTTP are attributed to "anonymous" until requests carry a principal.
+    # Versions written over HTTP are attributed to the request's principal (run_write), else "anonymous".
     catalog = Catalog(settings=settings, store=store, actor="anonymous")
     try:
         state = AppState(settings=settings, catalog=catalog, queries=QueryCatalog.load())
@@ -140,6 +158,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the search index brought up to date before the first request, not by it (README, "Search")
+        await anyio.to_thread.run_sync(catalog.search_index.warm)
         state.workers = query_workers(settings=settings, catalog=catalog)
         if state.workers is not None:
             await anyio.to_thread.run_sync(state.workers.start)
@@ -187,6 +207,8 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         linked,
         named,
         lineage,
+        search,
+        principals,
         health,
         subscriptions,
         events,

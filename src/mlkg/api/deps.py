@@ -9,7 +9,6 @@ is no module-level state.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -22,13 +21,16 @@ import anyio.to_thread
 from fastapi import Request
 from rdflib import URIRef
 
-from mlkg.api.guard import check_write_origin
+from mlkg.access.audit import Attempt
+from mlkg.access.gate import PermissionGate
+from mlkg.access.roles import Permission
+from mlkg.api.auth import require
+from mlkg.api.caller import caller_in, request_id_of
 from mlkg.api.representations import answer_query
 from mlkg.api.workers import FORGET_SECONDS, QueryJob, QueryWorkers, key_of
 from mlkg.catalog import Catalog
 from mlkg.config import Settings
 from mlkg.errors import (
-    AuthenticationError,
     InputError,
     PayloadTooLargeError,
     QueryTimeoutError,
@@ -131,31 +133,9 @@ def state_of(request: Request) -> AppState:
     return state
 
 
-def require_writer(request: Request) -> None:
-    """Check that a write may be made: from no browser page of another origin (:mod:`mlkg.api.guard`), and
-    with ``Authorization: Bearer <token>`` when a write token is configured (docs/architecture.md, section 1,
-    HTTP).
-
-    The token is compared in constant time (:func:`hmac.compare_digest`) and never logged or echoed.
-
-    :raises ForbiddenError: if a browser page of another origin sent the write (HTTP 403).
-    :raises AuthenticationError: if a token is configured and the request does not carry it (HTTP 401).
-    """
-    settings = state_of(request).settings
-    headers = request.headers
-    check_write_origin(
-        origin=headers.get("origin"),
-        host=headers.get("host"),
-        fetch_site=headers.get("sec-fetch-site"),
-        settings=settings,
-    )
-    token = settings.write_token
-    if token is None:
-        return
-    scheme, _, given = headers.get("authorization", "").partition(" ")
-    expected = token.get_secret_value().encode("utf-8")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode("utf-8"), expected):
-        raise AuthenticationError("this write needs 'Authorization: Bearer <token>' with the server's token")
+#: The write permission, as a route dependency (``dependencies=[Depends(require_writer)]``): the same as
+#: ``require(Permission.WRITE)`` (:mod:`mlkg.api.auth`).
+require_writer = require(Permission.WRITE)
 
 
 async def read_body(request: Request) -> bytes:
@@ -301,16 +281,31 @@ async def run_query(
     return answer
 
 
-async def run_write(state: AppState, call: Callable[[], T], *, limited: bool = True) -> T:
-    """Run a write in a worker thread, one at a time (writes are never abandoned half-way); counted in
-    ``state.writes`` once it has ended, before it is acknowledged.
+async def run_write(request: Request, call: Callable[[], T], *, limited: bool = True) -> T:
+    """Run a request's write in a worker thread, one at a time (writes are never abandoned half-way);
+    counted in ``state.writes`` once it has ended, before it is acknowledged.
+
+    The write is made as the request's caller (:mod:`mlkg.api.auth`): the store's gate refuses what its
+    role may not do, decided on the parsed write (:class:`~mlkg.access.gate.PermissionGate`: deploy,
+    delete), and the attempt is recorded in the audit graph, granted (with the entities and versions it
+    wrote), denied or failed (docs/architecture.md, section 10).
 
     A ``limited`` write waits at most ``Settings.write_timeout`` seconds for the writes before it; a later
     part of a request already under way (``limited=False``) waits as long as it takes.
 
     :raises ServiceBusyError: if the wait passed the limit; nothing was written.
+    :raises ForbiddenError: if the caller's role lacks the permission the parsed write needs; nothing was
+        written.
     """
+    state = state_of(request)
     wait = state.settings.write_timeout if limited else -1
+    caller = caller_in(request)
+    gate = None if caller is None else PermissionGate(permissions=caller.permissions, who=caller.describe())
+    attempt = Attempt(
+        agent=caller.name if caller is not None else "anonymous",
+        action=f"{request.method} {request.url.path}",
+        request_id=request_id_of(request),
+    )
 
     def locked() -> T:
         if not state.write_lock.acquire(timeout=wait):
@@ -319,9 +314,14 @@ async def run_write(state: AppState, call: Callable[[], T], *, limited: bool = T
                 "(MLKG_WRITE_TIMEOUT); nothing was written, try again later",
                 retry_after=max(1, round(state.settings.write_timeout / 4)),
             )
+        history = state.catalog.history
+        anonymous = history.actor
+        history.actor = attempt.agent  # the versions it writes are attributed to the caller
         try:
-            return call()
+            with state.catalog.audit.recording(store=state.store, attempt=attempt, gate=gate):
+                return call()
         finally:
+            history.actor = anonymous
             state.writes += 1
             if state.workers is not None:
                 state.workers.acknowledge(writes=state.writes)

@@ -3,7 +3,7 @@
 Every error answer is a JSON object ``{"error": <kind>, "message": <text>, "where": <place or null>}``;
 a SHACL failure adds ``"results"`` (one object per violation) and an ingest failure adds ``"report"``. A
 browser loading a page (:func:`mlkg.api.webpage.browser_asks`) gets the same status with an HTML page
-saying the same, and a search box (docs/architecture.md, section 9).
+saying the same, and a search box (docs/architecture.md, section 11).
 """
 
 from __future__ import annotations
@@ -57,6 +57,10 @@ _STATUS: tuple[tuple[type[MlkgError], int], ...] = (
 )
 
 
+#: The ``WWW-Authenticate`` challenges of a 401 (docs/architecture.md, section 10).
+_CHALLENGES = ((b"www-authenticate", b'Basic realm="mlkg"'), (b"www-authenticate", b'Bearer realm="mlkg"'))
+
+
 def status_of(error: MlkgError) -> int:
     """The HTTP status of an mlkg error; store and reasoning failures are 500."""
     for cls, status in _STATUS:
@@ -82,12 +86,14 @@ def error_body(error: MlkgError) -> dict[str, Any]:
 
 
 def error_response(error: MlkgError) -> JSONResponse:
-    """The JSON answer to an mlkg error (a 401 also names the authentication scheme; a refusal for being busy
+    """The JSON answer to an mlkg error (a 401 also names the authentication schemes; a refusal for being busy
     says when to retry, RFC 9110 section 10.2.3 ``Retry-After``)."""
-    headers = {"WWW-Authenticate": 'Bearer realm="mlkg"'} if isinstance(error, AuthenticationError) else None
-    if isinstance(error, ServiceBusyError):
-        headers = {"Retry-After": str(error.retry_after)}
-    return JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, ServiceBusyError) else None
+    response = JSONResponse(error_body(error), status_code=status_of(error), headers=headers)
+    if isinstance(error, AuthenticationError):
+        # Both challenges (RFC 9110 11.6.1): clients that only do Basic (Jena, SPARQLWrapper) retry with it.
+        response.raw_headers.extend(_CHALLENGES)
+    return response
 
 
 _TITLES = {

@@ -13,6 +13,8 @@ import copy
 from collections.abc import Iterable
 from typing import Any, Final
 
+from mlkg.access.principals import PRINCIPAL_NAME_PATTERN
+from mlkg.access.roles import Role
 from mlkg.api.representations import GRAPH_TYPES, RESULT_TYPES
 from mlkg.api.routers.sparql import MIN_TIMEOUT
 from mlkg.exports.openmetadata import COLLECTIONS
@@ -34,12 +36,14 @@ ERROR_SCHEMA: Final = {
 
 _REASONS: Final = {
     400: "Malformed request: a bad query, update, document, parameter or Host header",
-    401: "A write without the configured credentials",
-    403: "A write from a browser page of another origin",
+    401: "No credentials (Bearer or Basic) where the route needs a permission, or credentials matching no "
+    "principal",
+    403: "The principal's role lacks the permission (decided on the parsed request), a write from a browser "
+    "page of another origin, or a write of the audit or principals graph",
     404: "No such entity, graph or named query",
     405: "The path names a version of an entity, which is never changed",
     406: "No representation matches the Accept header",
-    409: "A JSON Patch test failed, or the document has no JSON form to patch",
+    409: "A JSON Patch test failed, the document has no JSON form to patch, or the principal exists",
     410: "The entity was deleted (its history remains: restore a version)",
     412: "The entity changed since the ETag of If-Match was read",
     413: "The body is over MLKG_MAX_DOCUMENT_BYTES, or holds over MLKG_MAX_REQUEST_DOCUMENTS documents",
@@ -122,6 +126,13 @@ _GRAPH_TARGET: Final = [
     ),
 ]
 _WRITE_ERRORS: Final = (400, 401, 403, 413, 415, 503)
+_ROLE: Final = {"type": "string", "enum": [role.value for role in Role]}
+_NEW_PRINCIPAL: Final = {
+    "type": "object",
+    "required": ["name", "role"],
+    "properties": {"name": {"type": "string", "pattern": PRINCIPAL_NAME_PATTERN}, "role": _ROLE},
+}
+_NEW_ROLE: Final = {"type": "object", "required": ["role"], "properties": {"role": _ROLE}}
 _JSON_OBJECT: Final = {"application/json": {"schema": {"type": "object"}}}
 
 #: What FastAPI's generated description lacks, by path and method.
@@ -367,7 +378,7 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         },
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
-    # the web pages' routes (docs/architecture.md, section 9): a page for a browser, JSON for other clients
+    # the web pages' routes (docs/architecture.md, section 11): a page for a browser, JSON for other clients
     ("/", "get"): {
         "responses": {
             "200": {
@@ -386,6 +397,8 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
             **_errors(400, 404, 503),
         },
     },
+    # an unknown type, a text past 500 characters, a limit or offset out of range: 400 (README, "Search")
+    ("/search", "get"): {"responses": _errors(400, 503)},
     ("/health", "get"): {"responses": _errors(503)},
     **{
         (f"/api/v1/{collection}/name/{{fqn}}", "get"): {"responses": _errors(400, 404, 503)}
@@ -401,6 +414,45 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
             },
             **_errors(*_WRITE_ERRORS, 422),
         },
+    },
+    ("/principals", "get"): {"responses": _errors(401, 403, 503)},
+    ("/principals", "post"): {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _NEW_PRINCIPAL}}},
+        "responses": {
+            "201": {
+                "description": "The principal, with its token (shown this once: only its hash is stored)",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(400, 401, 403, 409, 413, 503),
+        },
+    },
+    ("/principals/{name}/role", "put"): {
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _NEW_ROLE}}},
+        "responses": {
+            "200": {
+                "description": "The principal with its new role",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            **_errors(400, 401, 403, 404, 413, 503),
+        },
+    },
+    ("/principals/{name}", "delete"): {
+        "responses": {
+            "204": {"description": "Removed: its token no longer works"},
+            **_errors(401, 403, 404, 503),
+        }
+    },
+    ("/audit", "get"): {"responses": _errors(400, 401, 403, 503)},
+}
+
+#: Both ways to send a principal's token (docs/architecture.md, section 10); reads are open unless the server
+#: runs with --auth-reads, so no scheme is required by the document as a whole.
+_SECURITY_SCHEMES: Final = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "Authorization: Bearer TOKEN"},
+    "basic": {
+        "type": "http",
+        "scheme": "basic",
+        "description": "The principal's name, its token as password",
     },
 }
 
@@ -432,5 +484,8 @@ def describe(spec: dict[str, Any]) -> dict[str, Any]:
         for code in [c for c in responses if c.startswith("2") and c not in extra["responses"]]:
             if any(c.startswith("2") for c in extra["responses"]):
                 del responses[code]
-    document.setdefault("components", {}).setdefault("schemas", {})["Error"] = copy.deepcopy(ERROR_SCHEMA)
+    components = document.setdefault("components", {})
+    components.setdefault("schemas", {})["Error"] = copy.deepcopy(ERROR_SCHEMA)
+    components["securitySchemes"] = copy.deepcopy(_SECURITY_SCHEMES)
+    document["security"] = [{"bearer": []}, {"basic": []}, {}]
     return document

@@ -31,15 +31,16 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def check_listen(*, settings: Settings, host: str) -> None:
-    """Refuse to listen beyond loopback while writes are open (docs/architecture.md, section 1, HTTP).
+def check_listen(*, settings: Settings, host: str, principals: bool = False) -> None:
+    """Refuse to listen beyond loopback while writes are open: no write token and no ``principals`` in the
+    store (docs/architecture.md, sections 1 and 8).
 
-    :raises InputError: if no write token is configured and ``host`` is not a loopback address.
+    :raises InputError: if writes are open and ``host`` is not a loopback address.
     """
-    if settings.write_token is None and not is_loopback(host):
+    if settings.write_token is None and not principals and not is_loopback(host):
         raise InputError(
-            f"refusing to listen on {host} with writes open: set a write token (--write-token or "
-            "MLKG_WRITE_TOKEN), or listen on 127.0.0.1",
+            f"refusing to listen on {host} with writes open: add a principal (mlkg principal add NAME "
+            "--role admin), set a write token (--write-token or MLKG_WRITE_TOKEN), or listen on 127.0.0.1",
             where="--host",
         )
 
@@ -63,7 +64,6 @@ def run_server(
     """
     import uvicorn
 
-    check_listen(settings=settings, host=host)
     if settings.allowed_hosts is None and is_loopback(host):
         # DNS rebinding: a page whose name resolves to 127.0.0.1 would otherwise be "same-origin" here.
         settings = settings.model_copy(
@@ -77,6 +77,8 @@ def run_server(
     sys.setswitchinterval(0.0005)
     try:
         app = create_app(settings, demo=demo)
+        # principals in the store close writes to anonymous callers (mlkg.api.auth)
+        check_listen(settings=settings, host=host, principals=not app.state.mlkg.catalog.principals.empty())
     except BaseException:
         listener.close()
         raise

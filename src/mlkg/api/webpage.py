@@ -1,4 +1,4 @@
-"""HTML answers to browsers (docs/architecture.md, section 9): which requests are a browser's, and the page
+"""HTML answers to browsers (docs/architecture.md, section 11): which requests are a browser's, and the page
 response with its Content-Security-Policy.
 
 Every HTML page mlkg serves carries a policy that lets it load only this server's own scripts, styles,

@@ -24,11 +24,12 @@ from typing import Self, TypeVar
 
 from rdflib import BNode, URIRef
 
-from mlkg.errors import InputError
+from mlkg.errors import ForbiddenError, InputError
 from mlkg.history.keeper import EntityHistory
 from mlkg.history.records import VersionRecord
 from mlkg.history.registry import ModelRegistry
 from mlkg.reasoning.engine import Reasoner, ReasonStats
+from mlkg.reasoning.gate import WriteGate
 from mlkg.reasoning.journal import WriteJournal
 from mlkg.reasoning.passthrough import offering
 from mlkg.reasoning.program import LineageProgram
@@ -36,15 +37,28 @@ from mlkg.reasoning.written import WriteObserver, Written, tell
 from mlkg.store import install_ontology
 from mlkg.store.base import Object, Quad, QueryResult, Store, Subject, Term, Triple
 from mlkg.store.sparqlcheck import check_update
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
+from mlkg.vocab import (
+    AUDIT_GRAPH,
+    INFERRED_GRAPH,
+    ONTOLOGY_GRAPH,
+    PENDING_GRAPH,
+    PRINCIPALS_GRAPH,
+    SUBSCRIPTIONS_GRAPH,
+)
 
-__all__ = ["ReasonedStore", "repair_interrupted", "repair_note"]
+__all__ = ["OWNED_GRAPHS", "PROTECTED_GRAPHS", "ReasonedStore", "repair_interrupted", "repair_note"]
 
+#: The graphs only mlkg's access control writes, on the wrapped store (:mod:`mlkg.access`): the audit graph
+#: (append-only) and the principals. A write through a ReasonedStore naming one is refused (403), and an
+#: update that may write graphs it does not name leaves them as they were (docs/architecture.md, section 10).
+PROTECTED_GRAPHS = (AUDIT_GRAPH, PRINCIPALS_GRAPH)
 #: The graphs mlkg maintains: nothing written through a ReasonedStore may touch them.
 _OWNED = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH)
 #: Maintained graphs that cannot be recomputed: written back as they were after an update that may have
 #: changed graphs it does not name (``DROP ALL``, ``GRAPH ?g`` templates).
-_KEPT = (SUBSCRIPTIONS_GRAPH,)
+_KEPT = (SUBSCRIPTIONS_GRAPH, *PROTECTED_GRAPHS)
+#: Every graph a write through a ReasonedStore cannot name.
+OWNED_GRAPHS = (*_OWNED, *PROTECTED_GRAPHS)
 
 T = TypeVar("T")
 
@@ -116,6 +130,9 @@ class ReasonedStore:
         self.writes = 0
         #: Told what each committed write changed (:mod:`mlkg.reasoning.written`): :meth:`observe`.
         self.observers: list[WriteObserver] = []
+        #: Asked before each write whether it may be made (:mod:`mlkg.reasoning.gate`); None: every write
+        #: may. The HTTP service sets it, under its write lock, to the permissions of the request writing.
+        self.gate: WriteGate | None = None
         self._journal = WriteJournal(store=inner)
         #: What the repair on opening did, if an earlier write was interrupted; None if nothing was to do.
         #: ``repair=False`` (a read-only view, :mod:`mlkg.store.reading`) leaves the repair to the writer.
@@ -165,6 +182,12 @@ class ReasonedStore:
     @staticmethod
     def _refuse_owned(graphs: Iterable[URIRef]) -> list[URIRef]:
         names = list(graphs)
+        for protected in PROTECTED_GRAPHS:
+            if protected in names:
+                raise ForbiddenError(
+                    f"the graph {protected} is written only by mlkg's access control (append-only audit, "
+                    "principals): no upload, Graph Store request or SPARQL Update can change it"
+                )
         for owned in _OWNED:
             if owned in names:
                 raise InputError(
@@ -191,6 +214,8 @@ class ReasonedStore:
                 given = self.registry.adjust(store=self.inner, given=given)
             names = self._refuse_owned(given)
             now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
+            if self.gate is not None:
+                self.gate.replacing(given=given, stored=now)
             self.versions = {}
             records: tuple[VersionRecord, ...] = ()
             if self.history is not None:
@@ -218,6 +243,9 @@ class ReasonedStore:
 
     def load_graph(self, *, graph: URIRef, triples: Iterable[Triple]) -> int:
         self._refuse_owned([graph])
+        if self.gate is not None:
+            triples = list(triples)
+            self.gate.changing(graph=graph, inserted=triples)
         with self._recorded() as step:
             before = self._snapshot([graph])
             written = step.write(lambda: self.inner.load_graph(graph=graph, triples=triples), atomic=False)
@@ -227,6 +255,9 @@ class ReasonedStore:
 
     def change_graph(self, *, graph: URIRef, delete: Iterable[Triple], insert: Iterable[Triple]) -> None:
         self._refuse_owned([graph])
+        if self.gate is not None:
+            delete, insert = list(delete), list(insert)
+            self.gate.changing(graph=graph, inserted=[*delete, *insert])
         with self._recorded() as step:
             before = self._snapshot([graph])
             step.write(lambda: self.inner.change_graph(graph=graph, delete=delete, insert=insert))
@@ -238,6 +269,8 @@ class ReasonedStore:
         entity graph's deletion is recorded as a version marking it deleted (a soft delete, undone by
         restoring a version); ``hard`` drops its recorded versions too."""
         names = self._refuse_owned(graphs)
+        if self.gate is not None:
+            self.gate.deleting(graphs=names, hard=hard)
         with self._recorded() as step:
             self.reasoner.ensure_state()
             now = {name: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=name)] for name in names}
@@ -263,7 +296,12 @@ class ReasonedStore:
         return existed
 
     def update(
-        self, *, update: str, using: Sequence[URIRef] = (), using_named: Sequence[URIRef] = ()
+        self,
+        *,
+        update: str,
+        using: Sequence[URIRef] = (),
+        using_named: Sequence[URIRef] = (),
+        gated: bool = True,
     ) -> None:
         """Run a SPARQL Update, then update the inferred graph incrementally: the asserted lineage triples are
         read again and their difference from the reasoner's state is applied (``Reasoner.resync``).
@@ -278,6 +316,11 @@ class ReasonedStore:
         A protocol dataset (``using`` / ``using_named``, SPARQL 1.1 Protocol 2.2.3) is handed to the wrapped
         store: it changes what the WHERE patterns read, not the graphs written.
 
+        ``gated=False``: the update is one mlkg wrote itself for a request whose permission was decided
+        already (a Graph Store request on the default graph), so the :attr:`gate` is not asked.
+
+        :raises ForbiddenError: if the update names the audit or the principals graph as one it writes, or
+            the :attr:`gate` refuses it.
         :raises InputError: if the update names the inferred, the ontology or the pending graph as one it
             writes.
         :raises QueryError: if the update is malformed, uses ``LOAD`` or ``SERVICE``, has ``USING`` or
@@ -285,13 +328,15 @@ class ReasonedStore:
         :raises StoreError: if the store fails.
         """
         graphs = check_update(update)
-        self._refuse_owned(g for g in _OWNED if g in graphs.named)
+        self._refuse_owned(g for g in OWNED_GRAPHS if g in graphs.named)
+        if self.gate is not None and gated:
+            self.gate.updating(graphs=graphs)
         with self._recorded(recompute=graphs.unnamed) as step:
             if graphs.unnamed:
                 kept = {g: [(s, p, o) for s, p, o, _ in self.inner.quads(graph=g)] for g in _KEPT}
                 step.write(lambda: self.inner.update(update=update, using=using, using_named=using_named))
                 self._journal.begin(again=True)  # the update may have dropped the record with every graph
-                if any(kept.values()):
+                if any(kept.values()):  # subscriptions, the audit and the principals: as they were
                     self.inner.replace_graphs(graphs={g: t for g, t in kept.items() if t})
                 install_ontology(store=self.inner)
                 self.last = self.reasoner.recompute()

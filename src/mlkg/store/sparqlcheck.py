@@ -64,6 +64,12 @@ class UpdateGraphs:
     unnamed: bool
     dataset: bool = False
     patterns: int = 0
+    #: True if an operation empties or drops graphs: ``CLEAR``, ``DROP``, ``MOVE`` (empties its source) or
+    #: ``COPY`` (empties its target first). Access control needs the delete permission for it.
+    drops: bool = False
+    #: Every IRI the update names (data, templates, patterns), resolved: access control decides on them
+    #: whether an update touches a stage, an alias or a deployment (docs/architecture.md, section 8).
+    terms: frozenset[URIRef] = frozenset()
 
 
 def _may_hold_service(text: str) -> bool:
@@ -145,6 +151,8 @@ def _check_update_text(text: str, base: str | None) -> UpdateGraphs | str:
     unnamed = False
     dataset = False
     patterns = 0
+    drops = False
+    terms: set[URIRef] = set()
     prologue: Prologue | None = None
     for declarations, operation in zip(tree.get("prologue") or [], tree.get("request") or [], strict=True):
         try:
@@ -155,6 +163,11 @@ def _check_update_text(text: str, base: str | None) -> UpdateGraphs | str:
             return _LOAD_REFUSED
         if _holds(operation, "ServiceGraphPattern"):
             return _SERVICE_REFUSED
+        drops = drops or operation.name in ("Clear", "Drop", "Move", "Copy")
+        try:
+            terms.update(_iris(operation, prologue))
+        except Exception as exc:  # an undeclared prefix
+            return f"malformed SPARQL update: {exc}"
         if operation.name in ("Modify", "DeleteWhere"):
             patterns += 1
             dataset = dataset or bool(dict.get(operation, "using") or dict.get(operation, "withClause"))
@@ -168,7 +181,36 @@ def _check_update_text(text: str, base: str | None) -> UpdateGraphs | str:
                     return f"malformed SPARQL update: {exc}"
                 if isinstance(resolved, URIRef):
                     named.add(resolved)
-    return UpdateGraphs(named=frozenset(named), unnamed=unnamed, dataset=dataset, patterns=patterns)
+    return UpdateGraphs(
+        named=frozenset(named),
+        unnamed=unnamed,
+        dataset=dataset,
+        patterns=patterns,
+        drops=drops,
+        terms=frozenset(terms),
+    )
+
+
+def _iris(operation: CompValue, prologue: Prologue) -> Iterator[URIRef]:
+    """Every IRI in an operation of rdflib's parse tree, resolved with ``prologue`` (walked without
+    recursion)."""
+    stack: list[Any] = [operation]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            if node.name == "pname":
+                resolved = prologue.absolutize(node)
+                if isinstance(resolved, URIRef):
+                    yield resolved
+                continue
+            stack.extend(node.values())
+        elif isinstance(node, URIRef):
+            resolved = prologue.absolutize(node)
+            yield resolved if isinstance(resolved, URIRef) else node
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, ParseResults | list | tuple | set | frozenset):
+            stack.extend(node)
 
 
 def _targets(operation: CompValue) -> Iterator[object]:

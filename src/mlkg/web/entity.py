@@ -1,4 +1,4 @@
-"""What an entity's page shows, from its triples (docs/architecture.md, section 9): a summary (kind, owners,
+"""What an entity's page shows, from its triples (docs/architecture.md, section 11): a summary (kind, owners,
 tags, version, description), its properties, the nodes its document owns (features, columns, ...), the
 entities that refer to it and its lineage for readers without scripts. The interactive lineage graph is
 drawn by ``static/entity.js`` from ``GET /lineage``.

@@ -1,6 +1,6 @@
-"""The landing page's overview of a catalog (docs/architecture.md, section 9): how many entities of each kind,
-and the latest recorded changes, read by the queries in ``mlkg/web/queries/`` through the store API (so the
-same on every backend).
+"""The landing page's overview of a catalog (docs/architecture.md, section 11): how many entities of each
+kind, and the latest recorded changes, read by the queries in ``mlkg/web/queries/`` through the store API
+(so the same on every backend).
 """
 
 from __future__ import annotations

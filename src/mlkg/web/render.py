@@ -1,5 +1,5 @@
 """The one Jinja2 environment of an app: templates from ``mlkg/web/templates/`` with autoescaping on for
-every template (docs/architecture.md, section 9).
+every template (docs/architecture.md, section 11).
 
 Everything a template prints is escaped unless it is :class:`markupsafe.Markup`, which mlkg never builds from
 stored text: links come as :class:`~mlkg.web.terms.Shown` values whose ``href`` is set only for http(s) IRIs.

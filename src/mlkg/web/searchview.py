@@ -1,4 +1,4 @@
-"""What the search results page shows (docs/architecture.md, section 9), from the JSON shape of a search's
+"""What the search results page shows (docs/architecture.md, section 11), from the JSON shape of a search's
 answer (``SearchResults.as_json()``, the same dictionary ``GET /search`` answers programs with): each hit as
 a link (only for this server's entity IRIs and http(s) IRIs, :mod:`mlkg.web.terms`), its kind, its
 highlighted passages as (text, matched) fragments, and the links of the facets and pages. Pure: no store.

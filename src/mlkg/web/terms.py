@@ -1,5 +1,5 @@
 """How a page shows an RDF term: its text, and a link only where following it is safe
-(docs/architecture.md, section 9, safe HTML).
+(docs/architecture.md, section 11, safe HTML).
 
 A link is made only for an IRI whose parsed scheme is ``http`` or ``https`` (an IRI minted under the
 server's base links to its page on this server); any other IRI (``javascript:``, ``data:``, ``urn:``) is shown

@@ -23,10 +23,12 @@ import json
 from functools import partial
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
-from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import AppState, read_body, run_write, state_of
 from mlkg.api.errors import error_body, status_of
 from mlkg.errors import ParseError
 from mlkg.ingest import IngestReport
@@ -47,7 +49,11 @@ _ACTIONS = {
 }
 
 
-@router.get("/config", summary="The server configuration DataHub's REST emitter reads")
+@router.get(
+    "/config",
+    dependencies=[needs(Permission.READ)],
+    summary="The server configuration DataHub's REST emitter reads",
+)
 async def config() -> dict[str, Any]:
     return {"noCode": "true", "datahub": {"serverType": "mlkg"}}
 
@@ -55,7 +61,7 @@ async def config() -> dict[str, Any]:
 @router.post(
     "/aspects",
     status_code=201,
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Receive DataHub metadata change proposals, as DataHub GMS does",
 )
 async def ingest(
@@ -82,7 +88,7 @@ async def receive(request: Request, *, action: str) -> JSONResponse:
     batches: list[CheckedProposals] = []
     for start in range(0, len(items), DEFAULT_BATCH_SIZE):
         part = items[start : start + DEFAULT_BATCH_SIZE]
-        batches.append(await run_write(state, partial(_write, state, part), limited=start == 0))
+        batches.append(await run_write(request, partial(_write, state, part), limited=start == 0))
     return _answer(batches)
 
 

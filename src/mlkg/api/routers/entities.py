@@ -26,15 +26,19 @@ from functools import partial
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
+from rdflib import URIRef
 
-from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import AppState, read_body, run_write, state_of
 from mlkg.api.errors import error_body, status_of
 from mlkg.api.routers import datahub
 from mlkg.errors import ParseError, UnsupportedFormatError
 from mlkg.ingest import IngestReport, InputFormat, Source
 from mlkg.ingest.ingestor import DEFAULT_BATCH_SIZE, CheckedBatch
+from mlkg.store.base import Triple
 
 __all__ = ["router", "upload_body"]
 
@@ -47,7 +51,7 @@ BODY = "request body"
 @router.post(
     "/entities",
     status_code=201,
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Upload JSON-LD or plain JSON entity documents (validated, then stored)",
 )
 async def upload(
@@ -81,7 +85,7 @@ async def upload(
         report = await _upload_lines(request, state, merge=merge)
     else:
         data = await read_body(request)
-        report = await upload_body(state, Source(name=BODY, data=data, format=fmt), merge=merge)
+        report = await upload_body(request, Source(name=BODY, data=data, format=fmt), merge=merge)
     body: dict[str, Any] = report.to_dict()
     body["entities"] = [str(e) for e in report.entities]
     body["documents"] = report.documents()
@@ -92,7 +96,7 @@ async def upload(
     return JSONResponse(body, status_code=201, headers=headers)
 
 
-async def upload_body(state: AppState, source: Source, *, merge: bool) -> IngestReport:
+async def upload_body(request: Request, source: Source, *, merge: bool) -> IngestReport:
     """Parse and validate a whole body outside the write lock (other writes go on meanwhile; validation reads
     the store as it is then), refusing more than ``Settings.max_request_documents`` documents (413), then
     write its valid documents :data:`DEFAULT_BATCH_SIZE` at a time, each part one write, so that no upload
@@ -105,6 +109,7 @@ async def upload_body(state: AppState, source: Source, *, merge: bool) -> Ingest
     :raises ServiceBusyError: if the first part waited too long; nothing was written.
     :raises StoreError: if the store fails (the parts before were written).
     """
+    state = state_of(request)
     ingestor = state.ingestor
     limit = state.settings.max_request_documents
     if merge:
@@ -115,7 +120,7 @@ async def upload_body(state: AppState, source: Source, *, merge: bool) -> Ingest
                 ingestor.ingest_stream(store=state.store, outcomes=outcomes, merge=True)
             )
 
-        return await run_write(state, merged)
+        return await run_write(request, merged)
 
     def check() -> CheckedBatch:
         parsed = ingestor.parse(source=source, max_documents=limit)
@@ -123,9 +128,21 @@ async def upload_body(state: AppState, source: Source, *, merge: bool) -> Ingest
 
     checked = await anyio.to_thread.run_sync(check)
     graphs = list(checked.graphs.items())
+    every = dict(checked.graphs)
+
+    def first(*, graphs: dict[URIRef, list[Triple]]) -> None:
+        # A body written in parts is judged whole by the request's gate before its first part is written,
+        # so a part needing a permission the caller lacks refuses the upload before anything is written.
+        gate = state.store.gate
+        if gate is not None and len(every) > DEFAULT_BATCH_SIZE:
+            stored = {n: [(s, p, o) for s, p, o, _ in state.store.quads(graph=n)] for n in every}
+            gate.replacing(given=every, stored=stored)
+        state.store.replace_graphs(graphs=graphs)
+
     for start in range(0, len(graphs), DEFAULT_BATCH_SIZE):
         part = dict(graphs[start : start + DEFAULT_BATCH_SIZE])
-        await run_write(state, partial(state.store.replace_graphs, graphs=part), limited=start == 0)
+        write = partial(first if start == 0 else state.store.replace_graphs, graphs=part)
+        await run_write(request, write, limited=start == 0)
     return checked.report
 
 
@@ -157,7 +174,7 @@ async def _upload_lines(request: Request, state: AppState, *, merge: bool) -> In
             batches = state.ingestor.ingest_stream(store=state.store, outcomes=outcomes, merge=merge)
             return IngestReport.combine(batches)
 
-        reports.append(await run_write(state, write))
+        reports.append(await run_write(request, write))
 
     async for chunk in request.stream():
         start = 0

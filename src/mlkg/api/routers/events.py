@@ -19,6 +19,8 @@ from typing import Annotated, Final
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import run_read, state_of
 from mlkg.errors import InputError, StoreError
 from mlkg.events import ChangeEvent, EventFilter
@@ -40,6 +42,7 @@ def _message(event_id: str, event: ChangeEvent) -> bytes:
 
 @router.get(
     "/events",
+    dependencies=[needs(Permission.READ)],
     summary="Change events as Server-Sent Events (a stream that does not end)",
     response_class=StreamingResponse,
     responses={

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections import defaultdict
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import URIRef
 
-from mlkg.api.deps import AppState, absolute_iri, read_body, require_writer, run_read, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import AppState, absolute_iri, read_body, run_read, run_write, state_of
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
 from mlkg.errors import InputError, NotFoundError, UnsupportedFormatError
@@ -34,14 +36,15 @@ from mlkg.exports import serialize_triples
 from mlkg.ids import new_graph_iri
 from mlkg.ingest import InputFormat, Source
 from mlkg.ntriples import term_nt
+from mlkg.reasoning.store import OWNED_GRAPHS
 from mlkg.store.base import Quad, RdfFormat, Triple
-from mlkg.vocab import INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Graph Store"])
 
-_MLKG_GRAPHS = (INFERRED_GRAPH, ONTOLOGY_GRAPH, PENDING_GRAPH, SUBSCRIPTIONS_GRAPH)
+#: Graphs a dataset body's quads never write (an export holds them) and a dataset PUT never drops.
+_MLKG_GRAPHS = OWNED_GRAPHS
 _DATASET_TYPES = ("application/trig", "application/n-quads", "application/ld+json")
 
 
@@ -130,17 +133,33 @@ def _write_dataset(state: AppState, quads: list[Quad], *, replace: bool) -> None
     if default or replace:
         update = _default_graph_update(default, replace=replace)
         if update:
-            store.update(update=update)
+            store.update(update=update, gated=False)  # mlkg's own text: the route decided
 
 
-@router.head("/store", summary="Graph Store Protocol: does a graph exist (headers only)")
-@router.head("/store/{key:path}", summary="Graph Store Protocol: does the graph at this URL exist")
+@router.head(
+    "/store",
+    dependencies=[needs(Permission.READ)],
+    summary="Graph Store Protocol: does a graph exist (headers only)",
+)
+@router.head(
+    "/store/{key:path}",
+    dependencies=[needs(Permission.READ)],
+    summary="Graph Store Protocol: does the graph at this URL exist",
+)
 async def store_head(request: Request) -> Response:
     return await store_get(request)
 
 
-@router.get("/store", summary="Graph Store Protocol: read a graph, the default graph or the dataset")
-@router.get("/store/{key:path}", summary="Graph Store Protocol: read the graph at this URL")
+@router.get(
+    "/store",
+    dependencies=[needs(Permission.READ)],
+    summary="Graph Store Protocol: read a graph, the default graph or the dataset",
+)
+@router.get(
+    "/store/{key:path}",
+    dependencies=[needs(Permission.READ)],
+    summary="Graph Store Protocol: read the graph at this URL",
+)
 async def store_get(request: Request) -> Response:
     state = state_of(request)
     kind, graph = _target(request)
@@ -170,20 +189,20 @@ async def store_get(request: Request) -> Response:
     return Response(b"" if request.method == "HEAD" else body, headers={"content-type": media_type})
 
 
-@router.put("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: replace")
+@router.put("/store", dependencies=[needs(Permission.WRITE)], summary="Graph Store Protocol: replace")
 @router.put(
     "/store/{key:path}",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Graph Store Protocol: replace the graph at this URL",
 )
 async def store_put(request: Request) -> Response:
     return await _write(request, merge=False)
 
 
-@router.post("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: merge")
+@router.post("/store", dependencies=[needs(Permission.WRITE)], summary="Graph Store Protocol: merge")
 @router.post(
     "/store/{key:path}",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Graph Store Protocol: merge into the graph at this URL",
 )
 async def store_post(request: Request) -> Response:
@@ -197,16 +216,16 @@ async def _write(request: Request, *, merge: bool) -> Response:
         return await _create_graph(request, state)
     quads = await _body_quads(request, state, dataset=kind == "dataset")
     if kind == "dataset":
-        await run_write(state, lambda: _write_dataset(state, quads, replace=not merge))
+        await run_write(request, lambda: _write_dataset(state, quads, replace=not merge))
         return Response(status_code=204)
     triples: list[Triple] = [(s, p, o) for s, p, o, _ in quads]
     if kind == "default":
         update = _default_graph_update(triples, replace=not merge)
         if update:
-            await run_write(state, lambda: state.store.update(update=update))
+            await run_write(request, lambda: state.store.update(update=update, gated=False))
         return Response(status_code=204)
     assert graph is not None
-    created = await run_write(state, lambda: _write_graph(state, graph, triples, merge=merge))
+    created = await run_write(request, lambda: _write_graph(state, graph, triples, merge=merge))
     return Response(status_code=201 if created else 204)
 
 
@@ -226,14 +245,14 @@ async def _create_graph(request: Request, state: AppState) -> Response:
     if not quads:
         raise InputError("the body holds no triple: a new graph needs at least one")
     triples: list[Triple] = [(s, p, o) for s, p, o, _ in quads]
-    await run_write(state, lambda: _write_graph(state, graph, triples, merge=False))
+    await run_write(request, lambda: _write_graph(state, graph, triples, merge=False))
     return Response(status_code=201, headers={"location": str(graph)})
 
 
-@router.delete("/store", dependencies=[Depends(require_writer)], summary="Graph Store Protocol: delete")
+@router.delete("/store", dependencies=[needs(Permission.DELETE)], summary="Graph Store Protocol: delete")
 @router.delete(
     "/store/{key:path}",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.DELETE)],
     summary="Graph Store Protocol: delete the graph at this URL",
 )
 async def store_delete(request: Request) -> Response:
@@ -242,10 +261,10 @@ async def store_delete(request: Request) -> Response:
     if kind == "dataset":
         raise InputError("DELETE needs ?graph=IRI or ?default; mlkg does not drop the whole store at once")
     if kind == "default":
-        await run_write(state, lambda: state.store.update(update="DROP SILENT DEFAULT"))
+        await run_write(request, lambda: state.store.update(update="DROP SILENT DEFAULT", gated=False))
         return Response(status_code=204)
     assert graph is not None
-    existed = await run_write(state, lambda: state.store.delete_graphs(graphs=[graph]))
+    existed = await run_write(request, lambda: state.store.delete_graphs(graphs=[graph]))
     if not existed:
         raise NotFoundError(f"no graph {graph} in the store")
     return Response(status_code=204)

@@ -19,11 +19,13 @@ import json
 from typing import Annotated, Any
 from urllib.parse import unquote
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from rdflib import URIRef
 
-from mlkg.api.deps import AppState, entity_iri, require_writer, run_read, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import AppState, entity_iri, run_read, run_write, state_of
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.webpage import browser_asks, page
 from mlkg.errors import InputError, NotFoundError
@@ -53,7 +55,11 @@ def _known(state: AppState, iri: URIRef) -> URIRef:
     raise NotFoundError(f"no entity {iri} in the store")
 
 
-@router.get("/id/{kind}/{fqn:path}/versions", summary="The versions of an entity, newest first")
+@router.get(
+    "/id/{kind}/{fqn:path}/versions",
+    dependencies=[needs(Permission.READ)],
+    summary="The versions of an entity, newest first",
+)
 async def versions(request: Request, kind: str, fqn: str) -> Response:
     state = state_of(request)
     iri = entity_iri(request, suffix=_VERSIONS)
@@ -77,6 +83,7 @@ async def versions(request: Request, kind: str, fqn: str) -> Response:
 
 @router.get(
     "/id/{kind}/{fqn:path}/versions/{old}/diff/{new}",
+    dependencies=[needs(Permission.READ)],
     summary="What changed between two versions of an entity",
 )
 async def diff(request: Request, kind: str, fqn: str, old: Version, new: Version) -> JSONResponse:
@@ -96,7 +103,11 @@ async def diff(request: Request, kind: str, fqn: str, old: Version, new: Version
     return JSONResponse(await run_read(state, read, timeout=state.settings.query_timeout))
 
 
-@router.get("/id/{kind}/{fqn:path}/versions/{version}", summary="One version of an entity (RDF or JSON)")
+@router.get(
+    "/id/{kind}/{fqn:path}/versions/{version}",
+    dependencies=[needs(Permission.READ)],
+    summary="One version of an entity (RDF or JSON)",
+)
 async def version(
     request: Request, kind: str, fqn: str, version: Version, format: FormatParam = None
 ) -> Response:
@@ -133,7 +144,7 @@ async def version(
 
 @router.post(
     "/id/{kind}/{fqn:path}/versions/{version}/restore",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Make a version of an entity current again, as a new version",
 )
 async def restore(request: Request, kind: str, fqn: str, version: Version) -> JSONResponse:
@@ -149,12 +160,12 @@ async def restore(request: Request, kind: str, fqn: str, version: Version) -> JS
             "version": None if made is None else str(made),
         }
 
-    return JSONResponse(await run_write(state, write))
+    return JSONResponse(await run_write(request, write))
 
 
 @router.delete(
     "/id/{kind}/{fqn:path}",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.DELETE)],
     summary="Delete an entity (soft, or hard)",
 )
 async def delete(
@@ -173,5 +184,5 @@ async def delete(
     def write() -> bool:
         return state.catalog.delete(str(_known(state, iri)), hard=hard_delete)
 
-    await run_write(state, write)
+    await run_write(request, write)
     return JSONResponse({"entity": str(iri), "deleted": True, "hard": hard_delete})

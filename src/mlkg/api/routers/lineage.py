@@ -15,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from rdflib import URIRef
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import run_read, state_of
 from mlkg.history.asof import parse_instant
 from mlkg.queries.resolve import resolve_entity
@@ -43,7 +45,11 @@ def entity_resolver(request: Request) -> Callable[[str], URIRef]:
     return resolve
 
 
-@router.get("/lineage", summary="The upstream or downstream lineage subgraph of an entity")
+@router.get(
+    "/lineage",
+    dependencies=[needs(Permission.READ)],
+    summary="The upstream or downstream lineage subgraph of an entity",
+)
 async def lineage(
     request: Request,
     entity: Annotated[str, Query(description="IRI, fully qualified name or name of the asset.")],

@@ -18,6 +18,8 @@ from fastapi.responses import JSONResponse, Response
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import AppState, entity_iri, run_read, state_of
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
@@ -138,7 +140,11 @@ AsOfParam = Annotated[
 ]
 
 
-@router.get("/id/{kind}/{fqn:path}", summary="Dereference an entity IRI (RDF by Accept, or HTML)")
+@router.get(
+    "/id/{kind}/{fqn:path}",
+    dependencies=[needs(Permission.READ)],
+    summary="Dereference an entity IRI (RDF by Accept, or HTML)",
+)
 async def entity(
     request: Request, kind: str, fqn: str, format: FormatParam = None, as_of: AsOfParam = None
 ) -> Response:
@@ -181,7 +187,9 @@ async def entity(
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
 
 
-@router.get("/export", summary="The whole store as linked data, streamed")
+@router.get(
+    "/export", dependencies=[needs(Permission.READ)], summary="The whole store as linked data, streamed"
+)
 async def export_store(
     request: Request,
     format: FormatParam = None,

@@ -20,6 +20,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import Literal, URIRef
 
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import run_query as answer
 from mlkg.api.deps import run_read, state_of
 from mlkg.api.representations import answer_query
@@ -46,7 +48,11 @@ class Table:
     rows: list[list[Shown | None]]
 
 
-@router.get("/queries", summary="The named queries, with their typed parameters")
+@router.get(
+    "/queries",
+    dependencies=[needs(Permission.READ)],
+    summary="The named queries, with their typed parameters",
+)
 async def list_queries(request: Request) -> Any:
     state = state_of(request)
     if browser_asks(request, data_types=("application/json",)):
@@ -67,7 +73,9 @@ async def list_queries(request: Request) -> Any:
     }
 
 
-@router.get("/queries/{name}", summary="Run a named query with its parameters")
+@router.get(
+    "/queries/{name}", dependencies=[needs(Permission.READ)], summary="Run a named query with its parameters"
+)
 async def run_query(request: Request, name: str) -> Response:
     state = state_of(request)
     query = state.queries.get(name=name)
@@ -118,7 +126,7 @@ async def _table_page(
     request: Request, query: NamedQuery, arguments: dict[str, str], timeout: float
 ) -> Response:
     """The query's page for a browser: its parameters as a form and, once the required ones are given, its
-    results as a table (docs/architecture.md, section 9)."""
+    results as a table (docs/architecture.md, section 11)."""
     state = state_of(request)
     base = state.settings.base_iri
     missing = [p.name for p in query.parameters if p.required and not arguments.get(p.name)]

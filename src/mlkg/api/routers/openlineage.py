@@ -23,10 +23,12 @@ import zlib
 from functools import partial
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from mlkg.api.deps import AppState, read_body, require_writer, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import AppState, read_body, run_write, state_of
 from mlkg.api.errors import error_body, status_of
 from mlkg.errors import ParseError, PayloadTooLargeError, UnsupportedFormatError
 from mlkg.ingest import IngestReport
@@ -46,7 +48,7 @@ _LINES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
 @router.post(
     "/api/v1/lineage",
     status_code=201,
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Receive OpenLineage events (RunEvent, JobEvent, DatasetEvent), as Marquez does",
 )
 async def receive(request: Request) -> JSONResponse:
@@ -74,7 +76,7 @@ async def receive(request: Request) -> JSONResponse:
     batches: list[CheckedEvents] = []
     for start in range(0, len(items), DEFAULT_BATCH_SIZE):
         part = items[start : start + DEFAULT_BATCH_SIZE]
-        batches.append(await run_write(state, partial(_write, state, part), limited=start == 0))
+        batches.append(await run_write(request, partial(_write, state, part), limited=start == 0))
     return _answer(batches)
 
 

@@ -20,10 +20,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from mlkg.api.deps import read_body, require_writer, run_read, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import read_body, run_read, state_of
 from mlkg.api.errors import error_body, status_of
 from mlkg.api.routers.entities import upload_body
 from mlkg.errors import ParseError
@@ -77,6 +79,7 @@ for _collection, _entity_type in COLLECTIONS.items():
 
 @router.get(
     "/api/v1/lineage/{entity}/name/{fqn}",
+    dependencies=[needs(Permission.READ)],
     summary="The lineage of an entity by fully qualified name, as OpenMetadata's EntityLineage",
 )
 async def lineage(
@@ -102,11 +105,10 @@ async def lineage(
 
 @router.put(
     "/api/v1/lineage",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Add a lineage edge (OpenMetadata's AddLineageRequest), stored as its own document",
 )
 async def add_lineage(request: Request) -> JSONResponse:
-    state = state_of(request)
     data = await read_body(request)
     try:
         body = json.loads(data)
@@ -115,7 +117,7 @@ async def add_lineage(request: Request) -> JSONResponse:
     if not isinstance(body, dict) or "edge" not in body:
         raise ParseError('an AddLineageRequest is an object {"edge": {...}}', where="request body")
     source = Source(name="request body", data=data, format=InputFormat.JSON)
-    report = await upload_body(state, source, merge=False)
+    report = await upload_body(request, source, merge=False)
     answer: dict[str, Any] = report.to_dict()
     answer["entities"] = [str(e) for e in report.entities]
     if report.rejected:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from mlkg.api.deps import entity_iri, read_body, require_writer, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import entity_iri, read_body, run_write, state_of
 from mlkg.api.errors import is_history_path
 from mlkg.errors import InputError, UnsupportedFormatError
 from mlkg.exports.entityjson import entity_tag
@@ -33,7 +35,7 @@ JSON_PATCH = "application/json-patch+json"
 
 @router.patch(
     "/id/{kind}/{fqn:path}",
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="Change an entity with a JSON Patch (RFC 6902) on its JSON form",
     openapi_extra={
         "requestBody": {
@@ -67,5 +69,5 @@ async def patch(request: Request, kind: str, fqn: str) -> JSONResponse:
             "document": catalog.document(str(iri)),
         }
 
-    answer = await run_write(state, write)
+    answer = await run_write(request, write)
     return JSONResponse(answer, headers={"etag": entity_tag(answer["document"])})

@@ -19,22 +19,26 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from starlette.types import Receive, Scope, Send
 
-from mlkg.api.deps import AppState, absolute_iri, read_body, run_query, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import authorize, needs, reads_checked
+from mlkg.api.deps import AppState, absolute_iri, read_body, run_query, run_read, state_of
 from mlkg.api.errors import error_response
-from mlkg.api.representations import graph_format
+from mlkg.api.representations import answer_query, graph_format
 from mlkg.api.webpage import EDITOR_POLICY, browser_asks, page
 from mlkg.errors import MlkgError, QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.formats import RDF_SPECS, RESULTS_SPECS
 from mlkg.store.base import Triple
 from mlkg.store.protocoltext import with_base
-from mlkg.vocab import FORMATS, ONTOLOGY_GRAPH, SD
+from mlkg.vocab import AUDIT_GRAPH, FORMATS, ONTOLOGY_GRAPH, PRINCIPALS_GRAPH, SD
 
 __all__ = ["MIN_TIMEOUT", "endpoint", "parse_form", "router", "single", "timeout_of"]
 
 router = APIRouter(tags=["SPARQL"])
 
 _FORM = "application/x-www-form-urlencoded"
+#: The graphs of the access store (docs/architecture.md, section 10): admins query them by name.
+_ACCESS_GRAPHS: Final = (AUDIT_GRAPH, PRINCIPALS_GRAPH)
 
 
 def parse_form(body: bytes) -> dict[str, list[str]]:
@@ -157,7 +161,7 @@ def _service_description(state: AppState, base: str) -> list[Triple]:
 
 def _editor(request: Request, state: AppState) -> Response:
     """The SPARQL editor (YASGUI, vendored) for a browser's ``GET /sparql`` without a query: pointed at this
-    endpoint, the named queries as examples (docs/architecture.md, section 9)."""
+    endpoint, the named queries as examples (docs/architecture.md, section 11)."""
     examples = [{"name": q.name, "description": q.description, "text": q.text} for q in state.queries]
     return page(
         request,
@@ -171,6 +175,8 @@ def _editor(request: Request, state: AppState) -> Response:
 
 async def _answer(request: Request) -> Response:
     state = state_of(request)
+    if reads_checked(request):  # the fast lane has no route dependencies: the read permission here
+        authorize(request, Permission.READ)
     fields, query = await _fields(request)
     accept = request.headers.get("accept")
     default_graphs = _graphs(fields, "default-graph-uri")
@@ -189,6 +195,8 @@ async def _answer(request: Request) -> Response:
         raise QueryError("the query is empty")
     # Relative IRIs are resolved against the URL the query was sent to (SPARQL 1.1 Query, section 4.1.1.1).
     query = with_base(query, base=lambda: str(request.url.replace(query="")))
+    if _names_access_graphs(query, default_graphs, named_graphs):
+        return await _answer_access(request, state, query, accept, default_graphs, named_graphs, timeout)
     body, content_type = await run_query(
         state,
         query=query,
@@ -200,12 +208,62 @@ async def _answer(request: Request) -> Response:
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET), or the service description without 'query'")
+def _names_access_graphs(
+    query: str, default_graphs: list[URIRef] | None, named_graphs: list[URIRef] | None
+) -> bool:
+    """Whether a query names the audit or the principals graph (by full IRI, in its text or its protocol
+    dataset): those graphs are kept in the access store, apart from the catalog (:mod:`mlkg.store.
+    accessstore`), so a query that does not name them cannot read them whatever it says; one that does is
+    answered from the access store, for admins."""
+    named = [*(default_graphs or ()), *(named_graphs or ())]
+    return any(g in named or str(g) in query for g in _ACCESS_GRAPHS)
+
+
+async def _answer_access(
+    request: Request,
+    state: AppState,
+    query: str,
+    accept: str | None,
+    default_graphs: list[URIRef] | None,
+    named_graphs: list[URIRef] | None,
+    timeout: float,
+) -> Response:
+    """A query of the audit or principals graph, answered from the access store for an admin.
+
+    :raises AuthenticationError: without credentials (HTTP 401). :raises ForbiddenError: for a principal
+        who is not an admin (HTTP 403).
+    """
+    authorize(request, Permission.ADMIN, audited=False)
+    access = state.catalog.access_store
+
+    def run() -> tuple[bytes, str]:
+        return answer_query(
+            store=access,
+            query=query,
+            accept=accept,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            timeout=timeout,
+        )
+
+    body, content_type = await run_read(state, run, timeout=timeout)
+    return Response(body, headers={"content-type": content_type, "vary": "Accept"})
+
+
+@router.get(
+    "/sparql",
+    dependencies=[needs(Permission.READ)],
+    summary="SPARQL 1.1 query (GET), or the service description without 'query'",
+)
 async def sparql_get(request: Request) -> Response:
     return await _answer(request)
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query (POST form or application/sparql-query)")
+@router.post(
+    "/sparql",
+    dependencies=[needs(Permission.READ)],
+    summary="SPARQL 1.1 query (POST form or application/sparql-query)",
+)
 async def sparql_post(request: Request) -> Response:
     return await _answer(request)
 

@@ -14,18 +14,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from mlkg.api.deps import AppState, require_writer, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import AppState, run_write, state_of
 from mlkg.errors import StoreError
 from mlkg.events import ChangeEvents, EventFilter, EventKind
 
 __all__ = ["ADMIN", "router"]
 
-#: Who may manage subscriptions: administrators. Until roles exist, the holder of the write token.
-ADMIN = Depends(require_writer)
+#: Who may manage subscriptions: administrators (docs/architecture.md, section 10).
+ADMIN = needs(Permission.ADMIN)
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
@@ -101,7 +103,7 @@ async def subscribe(request: Request, given: NewSubscription) -> JSONResponse:
         made, secret = events.subscribe(url=given.url, filter=wanted)
         return {**made.as_json(), "secret": secret}
 
-    shown = await run_write(state, make)
+    shown = await run_write(request, make)
     return JSONResponse(shown, status_code=201, headers={"Location": f"/subscriptions/{shown['id']}"})
 
 
@@ -130,7 +132,7 @@ async def subscription(request: Request, subscription: SubscriptionId) -> JSONRe
 async def unsubscribe(request: Request, subscription: SubscriptionId) -> Response:
     state = state_of(request)
     events = _events(state)
-    await run_write(state, lambda: events.unsubscribe(subscription))
+    await run_write(request, lambda: events.unsubscribe(subscription))
     return Response(status_code=204)
 
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from mlkg.api.deps import absolute_iri, read_body, require_writer, run_write, state_of
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
+from mlkg.api.deps import absolute_iri, read_body, run_write, state_of
 from mlkg.api.routers.sparql import parse_form, single
 from mlkg.errors import QueryError, UnsupportedFormatError
 from mlkg.store.protocoltext import with_base
@@ -27,7 +29,7 @@ router = APIRouter(tags=["SPARQL"])
 @router.post(
     "/update",
     status_code=204,
-    dependencies=[Depends(require_writer)],
+    dependencies=[needs(Permission.WRITE)],
     summary="SPARQL 1.1 Update (application/sparql-update or form 'update=')",
 )
 async def sparql_update(request: Request) -> Response:
@@ -58,5 +60,5 @@ async def sparql_update(request: Request) -> Response:
         raise QueryError("no 'update' in the request")
     # Relative IRIs are resolved against the URL the update was sent to (SPARQL 1.1 Query, 4.1.1.1).
     update = with_base(text, base=lambda: str(request.url.replace(query="")))
-    await run_write(state, lambda: state.store.update(update=update, using=using, using_named=named))
+    await run_write(request, lambda: state.store.update(update=update, using=using, using_named=named))
     return Response(status_code=204)

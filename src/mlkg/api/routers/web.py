@@ -1,4 +1,4 @@
-"""The web interface's own routes (docs/architecture.md, section 9): ``/`` (the landing page, or a JSON
+"""The web interface's own routes (docs/architecture.md, section 11): ``/`` (the landing page, or a JSON
 summary with links for other clients), ``/impact`` (what a change to an entity affects, grouped by kind, and
 whom to tell), ``/docs`` (Swagger UI from the vendored assets) and ``/static/`` (mlkg's scripts, styles and
 the vendored libraries, with cache headers). Pages read through the Catalog and Store API only.
@@ -15,6 +15,8 @@ from rdflib import Literal, URIRef
 from starlette.responses import Response as StarletteResponse
 
 from mlkg import __version__
+from mlkg.access.roles import Permission
+from mlkg.api.auth import needs
 from mlkg.api.deps import run_read, state_of
 from mlkg.api.routers.lineage import entity_resolver
 from mlkg.api.webpage import DOCS_POLICY, browser_asks, page
@@ -48,7 +50,11 @@ class CachedStatic(StaticFiles):
         return response
 
 
-@router.get("/", summary="The landing page (HTML for browsers), else a summary of the catalog with links")
+@router.get(
+    "/",
+    dependencies=[needs(Permission.READ)],
+    summary="The landing page (HTML for browsers), else a summary of the catalog with links",
+)
 async def landing(request: Request) -> Response:
     state = state_of(request)
     base = state.settings.base_iri
@@ -129,7 +135,11 @@ def _owners(result: SelectResult, *, base: str) -> list[dict[str, Any]]:
     return sorted(owners.values(), key=lambda o: str(o["name"]).lower())
 
 
-@router.get("/impact", summary="What a change to an entity affects, by kind, and the owners to notify")
+@router.get(
+    "/impact",
+    dependencies=[needs(Permission.READ)],
+    summary="What a change to an entity affects, by kind, and the owners to notify",
+)
 async def impact_page(
     request: Request,
     entity: Annotated[str, Query(description="IRI, fully qualified name or name of the asset.")],

@@ -1,4 +1,4 @@
-/* The lineage graph of an entity page (docs/architecture.md, section 9).
+/* The lineage graph of an entity page (docs/architecture.md, section 11).
  * Data: GET /lineage?entity=&direction=&depth= (JSON), drawn with Cytoscape.js and the dagre layout.
  * Clicking a node opens its page; hovering shows the asserted edges that link it to the page's entity.
  * Text goes into the DOM with textContent only; links only for this server's pages and http(s) IRIs. */
