@@ -234,3 +234,13 @@ def test_history_is_a_table_for_browsers(client: TestClient) -> None:
     assert 'href="/id/model/svc.m1/versions/1.1?format=ttl"' in html and 'href="/id/model/svc.m1"' in html
     listed = client.get("/id/model/svc.m1/versions").json()["versions"]
     assert [v["version"] for v in listed] == ["1.1", "0.1"]
+
+
+def test_search_results_page_for_browsers_json_for_others(demo_client: TestClient) -> None:
+    html = assert_page(demo_client.get("/search", params={"q": "fraud <b>"}, headers=BROWSER))
+    assert 'value="fraud &lt;b&gt;"' in html and "<b>" not in html.split("<main>", 1)[1]
+    found = assert_page(demo_client.get("/search", params={"q": "fraud", "type": "model"}, headers=BROWSER))
+    assert 'href="/id/model/mlflow_prod.fraud_detection"' in found
+    assert 'href="/search?q=fraud"' in found  # drop the kind filter
+    answer = demo_client.get("/search", params={"q": "fraud"})
+    assert answer.headers["content-type"] == "application/json" and answer.json()["total"] > 0

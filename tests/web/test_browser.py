@@ -133,11 +133,13 @@ def test_landing_to_model_page_graph_and_a_raw_table(watched: Watched) -> None:
     page.goto("/")
     assert page.locator("form.hero-search input[name=q]").is_visible()
     assert page.locator(".stat").count() >= 5
-    # no search yet on this branch: to a model by links, through a named question's table
-    page.click("text=Questions")
-    page.click("a[href='/queries/models-using-sensitive-data']")
-    page.wait_for_selector("table.results")
-    page.click(f"table.results a[href='{MODEL_PATH}']")
+    # search for the model from the landing page, narrow to models, open it
+    page.fill("form.hero-search input[name=q]", "fraud detection")
+    page.press("form.hero-search input[name=q]", "Enter")
+    page.wait_for_selector("ol.hits")
+    page.click(".facets a:text-is('model')")
+    page.wait_for_url("**type=model**")
+    page.click(f"ol.hits a[href='{MODEL_PATH}']")
     page.wait_for_url(f"**{MODEL_PATH}")
     assert page.locator(".kind").first.inner_text().lower() == "model"
 
@@ -169,6 +171,17 @@ def test_landing_to_model_page_graph_and_a_raw_table(watched: Watched) -> None:
     _graph_nodes(page)
     page.click("text=Impact of a change")
     page.wait_for_selector("text=Owners to notify")
+    watched.check()
+
+
+def test_a_named_question_as_a_table_links_to_entities(watched: Watched) -> None:
+    page = watched.page
+    page.goto("/")
+    page.click("text=Questions")
+    page.click("a[href='/queries/models-using-sensitive-data']")
+    page.wait_for_selector("table.results")
+    page.click(f"table.results a[href='{MODEL_PATH}']")
+    page.wait_for_url(f"**{MODEL_PATH}")
     watched.check()
 
 
