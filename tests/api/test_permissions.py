@@ -106,8 +106,6 @@ ROUTES: list[Row] = [
     Row("GET", "/health", None),
     Row("GET", "/openapi.json", None),
     Row("GET", "/docs", None),
-    Row("GET", "/docs/oauth2-redirect", None),
-    Row("GET", "/redoc", None),
     # read: queries, exports, entity pages
     Row("GET", "/sparql?query=ASK%7B%7D", P.READ),
     Row("POST", "/sparql", P.READ, b"query=ASK%7B%7D", {"Content-Type": "application/x-www-form-urlencoded"}),
@@ -128,6 +126,8 @@ ROUTES: list[Row] = [
     Row("GET", f"{TABLE_PATH}/versions/0.1", P.READ, route="/id/{kind}/{fqn:path}/versions/{version}"),
     Row("GET", TABLE_PATH, P.READ, headers={"Accept": "text/turtle"}, route=ENTITY_ROUTE),
     Row("GET", "/export?format=nt", P.READ),
+    Row("GET", "/", P.READ),
+    Row("GET", f"/impact?entity={TABLE}", P.READ),
     Row("GET", "/queries", P.READ),
     Row("GET", "/search?q=churn", P.READ),
     Row("GET", "/queries/sensitive-assets", P.READ, route="/queries/{name}"),

@@ -57,6 +57,30 @@ def test_reads_answer_the_same_as_the_embedded_store(
     assert len(remote.content) > 50
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def test_web_pages_answer_the_same_as_on_the_embedded_store(
+    remote_client: TestClient, demo_client: TestClient
+) -> None:
+    """The pages read through the Catalog and Store API only (issue 17, point 5): the same summaries, and the
+    same pages up to the order of what the store yields. (Before the tests below write to the engine.)"""
+    assert remote_client.get("/").json()["entities"] == demo_client.get("/").json()["entities"]
+    impact = {c: c.get("/impact", params={"entity": CUSTOMERS}).json() for c in (remote_client, demo_client)}
+    remote, embedded = impact[remote_client], impact[demo_client]
+    assert remote["count"] == embedded["count"] > 0
+    assert {o["name"] for o in remote["owners"]} == {o["name"] for o in embedded["owners"]}
+    for path in ("/", "/id/model/mlflow_prod.customer_churn_predictor", f"/impact?entity={quote(CUSTOMERS)}"):
+        pages = [c.get(path, headers=BROWSER) for c in (remote_client, demo_client)]
+        assert [p.status_code for p in pages] == [200, 200], path
+        assert all(p.headers["content-type"].startswith("text/html") for p in pages)
+        if path.startswith("/id/"):
+            assert sorted(pages[0].text.splitlines()) == sorted(pages[1].text.splitlines())
+    table = remote_client.get(f"/queries/downstream?entity={quote(CUSTOMERS)}", headers=BROWSER).text
+    assert '<table class="results">' in table
+    assert 'href="/id/model/mlflow_prod.customer_churn_predictor"' in table
+
+
 def test_an_upload_over_http_keeps_the_engines_inferred_graph_correct(remote_client: TestClient) -> None:
     dashboard = {
         "type": "dashboard",

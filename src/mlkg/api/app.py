@@ -42,6 +42,7 @@ from mlkg.api.routers import (
     sparql,
     subscriptions,
     update,
+    web,
 )
 from mlkg.api.workers import QueryWorkers
 from mlkg.catalog import Catalog
@@ -184,6 +185,9 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
             "Graph Store Protocol, JSON-LD upload, dereferenceable entity IRIs and lineage impact analysis."
         ),
         lifespan=lifespan,
+        # /docs is served from the vendored Swagger UI (mlkg.api.routers.web), never from a CDN; no ReDoc.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.mlkg = state
     install_error_handlers(app)
@@ -208,7 +212,9 @@ def create_app(settings: Settings, *, store: Store | None = None, demo: bool = F
         health,
         subscriptions,
         events,
+        web,
     )
     for router in routers:
         app.include_router(router.router)
+    app.mount("/static", web.CachedStatic(), name="static")
     return app

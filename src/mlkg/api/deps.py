@@ -44,6 +44,7 @@ from mlkg.queries import QueryCatalog
 from mlkg.reasoning.program import LineageProgram
 from mlkg.reasoning.store import ReasonedStore
 from mlkg.store.base import Term
+from mlkg.web import Pages
 
 __all__ = [
     "AppState",
@@ -88,6 +89,8 @@ class AppState:
     #: Reads run in ``readers`` that are past their time limit and still running (:func:`run_read`).
     overdue: int = 0
     _overdue_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: The web pages' templates (:mod:`mlkg.web`), one environment per app.
+    pages: Pages = field(default_factory=Pages)
 
     @property
     def store(self) -> ReasonedStore:

@@ -1,19 +1,23 @@
 """The one place mlkg's exception tree becomes HTTP status codes (docs/architecture.md, habit 1).
 
 Every error answer is a JSON object ``{"error": <kind>, "message": <text>, "where": <place or null>}``;
-a SHACL failure adds ``"results"`` (one object per violation) and an ingest failure adds ``"report"``.
+a SHACL failure adds ``"results"`` (one object per violation) and an ingest failure adds ``"report"``. A
+browser loading a page (:func:`mlkg.api.webpage.browser_asks`) gets the same status with an HTML page
+saying the same, and a search box (docs/architecture.md, section 11).
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from mlkg.api.webpage import browser_asks, page
 from mlkg.errors import (
     AuthenticationError,
     ConflictError,
@@ -92,14 +96,52 @@ def error_response(error: MlkgError) -> JSONResponse:
     return response
 
 
+_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    410: "Gone",
+}
+
+
+def _for_browser(request: Request, answer: JSONResponse, body: dict[str, Any]) -> Response:
+    """``answer`` as an HTML page when a browser asked for a page (same status and headers), else as is."""
+    if not browser_asks(request):
+        return answer
+    status = answer.status_code
+    html = page(
+        request,
+        "error.html",
+        status=status,
+        code=status,
+        title=_TITLES.get(status, "Error" if status < 500 else "Server error"),
+        message=str(body.get("message", "")),
+        where=body.get("where"),
+        search_text=_search_hint(request.url.path),
+    )
+    for name, value in answer.headers.items():
+        if name.lower() not in ("content-type", "content-length"):
+            html.headers.setdefault(name, value)
+    return html
+
+
+def _search_hint(path: str) -> str:
+    """What the error page's search box starts with: the last segment of an ``/id/`` path (an entity name)."""
+    if not path.startswith("/id/"):
+        return ""
+    return unquote(path.rstrip("/").rsplit("/", 1)[-1])
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Answer mlkg errors, malformed parameters and unknown routes with JSON bodies."""
+    """Answer mlkg errors, malformed parameters and unknown routes with JSON bodies (HTML pages for
+    browsers)."""
 
-    async def on_mlkg(request: Request, error: Exception) -> JSONResponse:
+    async def on_mlkg(request: Request, error: Exception) -> Response:
         assert isinstance(error, MlkgError)
-        return error_response(error)
+        return _for_browser(request, error_response(error), error_body(error))
 
-    async def on_parameters(request: Request, error: Exception) -> JSONResponse:
+    async def on_parameters(request: Request, error: Exception) -> Response:
         assert isinstance(error, RequestValidationError)
         problems, places = [], []
         for item in error.errors():
@@ -108,16 +150,16 @@ def install_error_handlers(app: FastAPI) -> None:
             places.append(".".join(location[1:]) or ".".join(location))  # the parameter's name
         where = places[0] if places else None
         body = {"error": "input", "message": "; ".join(problems) or "invalid request", "where": where}
-        return JSONResponse(body, status_code=400)
+        return _for_browser(request, JSONResponse(body, status_code=400), body)
 
-    async def on_http(request: Request, error: Exception) -> JSONResponse:
+    async def on_http(request: Request, error: Exception) -> Response:
         assert isinstance(error, StarletteHTTPException)
         body = {"error": "http", "message": str(error.detail), "where": request.url.path}
         headers = dict(error.headers or {})
         if error.status_code == 405:
             # Starlette names the methods of the first route on the path only; RFC 9110 15.5.6 wants all.
             headers["Allow"] = ", ".join(_methods_of(request.app, request.url.path))
-        return JSONResponse(body, status_code=error.status_code, headers=headers)
+        return _for_browser(request, JSONResponse(body, status_code=error.status_code, headers=headers), body)
 
     app.add_exception_handler(MlkgError, on_mlkg)
     app.add_exception_handler(RequestValidationError, on_parameters)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from mlkg.errors import NotAcceptableError
 
-__all__ = ["MediaRange", "choose", "parse_accept"]
+__all__ = ["MediaRange", "choose", "parse_accept", "prefers_html"]
 
 
 @dataclass(frozen=True)
@@ -96,3 +96,24 @@ def _preferred(header: str | None, offers: tuple[str, ...]) -> str | None:
         if quality > best:
             best, chosen = quality, offer
     return chosen
+
+
+#: Media types a browser's navigation request lists by name: both, as every browser's default ``Accept`` does.
+_BROWSER_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def prefers_html(header: str | None, *, data_types: Sequence[str]) -> bool:
+    """True if the ``Accept`` header is a browser's asking for a page rather than data.
+
+    That is: it names ``text/html`` and ``application/xhtml+xml`` themselves (not through ``*/*`` or
+    ``text/*``), as Chromium, Firefox and Safari do for a page load, and ranks ``text/html`` above every
+    one of ``data_types`` (the RDF or SPARQL results types the route serves). A protocol client keeps its
+    data even when it accepts HTML: Java's default ``text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2``
+    lists no XHTML, and SPARQL clients rank their results types first.
+    """
+    ranges = parse_accept(header)
+    for media_type in _BROWSER_TYPES:
+        if not any(r.matches(media_type) == 3 and r.quality > 0 for r in ranges):
+            return False
+    html = _quality(ranges, "text/html")
+    return all(_quality(ranges, other) < html for other in data_types)

@@ -378,6 +378,25 @@ _OPERATIONS: Final[dict[tuple[str, str], dict[str, Any]]] = {
         },
     },
     ("/lineage", "get"): {"responses": _errors(400, 404, 503)},
+    # the web pages' routes (docs/architecture.md, section 11): a page for a browser, JSON for other clients
+    ("/", "get"): {
+        "responses": {
+            "200": {
+                "description": "A summary of the catalog with links (JSON), or the landing page (HTML)",
+                "content": {**_JSON_OBJECT, **_content(["text/html"])},
+            },
+            **_errors(503),
+        },
+    },
+    ("/impact", "get"): {
+        "responses": {
+            "200": {
+                "description": "What a change to the entity affects, by kind, and the owners to notify",
+                "content": {**_JSON_OBJECT, **_content(["text/html"])},
+            },
+            **_errors(400, 404, 503),
+        },
+    },
     # an unknown type, a text past 500 characters, a limit or offset out of range: 400 (README, "Search")
     ("/search", "get"): {"responses": _errors(400, 503)},
     ("/health", "get"): {"responses": _errors(503)},

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from typing import Annotated, Any
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -26,6 +27,7 @@ from mlkg.access.roles import Permission
 from mlkg.api.auth import needs
 from mlkg.api.deps import AppState, entity_iri, run_read, run_write, state_of
 from mlkg.api.representations import GRAPH_TYPES, graph_format
+from mlkg.api.webpage import browser_asks, page
 from mlkg.errors import InputError, NotFoundError
 from mlkg.exports import serialize_triples
 from mlkg.history import VERSION_PATTERN, parse_version
@@ -58,7 +60,7 @@ def _known(state: AppState, iri: URIRef) -> URIRef:
     dependencies=[needs(Permission.READ)],
     summary="The versions of an entity, newest first",
 )
-async def versions(request: Request, kind: str, fqn: str) -> JSONResponse:
+async def versions(request: Request, kind: str, fqn: str) -> Response:
     state = state_of(request)
     iri = entity_iri(request, suffix=_VERSIONS)
 
@@ -66,7 +68,17 @@ async def versions(request: Request, kind: str, fqn: str) -> JSONResponse:
         found = state.catalog.history.versions(store=state.store, entity=_known(state, iri))
         return {"entity": str(iri), "versions": [v.as_json() for v in found]}
 
-    return JSONResponse(await run_read(state, read, timeout=state.settings.query_timeout))
+    history = await run_read(state, read, timeout=state.settings.query_timeout)
+    if browser_asks(request, data_types=(_JSON,)):  # a browser: the same history as a table
+        return page(
+            request,
+            "versions.html",
+            entity=str(iri),
+            name=unquote(fqn),
+            page=request.url.path.removesuffix(_VERSIONS),
+            versions=history["versions"],
+        )
+    return JSONResponse(history)
 
 
 @router.get(

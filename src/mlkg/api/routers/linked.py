@@ -14,15 +14,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from rdflib import URIRef
+from rdflib.namespace import RDF
 
 from mlkg.access.roles import Permission
 from mlkg.api.auth import needs
 from mlkg.api.deps import AppState, entity_iri, run_read, state_of
-from mlkg.api.html import entity_page
 from mlkg.api.representations import GRAPH_TYPES, graph_format
 from mlkg.api.streaming import export_response
+from mlkg.api.webpage import page
 from mlkg.errors import ConflictError, DeletedError, NotFoundError
 from mlkg.exports import GraphSelection, serialize_triples
 from mlkg.exports.entityjson import entity_json, entity_tag
@@ -30,6 +31,7 @@ from mlkg.exports.jsonld import compact_quads
 from mlkg.history.asof import entity_at, parse_instant
 from mlkg.store.base import RdfFormat, Triple
 from mlkg.vocab import INFERRED_GRAPH, MLKG, ONTOLOGY_GRAPH
+from mlkg.web.entity import EntityView, entity_view
 
 __all__ = ["router"]
 
@@ -95,7 +97,8 @@ def _json_form(state: AppState, iri: URIRef, moment: datetime | None) -> tuple[d
         return compact_quads(quads=[(s, p, o, None) for s, p, o in triples]), None
 
 
-def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
+def _view(state: AppState, iri: URIRef, triples: list[Triple]) -> EntityView:
+    """What the entity's page shows (:mod:`mlkg.web.entity`), read through the store API only."""
     store = state.store
     referrers = [
         (s, p, o)
@@ -108,12 +111,19 @@ def _page(state: AppState, iri: URIRef, triples: list[Triple]) -> str:
         )
         for prop in (MLKG.upstream, MLKG.downstream)
     }
-    return entity_page(
+    types = {o for s, p, o in triples if s == iri and p == RDF.type and isinstance(o, URIRef)}
+    types.update(
+        o
+        for _, _, o, _ in store.quads(subject=iri, predicate=RDF.type, graph=INFERRED_GRAPH)
+        if isinstance(o, URIRef)
+    )
+    return entity_view(
         iri=iri,
         triples=triples,
         referrers=sorted(set(referrers), key=str),
         upstream=[u for u in lineage[MLKG.upstream] if isinstance(u, URIRef)],
         downstream=[d for d in lineage[MLKG.downstream] if isinstance(d, URIRef)],
+        kind=state.program.kinds.kind_of(types),
         base=state.settings.base_iri,
         limit=_LIMIT,
     )
@@ -158,15 +168,21 @@ async def entity(
             headers["etag"] = tag
         return JSONResponse(document, headers=headers)
 
+    if fmt is None:
+
+        def view() -> EntityView:
+            triples = _describe(state, iri) if moment is None else _describe_at(state, iri, moment)
+            return _view(state, iri, triples)
+
+        shown = await run_read(state, view, timeout=timeout)
+        return page(request, "entity.html", view=shown, base=state.settings.base_iri)
+
     def render() -> bytes:
         triples = _describe(state, iri) if moment is None else _describe_at(state, iri, moment)
-        if fmt is None:
-            return _page(state, iri, triples).encode("utf-8")
+        assert fmt is not None
         return serialize_triples(triples=triples, format=fmt)
 
     body = await run_read(state, render, timeout=timeout)
-    if fmt is None:
-        return HTMLResponse(body, headers={"vary": "Accept"})
     content_type = f"{media_type}; charset=utf-8" if media_type.startswith("text/") else media_type
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
 

@@ -12,12 +12,13 @@ the whole catalog, so it gets ten times the time limit.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 
 from mlkg.access.roles import Permission
 from mlkg.api.auth import needs
@@ -26,13 +27,25 @@ from mlkg.api.deps import run_read, state_of
 from mlkg.api.representations import answer_query
 from mlkg.api.routers.lineage import entity_resolver
 from mlkg.api.routers.sparql import timeout_of
+from mlkg.api.webpage import browser_asks, page
 from mlkg.errors import QueryError
 from mlkg.history.asof import parse_instant
+from mlkg.queries import NamedQuery
 from mlkg.queries.resolve import resolve_entity
+from mlkg.store.base import AskResult, SelectResult
+from mlkg.web.terms import Shown, show_term
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["Impact"])
+
+
+@dataclass(frozen=True)
+class Table:
+    """A query's results as a page shows them."""
+
+    variables: list[str]
+    rows: list[list[Shown | None]]
 
 
 @router.get(
@@ -40,8 +53,10 @@ router = APIRouter(tags=["Impact"])
     dependencies=[needs(Permission.READ)],
     summary="The named queries, with their typed parameters",
 )
-async def list_queries(request: Request) -> dict[str, Any]:
+async def list_queries(request: Request) -> Any:
     state = state_of(request)
+    if browser_asks(request, data_types=("application/json",)):
+        return page(request, "queries.html", queries=list(state.queries))
     return {
         "queries": [
             {
@@ -77,6 +92,8 @@ async def run_query(request: Request, name: str) -> Response:
             raise QueryError(f"the parameter {key!r} of query {name!r} is given {len(values)} times")
         arguments[key] = values[0]
     accept = request.headers.get("accept")
+    if browser_asks(request) and as_of is None:
+        return await _table_page(request, query, arguments, timeout)
     if as_of is not None:
         moment = parse_instant(as_of[0])
 
@@ -103,3 +120,29 @@ async def run_query(request: Request, name: str) -> Response:
         state, query=query.text, accept=accept, bindings=bindings, timeout=timeout
     )
     return Response(body, headers={"content-type": content_type, "vary": "Accept"})
+
+
+async def _table_page(
+    request: Request, query: NamedQuery, arguments: dict[str, str], timeout: float
+) -> Response:
+    """The query's page for a browser: its parameters as a form and, once the required ones are given, its
+    results as a table (docs/architecture.md, section 11)."""
+    state = state_of(request)
+    base = state.settings.base_iri
+    missing = [p.name for p in query.parameters if p.required and not arguments.get(p.name)]
+    table: Table | None = None
+    if not missing:
+        resolve = entity_resolver(request)
+
+        def read() -> Table:
+            bindings = query.bindings(arguments=arguments, resolve=resolve)
+            result = state.store.query(query=query.text, bindings=bindings, timeout=timeout)
+            if isinstance(result, AskResult):
+                return Table(variables=["boolean"], rows=[[show_term(Literal(result.value), base=base)]])
+            if not isinstance(result, SelectResult):
+                raise QueryError(f"query {query.name!r} is not a SELECT or ASK query: ask for RDF")
+            rows = [[None if t is None else show_term(t, base=base) for t in row] for row in result.rows]
+            return Table(variables=result.variables, rows=rows)
+
+        table = await run_read(state, read, timeout=timeout)
+    return page(request, "query.html", query=query, arguments=arguments, table=table)

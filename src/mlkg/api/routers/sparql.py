@@ -3,7 +3,9 @@
 SPARQL 1.1 Protocol, section 2.1: a query by GET (``?query=``), by POST of a URL-encoded form, or by POST of
 ``application/sparql-query`` with the dataset parameters in the URL; ``default-graph-uri`` and
 ``named-graph-uri`` give the RDF dataset (section 2.1.4). A GET without ``query`` answers the SPARQL 1.1
-Service Description of this endpoint. Extension: ``timeout`` (seconds) lowers the server's time limit.
+Service Description of this endpoint, except to a browser loading a page, which gets the SPARQL editor
+(:func:`mlkg.api.webpage.browser_asks`: protocol clients never do). Extension: ``timeout`` (seconds)
+lowers the server's time limit.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from mlkg.api.auth import authorize, needs, reads_checked
 from mlkg.api.deps import AppState, absolute_iri, read_body, run_query, run_read, state_of
 from mlkg.api.errors import error_response
 from mlkg.api.representations import answer_query, graph_format
+from mlkg.api.webpage import EDITOR_POLICY, browser_asks, page
 from mlkg.errors import MlkgError, QueryError, UnsupportedFormatError
 from mlkg.exports import serialize_triples
 from mlkg.formats import RDF_SPECS, RESULTS_SPECS
@@ -156,6 +159,20 @@ def _service_description(state: AppState, base: str) -> list[Triple]:
     return list(graph)  # type: ignore[arg-type]
 
 
+def _editor(request: Request, state: AppState) -> Response:
+    """The SPARQL editor (YASGUI, vendored) for a browser's ``GET /sparql`` without a query: pointed at this
+    endpoint, the named queries as examples (docs/architecture.md, section 11)."""
+    examples = [{"name": q.name, "description": q.description, "text": q.text} for q in state.queries]
+    return page(
+        request,
+        "editor.html",
+        policy=EDITOR_POLICY,
+        endpoint=f"{request.base_url}sparql",
+        examples=examples,
+        examples_json=examples,
+    )
+
+
 async def _answer(request: Request) -> Response:
     state = state_of(request)
     if reads_checked(request):  # the fast lane has no route dependencies: the read permission here
@@ -168,6 +185,8 @@ async def _answer(request: Request) -> Response:
     if query is None:
         if request.method == "POST":
             raise QueryError("no 'query' parameter in the request")
+        if browser_asks(request):
+            return _editor(request, state)
         media_type, fmt = graph_format(accept, what="the service description")
         assert fmt is not None
         body = serialize_triples(triples=_service_description(state, str(request.base_url)), format=fmt)
