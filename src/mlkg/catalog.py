@@ -629,8 +629,6 @@ class Catalog:
         export(store=self.store, format=RdfFormat(format), output=buffer, entity=target, graphs=graphs)
         return buffer.getvalue()
 
-    # -- life cycle -----------------------------------------------------------------------------------------
-
     # -- search ---------------------------------------------------------------------------------------------
 
     def search(
@@ -676,6 +674,8 @@ class Catalog:
         """
         local = str(self.minter.type_named(name).cls).rsplit("#", 1)[1]
         return local[:1].lower() + local[1:]
+
+    # -- life cycle -----------------------------------------------------------------------------------------
 
     def close(self) -> None:
         """Release the store (an on-disk store's directory lock) and the search index. Idempotent."""
